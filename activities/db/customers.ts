@@ -1,0 +1,82 @@
+// Profiles and timelines: every read and write of `customers` and `events`.
+import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
+import type { Stage } from '../../workflows/lifecycle/rules.js';
+import type { CustomerState } from '../../workflows/lifecycle/state.js';
+import { isDuplicateKey } from './connection.js';
+import type { CustomerDoc, EventDoc, Models } from './models.js';
+
+export function customerRepository({ customers, events, identities }: Models) {
+  return {
+    /** Stores events once each (messageId is the key), then the profile if it is newer. */
+    async save(state: CustomerState, applied: CustomerEvent[]): Promise<void> {
+      if (applied.length > 0) {
+        try {
+          await events.insertMany(applied.map((e) => toEventDoc(state.customerId, e)), { ordered: false });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      const { customerId, ...profile } = state;
+      try {
+        // Only a newer revision replaces the stored one: a retried older write changes nothing.
+        await customers.updateOne(
+          { _id: customerId, $or: [{ revision: { $lt: state.revision } }, { revision: { $exists: false } }] },
+          { $set: { ...profile, updatedAt: new Date() } },
+          { upsert: true },
+        );
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    },
+
+    /** Moves merged customers' timelines onto the survivor. */
+    async adoptTimelines(customerId: string, fromIds: string[]): Promise<void> {
+      if (fromIds.length > 0) await events.updateMany({ customerId: { $in: fromIds } }, { $set: { customerId } });
+    },
+
+    async find(customerId: string): Promise<CustomerDoc | null> {
+      return customers.findOne({ _id: customerId });
+    },
+
+    async restore(customerId: string): Promise<CustomerState | null> {
+      const doc = await customers.findOne({ _id: customerId });
+      if (!doc) return null;
+      const { _id, updatedAt: _updatedAt, ...rest } = doc;
+      return { customerId: _id, ...rest, stage: rest.stage as Stage } as CustomerState;
+    },
+
+    /** Newest first; `before` is the cursor from the previous page. */
+    async timeline(customerId: string, limit: number, before?: { timestamp: Date; id: string }): Promise<EventDoc[]> {
+      const filter: Record<string, unknown> = { customerId };
+      if (before) {
+        filter.$or = [{ timestamp: { $lt: before.timestamp } }, { timestamp: before.timestamp, _id: { $lt: before.id } }];
+      }
+      return events.find(filter).sort({ timestamp: -1, _id: -1 }).limit(limit).toArray();
+    },
+
+    /** Erases the profile, the timeline and every identity: nothing of the person is kept. */
+    async erase(customerId: string): Promise<{ customers: number; events: number; identities: number }> {
+      const [c, e, i] = await Promise.all([
+        customers.deleteMany({ $or: [{ _id: customerId }, { mergedInto: customerId }] }),
+        events.deleteMany({ customerId }),
+        identities.deleteMany({ customerId }),
+      ]);
+      return { customers: c.deletedCount, events: e.deletedCount, identities: i.deletedCount };
+    },
+  };
+}
+
+export type CustomerRepository = ReturnType<typeof customerRepository>;
+
+function toEventDoc(customerId: string, e: CustomerEvent): EventDoc {
+  return {
+    _id: e.messageId,
+    customerId,
+    kind: e.kind,
+    ...(e.name !== undefined && { name: e.name }),
+    properties: e.properties,
+    traits: e.traits,
+    ...(e.channel !== undefined && { channel: e.channel }),
+    timestamp: new Date(e.timestamp),
+  };
+}

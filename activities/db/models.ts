@@ -1,0 +1,102 @@
+// The MongoDB collections Closedloop owns. Shapes live here; queries live in the repositories.
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Collection } from 'mongodb';
+import type { Counters } from '../../workflows/lifecycle/state.js';
+
+export interface CustomerDoc {
+  _id: string;
+  stage: string;
+  tier?: string;
+  points: number;
+  counters: Counters;
+  followed: boolean;
+  registered: boolean;
+  tags: string[];
+  consent: Record<string, boolean>;
+  traits: Record<string, unknown>;
+  recentMessageIds: string[];
+  mergedFrom: string[];
+  mergedInto?: string;
+  revision: number;
+  updatedAt: Date;
+}
+
+export interface EventDoc {
+  /** The client's messageId: unique, so a retried event is stored once. */
+  _id: string;
+  customerId: string;
+  kind: string;
+  name?: string;
+  properties: Record<string, unknown>;
+  traits: Record<string, unknown>;
+  channel?: string;
+  timestamp: Date;
+}
+
+export interface IdentityDoc {
+  /** `${type}:${normalised value}`, e.g. `phone:+8613800000000`. */
+  _id: string;
+  type: string;
+  customerId: string;
+  createdAt: Date;
+}
+
+const customerSchema = new Schema<CustomerDoc>({
+  _id: String,
+  stage: { type: String, index: true },
+  tier: { type: String, index: true },
+  points: Number,
+  counters: { events: Number, orders: Number, spend: Number, firstSeenAt: String, lastSeenAt: String, lastOrderAt: String },
+  followed: Boolean,
+  registered: Boolean,
+  tags: { type: [String], index: true },
+  consent: { type: Schema.Types.Mixed, default: {} },
+  traits: { type: Schema.Types.Mixed, default: {} },
+  recentMessageIds: [String],
+  mergedFrom: [String],
+  mergedInto: String,
+  revision: Number,
+  updatedAt: Date,
+}, { versionKey: false, minimize: false });
+
+const eventSchema = new Schema<EventDoc>({
+  _id: String,
+  customerId: { type: String, required: true },
+  kind: String,
+  name: String,
+  properties: { type: Schema.Types.Mixed, default: {} },
+  traits: { type: Schema.Types.Mixed, default: {} },
+  channel: String,
+  timestamp: Date,
+}, { versionKey: false, minimize: false });
+// The timeline: one customer's events, newest first.
+eventSchema.index({ customerId: 1, timestamp: -1, _id: -1 });
+
+const identitySchema = new Schema<IdentityDoc>({
+  _id: String,
+  type: String,
+  customerId: { type: String, required: true, index: true },
+  createdAt: Date,
+}, { versionKey: false });
+
+/** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
+export interface Models {
+  Customer: Model<CustomerDoc>;
+  Event: Model<EventDoc>;
+  Identity: Model<IdentityDoc>;
+  customers: Collection<CustomerDoc>;
+  events: Collection<EventDoc>;
+  identities: Collection<IdentityDoc>;
+}
+
+export function createModels(connection: Connection): Models {
+  const Customer = connection.model<CustomerDoc>('Customer', customerSchema, 'customers');
+  const Event = connection.model<EventDoc>('Event', eventSchema, 'events');
+  const Identity = connection.model<IdentityDoc>('Identity', identitySchema, 'identities');
+  return {
+    Customer, Event, Identity,
+    customers: Customer.collection as unknown as Collection<CustomerDoc>,
+    events: Event.collection as unknown as Collection<EventDoc>,
+    identities: Identity.collection as unknown as Collection<IdentityDoc>,
+  };
+}

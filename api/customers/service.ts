@@ -1,0 +1,75 @@
+// Reads of the single customer view: MongoDB for the profile, the workflow for the live state.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import type { CustomerState } from '../../workflows/lifecycle/state.js';
+import type { CustomerRepository } from '../../activities/db/customers.js';
+import type { Identity, IdentityRepository } from '../../activities/db/identities.js';
+import { ApiError } from '../errors.js';
+
+export interface CustomerServiceDeps {
+  temporal: Client;
+  customers: CustomerRepository;
+  identities: IdentityRepository;
+}
+
+const encodeCursor = (c: { timestamp: Date; id: string }): string =>
+  Buffer.from(JSON.stringify([c.timestamp.toISOString(), c.id])).toString('base64url');
+
+function decodeCursor(cursor: string): { timestamp: Date; id: string } | undefined {
+  try {
+    const [ts, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
+    const timestamp = new Date(ts);
+    return typeof id === 'string' && !Number.isNaN(timestamp.getTime()) ? { timestamp, id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function customerService({ temporal, customers, identities }: CustomerServiceDeps) {
+  async function live(customerId: string): Promise<{ status: string; state?: CustomerState }> {
+    const handle = temporal.workflow.getHandle(customerWorkflowId(customerId));
+    try {
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') return { status: status.name.toLowerCase() };
+      return { status: 'running', state: await handle.query(stateQuery) };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { status: 'none' };
+      return { status: 'unavailable' };
+    }
+  }
+
+  return {
+    lookup: (identity: Identity) => identities.lookup(identity),
+
+    async view(customerId: string) {
+      const [profile, ids, workflow] = await Promise.all([customers.find(customerId), identities.of(customerId), live(customerId)]);
+      if (!profile && ids.length === 0 && !workflow.state) return null;
+      const { _id, recentMessageIds: _ids, ...rest } = profile ?? { _id: customerId };
+      return { customerId, profile: profile ? rest : null, identities: ids, workflow };
+    },
+
+    async timeline(customerId: string, limit: number, cursor?: string) {
+      const before = cursor === undefined ? undefined : decodeCursor(cursor);
+      if (cursor !== undefined && !before) return 'bad_cursor' as const;
+      const items = await customers.timeline(customerId, limit + 1, before);
+      const page = items.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(({ _id, ...e }) => ({ messageId: _id, ...e })),
+        nextCursor: items.length > limit && last ? encodeCursor({ timestamp: last.timestamp, id: last._id }) : null,
+      };
+    },
+
+    /** Ends the workflow first so nothing is written back, then erases everything stored. */
+    async erase(customerId: string) {
+      try {
+        await temporal.workflow.getHandle(customerWorkflowId(customerId)).terminate('erased on request');
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw new ApiError(503, 'temporal_unavailable', 'cannot stop the customer workflow, retry later');
+      }
+      return customers.erase(customerId);
+    },
+  };
+}
+
+export type CustomerService = ReturnType<typeof customerService>;

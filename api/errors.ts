@@ -1,0 +1,45 @@
+// One error shape crosses the API: { error: { code, message, details[] } }.
+import type { ErrorRequestHandler } from 'express';
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+
+export interface ErrorDetail {
+  /** Where in the request, e.g. `batch.3.traits.phone`. */
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function zodDetails(error: z.ZodError, prefix: (string | number)[] = []): ErrorDetail[] {
+  return error.issues.map((i) => ({ field: [...prefix, ...i.path].map(String).join('.') || '(body)', message: i.message }));
+}
+
+export const invalid = (details: ErrorDetail[]): ApiError =>
+  new ApiError(400, 'invalid_request', `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details);
+
+/** Never leaks a stack or an internal message: unknown errors are logged and answered as 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let e: ApiError;
+    if (err instanceof ApiError) e = err;
+    else if (err?.type === 'entity.too.large') e = new ApiError(413, 'payload_too_large', `request body is over ${err.limit} bytes`);
+    else if (err?.type === 'entity.parse.failed') e = new ApiError(400, 'invalid_json', 'request body is not valid JSON');
+    else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') e = new ApiError(415, 'unsupported_encoding', String(err.message));
+    else {
+      logger.error({ err, path: req.path }, 'unhandled error');
+      e = new ApiError(500, 'internal', 'internal error');
+    }
+    if (e.status >= 500 && err instanceof ApiError) logger.warn({ code: e.code, path: req.path }, e.message);
+    res.status(e.status).json({ error: { code: e.code, message: e.message, details: e.details } });
+  };
+}

@@ -1,0 +1,109 @@
+// Turns a validated Segment event into the workflow's CustomerEvent and the identities it carries.
+import { createHash } from 'node:crypto';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
+import type { Identity } from '../../activities/db/identities.js';
+import type { ErrorDetail } from '../errors.js';
+import type { SegmentEvent } from './segment.js';
+
+export interface IdentityOptions {
+  defaultPhoneCountry: string;
+  /** Extra trait names that identify a person (member ids, loyalty cards…). */
+  extraTraits: string[];
+}
+
+export interface Normalised {
+  event: CustomerEvent;
+  identities: Identity[];
+}
+
+// Trait names people use for the identities we know, in Segment's and Chinese platforms' styles.
+const traitAliases: Record<string, string[]> = {
+  email: ['email'],
+  phone: ['phone', 'mobile'],
+  wechat_openid: ['wechat_openid', 'wechatOpenId', 'openid'],
+  wechat_unionid: ['wechat_unionid', 'wechatUnionId', 'unionid'],
+};
+
+export function normalisePhone(raw: string, country: string): string | undefined {
+  const phone = parsePhoneNumberFromString(raw, country as CountryCode);
+  return phone?.isValid() ? phone.number : undefined;
+}
+
+export function normaliseEmail(raw: string): string | undefined {
+  const email = raw.trim().toLowerCase();
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : undefined;
+}
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/**
+ * Segment's clock-skew correction: a device's clock may be wrong, so shift `timestamp` by the
+ * difference between when we received the event and when the device says it sent it.
+ */
+function occurredAt(e: SegmentEvent, batchSentAt: string | undefined, receivedAt: Date): string {
+  const sentAt = e.sentAt ?? batchSentAt;
+  if (!e.timestamp) return receivedAt.toISOString();
+  const ts = Date.parse(e.timestamp);
+  if (!sentAt) return new Date(ts).toISOString();
+  return new Date(ts + (receivedAt.getTime() - Date.parse(sentAt))).toISOString();
+}
+
+export function normalise(
+  e: SegmentEvent, at: string, options: IdentityOptions, receivedAt: Date, batchSentAt?: string,
+): { ok: true; value: Normalised } | { ok: false; details: ErrorDetail[] } {
+  const details: ErrorDetail[] = [];
+  const identities: Identity[] = [];
+  const context = obj(e.context);
+  const ownTraits = e.type === 'identify' ? e.traits : {};
+  const idTraits = { ...obj(context.traits), ...ownTraits };
+
+  if (e.userId) identities.push({ type: 'userId', value: e.userId });
+  if (e.anonymousId) identities.push({ type: 'anonymousId', value: e.anonymousId });
+  if (e.type === 'alias') identities.push({ type: 'anonymousId', value: e.previousId });
+
+  for (const [type, names] of Object.entries(traitAliases)) {
+    const name = names.find((n) => typeof idTraits[n] === 'string' && idTraits[n] !== '');
+    if (!name) continue;
+    const raw = idTraits[name] as string;
+    const value = type === 'phone' ? normalisePhone(raw, options.defaultPhoneCountry) : type === 'email' ? normaliseEmail(raw) : raw.trim();
+    const where = name in ownTraits ? `${at}.traits.${name}` : `${at}.context.traits.${name}`;
+    if (!value) details.push({ field: where, message: type === 'phone' ? `not a valid phone number (default country ${options.defaultPhoneCountry})` : `not a valid ${type}` });
+    else identities.push({ type, value });
+  }
+  for (const type of options.extraTraits) {
+    const raw = idTraits[type];
+    if (typeof raw === 'string' && raw.trim()) identities.push({ type, value: raw.trim() });
+  }
+  if (details.length > 0) return { ok: false, details };
+
+  const properties: Record<string, unknown> =
+    e.type === 'track' || e.type === 'page' || e.type === 'screen' ? { ...e.properties }
+      : e.type === 'group' ? { groupId: e.groupId, groupTraits: e.traits }
+        : e.type === 'alias' ? { previousId: e.previousId } : {};
+  if (e.type === 'page' && e.category) properties.category = e.category;
+  const name = e.type === 'track' ? e.event : e.type === 'page' || e.type === 'screen' ? e.name : undefined;
+  const channel = typeof properties.channel === 'string' ? properties.channel : typeof context.channel === 'string' ? context.channel : undefined;
+  const timestamp = occurredAt(e, batchSentAt, receivedAt);
+  const event: CustomerEvent = {
+    messageId: e.messageId ?? contentId(e),
+    kind: e.type,
+    ...(name !== undefined && { name }),
+    properties,
+    traits: ownTraits,
+    timestamp,
+    ...(channel !== undefined && { channel }),
+  };
+  return { ok: true, value: { event, identities: dedupe(identities) } };
+}
+
+/** No messageId: derive one from the content, so a client's retry is still recognised. */
+function contentId(e: SegmentEvent): string {
+  const { sentAt: _sentAt, ...rest } = e;
+  return `h-${createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 32)}`;
+}
+
+function dedupe(identities: Identity[]): Identity[] {
+  const seen = new Set<string>();
+  return identities.filter((i) => { const k = `${i.type}:${i.value}`; if (seen.has(k)) return false; seen.add(k); return true; });
+}

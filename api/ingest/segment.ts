@@ -1,0 +1,45 @@
+// The Segment tracking API spec, as zod schemas: what /v1/track, /v1/identify… and /v1/batch take.
+import { z } from 'zod';
+
+const id = z.union([z.string().min(1).max(256), z.number().transform(String)]);
+const dict = z.record(z.string(), z.unknown());
+const isoDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+const common = {
+  messageId: z.string().min(1).max(256).optional(),
+  userId: id.nullish(),
+  anonymousId: id.nullish(),
+  timestamp: isoDate.optional(),
+  sentAt: isoDate.optional(),
+  context: dict.optional(),
+  integrations: dict.optional(),
+};
+const needsAnId = (e: { userId?: string | null; anonymousId?: string | null }) => Boolean(e.userId || e.anonymousId);
+const anIdMessage = { message: 'userId or anonymousId is required', path: ['userId'] };
+
+export const Track = z.object({ ...common, type: z.literal('track').optional(), event: z.string().min(1).max(200), properties: dict.default({}) }).refine(needsAnId, anIdMessage);
+export const Identify = z.object({ ...common, type: z.literal('identify').optional(), traits: dict.default({}) }).refine(needsAnId, anIdMessage);
+export const Page = z.object({ ...common, type: z.literal('page').optional(), name: z.string().max(200).optional(), category: z.string().optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage);
+export const Screen = z.object({ ...common, type: z.literal('screen').optional(), name: z.string().max(200).optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage);
+export const Group = z.object({ ...common, type: z.literal('group').optional(), groupId: id, traits: dict.default({}) }).refine(needsAnId, anIdMessage);
+export const Alias = z.object({ ...common, type: z.literal('alias').optional(), previousId: id, userId: id });
+
+export const kinds = { track: Track, identify: Identify, page: Page, screen: Screen, group: Group, alias: Alias } as const;
+export type Kind = keyof typeof kinds;
+export type SegmentEvent =
+  | ({ type: 'track' } & z.output<typeof Track>)
+  | ({ type: 'identify' } & z.output<typeof Identify>)
+  | ({ type: 'page' } & z.output<typeof Page>)
+  | ({ type: 'screen' } & z.output<typeof Screen>)
+  | ({ type: 'group' } & z.output<typeof Group>)
+  | ({ type: 'alias' } & z.output<typeof Alias>);
+
+export const Batch = z.object({
+  batch: z.array(z.object({ type: z.enum(Object.keys(kinds) as [Kind, ...Kind[]]) }).loose()).min(1).max(2500),
+  sentAt: isoDate.optional(),
+  context: dict.optional(),
+});
+
+/** Segment's limits. */
+export const maxEventBytes = 32 * 1024;
+export const maxBatchBytes = 500 * 1024;

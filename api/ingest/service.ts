@@ -1,0 +1,85 @@
+// Ingestion: validated events → one customer each → one signal per customer, acknowledged only
+// once Temporal has accepted every signal. A retried request is safe: workflows drop messageIds
+// they have applied.
+import pLimit from 'p-limit';
+import type { Client } from '@temporalio/client';
+import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
+import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
+import { eventsSignal, mergeIntoSignal } from '../../workflows/messages.js';
+import { identityKey, type IdentityRepository } from '../../activities/db/identities.js';
+import { startCustomerOptions } from '../../activities/temporal.js';
+import { ApiError, invalid, type ErrorDetail } from '../errors.js';
+import { normalise, type IdentityOptions, type Normalised } from './normalize.js';
+import type { SegmentEvent } from './segment.js';
+
+export interface IngestDeps {
+  temporal: Client;
+  identities: IdentityRepository;
+  taskQueue: string;
+  rules: LifecycleRules;
+  identity: IdentityOptions;
+  /** How long Temporal may take to accept a request's signals before we answer 503. */
+  temporalDeadlineMs?: number;
+}
+
+export interface IngestItem { event: SegmentEvent; at: string }
+
+export function ingestService(deps: IngestDeps) {
+  const limit = pLimit(32);
+
+  async function resolveAll(items: Normalised[]): Promise<{ byCustomer: Map<string, CustomerEvent[]>; merges: Map<string, string> }> {
+    // One round trip finds every known identity; only new or linking events write.
+    const known = await deps.identities.owners([...new Set(items.flatMap((n) => n.identities.map(identityKey)))]);
+    const resolutions = await Promise.all(items.map((n) => limit(() => deps.identities.resolve(n.identities, known))));
+    const byCustomer = new Map<string, CustomerEvent[]>();
+    const merges = new Map<string, string>();
+    resolutions.forEach((r, i) => {
+      const list = byCustomer.get(r.customerId) ?? [];
+      list.push(items[i]!.event);
+      byCustomer.set(r.customerId, list);
+      for (const loser of r.merged) merges.set(loser, r.customerId);
+    });
+    return { byCustomer, merges };
+  }
+
+  async function signal(byCustomer: Map<string, CustomerEvent[]>, merges: Map<string, string>): Promise<void> {
+    const start = (customerId: string) => startCustomerOptions(customerId, deps.rules, deps.taskQueue);
+    const calls = [
+      ...[...merges].map(([loser, survivor]) => () =>
+        deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(loser), signal: mergeIntoSignal, signalArgs: [survivor] })),
+      ...[...byCustomer].map(([customerId, events]) => () =>
+        deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(customerId), signal: eventsSignal, signalArgs: [events] })),
+    ];
+    await deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), () =>
+      Promise.all(calls.map((call) => limit(call))));
+  }
+
+  return {
+    /** Returns how many events were accepted and for how many customers. */
+    async ingest(items: IngestItem[], batchSentAt?: string): Promise<{ accepted: number; customers: number }> {
+      const receivedAt = new Date();
+      const details: ErrorDetail[] = [];
+      const normalised: Normalised[] = [];
+      for (const { event, at } of items) {
+        const n = normalise(event, at, deps.identity, receivedAt, batchSentAt);
+        if (n.ok) normalised.push(n.value); else details.push(...n.details);
+      }
+      if (details.length > 0) throw invalid(details);
+
+      let resolved: Awaited<ReturnType<typeof resolveAll>>;
+      try {
+        resolved = await resolveAll(normalised);
+      } catch (err) {
+        throw new ApiError(503, 'mongodb_unavailable', `customer store unavailable, retry later (${(err as Error).name})`);
+      }
+      try {
+        await signal(resolved.byCustomer, resolved.merges);
+      } catch (err) {
+        throw new ApiError(503, 'temporal_unavailable', `event log unavailable, retry later (${(err as Error).name})`);
+      }
+      return { accepted: normalised.length, customers: resolved.byCustomer.size };
+    },
+  };
+}
+
+export type IngestService = ReturnType<typeof ingestService>;

@@ -1,0 +1,25 @@
+// The API process: listens until SIGINT/SIGTERM.
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+import { loadConfigOrExit } from '../config.js';
+import { connectDatabase } from '../activities/db/connection.js';
+import { createApp } from './app.js';
+
+const config = loadConfigOrExit(process.env);
+const logger = pino({ level: config.logLevel });
+const db = await connectDatabase(config.mongodbUri);
+// Lazy: the API starts and answers 503 while Temporal is away, and reconnects by itself.
+const connection = Connection.lazy({ address: config.temporal.address });
+const temporal = new Client({ connection, namespace: config.temporal.namespace });
+const server = createApp({ config, db, temporal, logger }).listen(config.api.port, '0.0.0.0', () => {
+  logger.info(`API listening on http://127.0.0.1:${config.api.port}`);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close(async () => {
+      await Promise.all([connection.close(), db.close()]);
+      process.exit(0);
+    });
+  });
+}

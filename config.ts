@@ -1,0 +1,90 @@
+// Configuration: parsed once at start-up from the environment, then passed down.
+import { z } from 'zod';
+import { defaultLifecycleRules, type LifecycleRules } from './workflows/lifecycle/rules.js';
+
+const keyList = z
+  .string()
+  .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(16, 'each key must have at least 16 characters')).min(1, 'at least one key'));
+
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((s, ctx) => {
+    try { return JSON.parse(s) as unknown; } catch { ctx.addIssue({ code: 'custom', message: 'not valid JSON' }); return z.NEVER; }
+  }).pipe(schema);
+
+export const LifecycleRulesSchema: z.ZodType<LifecycleRules> = z.object({
+  fanEvents: z.array(z.string().min(1)),
+  memberEvents: z.array(z.string().min(1)),
+  orderEvent: z.string().min(1),
+  revenueProperty: z.string().min(1),
+  loyalOrders: z.number().int().min(1),
+  atRiskAfterDays: z.number().positive(),
+  pointsPerUnit: z.number().min(0),
+  tiers: z.array(z.object({ name: z.string().min(1), minSpend: z.number().min(0) })).min(1)
+    .refine((t) => t.every((tier, i) => i === 0 || tier.minSpend > t[i - 1]!.minSpend), 'tiers must ascend by minSpend'),
+});
+
+const Env = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('closedloop-customers'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
+  API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Ingest-only keys (Segment write keys), comma-separated. */
+  API_WRITE_KEYS: keyList,
+  /** Keys for journeys, segments, customers and reports, comma-separated. */
+  API_ADMIN_KEYS: keyList,
+  /** Country assumed for phone numbers written without a country code (ISO 3166 alpha-2). */
+  DEFAULT_PHONE_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO country code like CN').default('CN'),
+  /** Extra identity types read from traits, e.g. "member_id,loyalty_card". */
+  IDENTITY_TRAITS: z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean)),
+  LIFECYCLE_RULES: jsonOf(LifecycleRulesSchema).optional(),
+  EMAIL_PROVIDER: z.enum(['outbox', 'smtp']).default('outbox'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+}).superRefine((env, ctx) => {
+  if (env.EMAIL_PROVIDER === 'smtp' && !env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_PROVIDER=smtp' });
+});
+
+export interface Config {
+  temporal: { address: string; namespace: string; taskQueue: string };
+  mongodbUri: string;
+  api: { port: number; writeKeys: string[]; adminKeys: string[] };
+  identity: { defaultPhoneCountry: string; extraTraits: string[] };
+  lifecycleRules: LifecycleRules;
+  channels: { email: { provider: 'outbox' | 'smtp'; smtpUrl?: string } };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates the environment; throws one ConfigError naming every bad setting. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    mongodbUri: e.MONGODB_URI,
+    api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS },
+    identity: { defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY, extraTraits: e.IDENTITY_TRAITS },
+    lifecycleRules: e.LIFECYCLE_RULES ?? defaultLifecycleRules,
+    channels: { email: { provider: e.EMAIL_PROVIDER, smtpUrl: e.SMTP_URL } },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** For process entry points: print the one clear message and exit. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) { console.error(err.message); process.exit(78); }
+    throw err;
+  }
+}

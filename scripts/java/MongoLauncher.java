@@ -1,0 +1,50 @@
+import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import java.net.BindException;
+import java.util.List;
+
+/**
+ * Starts mongo-java-server on loopback for Closedloop's tests (memory) and local runs (H2 file).
+ * Usage: MongoLauncher <port> [memory | h2:<file>]. Prints "ready mongodb://127.0.0.1:<port>".
+ */
+public final class MongoLauncher {
+  /** The Node driver 7 refuses wire versions below 9; announce MongoDB 5.0 (wire 13). */
+  private static final MongoVersion MONGO_5_0_WIRE_13 = new MongoVersion() {
+    @Override public List<Integer> getVersionArray() { return List.of(5, 0, 0); }
+    @Override public int getWireVersion() { return 13; }
+  };
+
+  public static void main(String[] args) {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    if (args.length < 1) {
+      System.err.println("usage: MongoLauncher <port> [memory | h2:<file>]");
+      System.exit(2);
+    }
+    int port = Integer.parseInt(args[0]);
+    String storage = args.length > 1 ? args[1] : "memory";
+    MongoBackend backend = storage.startsWith("h2:")
+        ? new H2Backend(storage.substring(3))
+        : new MemoryBackend();
+    backend.version(MONGO_5_0_WIRE_13);
+    MongoServer server = new MongoServer(backend);
+    server.enableOplog();
+    try {
+      server.bind("127.0.0.1", port);
+    } catch (Exception e) { // netty rethrows BindException unchecked
+      Throwable cause = e;
+      while (cause.getCause() != null && !(cause instanceof BindException)) cause = cause.getCause();
+      System.err.println("mongo-java-server: cannot listen on 127.0.0.1:" + port + ": "
+          + (cause instanceof BindException ? "port already in use" : String.valueOf(cause.getMessage())));
+      backend.close();
+      System.exit(3);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.shutdown(); // closes the backend too, so H2 flushes its file
+    }));
+    System.out.println("ready mongodb://127.0.0.1:" + server.getLocalAddress().getPort());
+    System.out.flush();
+  }
+}

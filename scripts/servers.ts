@@ -1,0 +1,106 @@
+// Starts the real servers Closedloop runs on, from what scripts/provision.sh put in .cache/.
+// Used by the run command (scripts/start.ts) and by the tests' global set-up.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { searchAttributeKeys } from '../workflows/search-attributes.js';
+
+export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const cacheDir = path.join(rootDir, '.cache');
+export const temporalBinary = path.join(cacheDir, 'temporal', 'bin', 'temporal');
+export const timeSkippingServer = path.join(cacheDir, 'temporal-test-server', 'run');
+
+export interface RunningServer {
+  /** mongodb://… or host:port */
+  address: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+function requireFile(file: string): void {
+  if (!existsSync(file)) throw new Error(`${file} is missing: run 'bash scripts/provision.sh' first`);
+}
+
+async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resolves once `isReady` sees the line it waits for; rejects if the process dies first. */
+function waitForLine(child: ChildProcess, name: string, isReady: (line: string) => boolean, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.split('\n').some(isReady)) { cleanup(); resolve(); }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`${name} exited (code ${code}) before it was ready:\n${output.trim()}`));
+    };
+    const timer = setTimeout(() => { cleanup(); reject(new Error(`${name} not ready after ${timeoutMs} ms:\n${output}`)); }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', onExit);
+  });
+}
+
+/** mongo-java-server: `memory` for tests, `h2:<file>` where data must outlive a restart. */
+export async function startMongo(options: { storage: 'memory' | `h2:${string}`; port?: number; heap?: string }): Promise<RunningServer> {
+  const lib = path.join(cacheDir, 'mongo-java-server');
+  requireFile(path.join(lib, 'classes', 'MongoLauncher.class'));
+  const port = options.port ?? (await freePort());
+  const child = spawn('java', [`-Xmx${options.heap ?? '2g'}`, '-cp', `${lib}/lib/*:${lib}/classes`, 'MongoLauncher', String(port), options.storage], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForLine(child, 'mongo-java-server', (line) => line.startsWith('ready '), 30_000);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return { address: `mongodb://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+}
+
+/** The Temporal CLI dev server, with the Web UI unless `uiPort` is omitted, and our search attributes. */
+export async function startTemporal(options: { port?: number; uiPort?: number; dbFile?: string }): Promise<RunningServer> {
+  requireFile(temporalBinary);
+  const port = options.port ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch'); else args.push('--headless');
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  for (const key of searchAttributeKeys) args.push('--search-attribute', `${key.name}=Keyword`);
+  const child = spawn(temporalBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode} (is port ${port} taken?)`);
+    const health = spawn(temporalBinary, ['operator', 'cluster', 'health', '--address', address], { stdio: 'ignore' });
+    const [code] = (await once(health, 'exit')) as [number | null];
+    if (code === 0) break;
+    if (Date.now() > deadline) { await stopProcess(child); throw new Error(`temporal dev server not healthy on ${address} after 30 s`); }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { address, stop: () => stopProcess(child) };
+}

@@ -1,0 +1,19 @@
+// The worker process: runs customer workflows and their activities until SIGINT/SIGTERM.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfigOrExit } from '../config.js';
+import { connectDatabase } from '../activities/db/connection.js';
+import { createWorker } from './worker.js';
+
+const config = loadConfigOrExit(process.env);
+const db = await connectDatabase(config.mongodbUri);
+const connection = await NativeConnection.connect({ address: config.temporal.address });
+const clientConnection = await Connection.connect({ address: config.temporal.address });
+const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+const worker = await createWorker({
+  connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, models: db.models, temporal,
+});
+console.log(`worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address}`);
+// worker.run() resolves after the SDK's own SIGINT/SIGTERM handling drains in-flight tasks.
+await worker.run();
+await Promise.all([connection.close(), clientConnection.close(), db.close()]);

@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createActivities } from '../activities/index.js';
+import type { Models } from '../activities/db/models.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  models: Models;
+  temporal: Client;
+  /** Tests pass a bundle built once per file. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxCachedWorkflows?: number;
+}
+
+export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+    activities: createActivities({ models: deps.models, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+    // About 1 MB each; bounded by memory, not by the number of customers.
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? 2000,
+  });
+}

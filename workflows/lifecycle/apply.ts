@@ -1,0 +1,151 @@
+// The customer's lifecycle rules as pure functions: (state, input, now) → { state, changes }.
+import type { CustomerEvent } from './event.js';
+import type { LifecycleRules, Stage } from './rules.js';
+import { recentMessageIdLimit, type CustomerState } from './state.js';
+import { atRiskAt, deriveStage, deriveTier } from './stage.js';
+
+export interface Transition<T> { from: T; to: T }
+
+export interface Outcome {
+  state: CustomerState;
+  /** Events applied now, in order; duplicates are left out. */
+  applied: CustomerEvent[];
+  duplicates: number;
+  stage?: Transition<Stage>;
+  tier?: Transition<string | undefined>;
+}
+
+const maxIso = (a: string | undefined, b: string): string => (a === undefined || b > a ? b : a);
+const minIso = (a: string | undefined, b: string): string => (a === undefined || b < a ? b : a);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : 0);
+
+function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules): void {
+  s.counters.events += 1;
+  s.counters.lastSeenAt = maxIso(s.counters.lastSeenAt, e.timestamp);
+  s.counters.firstSeenAt = minIso(s.counters.firstSeenAt, e.timestamp);
+
+  if (e.kind === 'identify' || Object.keys(e.traits).length > 0) {
+    const { tags, consent, ...traits } = e.traits;
+    Object.assign(s.traits, traits);
+    if (Array.isArray(tags)) for (const t of tags) if (typeof t === 'string' && !s.tags.includes(t)) s.tags.push(t);
+    if (consent && typeof consent === 'object') {
+      for (const [channel, given] of Object.entries(consent)) if (typeof given === 'boolean') s.consent[channel] = given;
+    }
+  }
+  if (e.kind !== 'track' || !e.name) return;
+
+  const channel = typeof e.properties.channel === 'string' ? e.properties.channel : undefined;
+  if (rules.fanEvents.includes(e.name)) s.followed = true;
+  if (rules.memberEvents.includes(e.name)) s.registered = true;
+  if (e.name === rules.orderEvent) {
+    const revenue = Math.max(0, num(e.properties[rules.revenueProperty]));
+    s.counters.orders += 1;
+    s.counters.spend = round2(s.counters.spend + revenue);
+    s.counters.lastOrderAt = maxIso(s.counters.lastOrderAt, e.timestamp);
+    s.points += Math.floor(revenue * rules.pointsPerUnit);
+  }
+  switch (e.name) {
+    case 'Subscribed':
+      if (channel) s.consent[channel] = true;
+      break;
+    case 'Unsubscribed':
+      // Without a channel the customer has opted out of everything.
+      if (channel) s.consent[channel] = false; else s.consent['*'] = false;
+      break;
+    case 'Points Redeemed':
+      s.points -= Math.min(s.points, Math.max(0, Math.floor(num(e.properties.points))));
+      break;
+    case 'Tag Added':
+      if (typeof e.properties.tag === 'string' && !s.tags.includes(e.properties.tag)) s.tags.push(e.properties.tag);
+      break;
+    case 'Tag Removed':
+      s.tags = s.tags.filter((t) => t !== e.properties.tag);
+      break;
+  }
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+function finish(before: CustomerState, s: CustomerState, rules: LifecycleRules, now: number, applied: CustomerEvent[], duplicates: number): Outcome {
+  s.stage = deriveStage(s, rules, now);
+  s.tier = deriveTier(s, rules);
+  if (s.tier === undefined) delete s.tier;
+  const changed = applied.length > 0 || s.stage !== before.stage || s.tier !== before.tier;
+  if (changed) s.revision = before.revision + 1;
+  return {
+    state: changed ? s : before,
+    applied,
+    duplicates,
+    stage: s.stage !== before.stage ? { from: before.stage, to: s.stage } : undefined,
+    tier: s.tier !== before.tier ? { from: before.tier, to: s.tier } : undefined,
+  };
+}
+
+/** Applies a batch of events in order, dropping any whose messageId was already applied. */
+export function applyEvents(state: CustomerState, events: CustomerEvent[], rules: LifecycleRules, now: number): Outcome {
+  const s = clone(state);
+  const seen = new Set(s.recentMessageIds);
+  const applied: CustomerEvent[] = [];
+  let duplicates = 0;
+  for (const e of events) {
+    if (seen.has(e.messageId)) { duplicates += 1; continue; }
+    seen.add(e.messageId);
+    s.recentMessageIds.push(e.messageId);
+    applyOne(s, e, rules);
+    applied.push(e);
+  }
+  if (s.recentMessageIds.length > recentMessageIdLimit) s.recentMessageIds.splice(0, s.recentMessageIds.length - recentMessageIdLimit);
+  return finish(state, s, rules, now, applied, duplicates);
+}
+
+/** Time passed with no event: stage may slip (e.g. to at risk). */
+export function tick(state: CustomerState, rules: LifecycleRules, now: number): Outcome {
+  return finish(state, clone(state), rules, now, [], 0);
+}
+
+/** The next moment the lifecycle changes by itself, if any (epoch ms). */
+export function nextWakeAt(state: CustomerState, rules: LifecycleRules): number | undefined {
+  return state.stage === 'at_risk' ? undefined : atRiskAt(state, rules);
+}
+
+/** Folds another customer (found to be the same person) into this one. */
+export function absorb(state: CustomerState, other: CustomerState, rules: LifecycleRules, now: number): Outcome {
+  if (other.customerId === state.customerId || state.mergedFrom.includes(other.customerId)) {
+    return { state, applied: [], duplicates: 0 };
+  }
+  const s = clone(state);
+  const a = s.counters;
+  const b = other.counters;
+  s.counters = {
+    events: a.events + b.events,
+    orders: a.orders + b.orders,
+    spend: round2(a.spend + b.spend),
+    ...optional('firstSeenAt', [a.firstSeenAt, b.firstSeenAt], minIso),
+    ...optional('lastSeenAt', [a.lastSeenAt, b.lastSeenAt], maxIso),
+    ...optional('lastOrderAt', [a.lastOrderAt, b.lastOrderAt], maxIso),
+  };
+  s.points += other.points;
+  s.followed ||= other.followed;
+  s.registered ||= other.registered;
+  for (const t of other.tags) if (!s.tags.includes(t)) s.tags.push(t);
+  // An opt-out on either side wins: never message someone who said no.
+  for (const [channel, given] of Object.entries(other.consent)) s.consent[channel] = (s.consent[channel] ?? given) && given;
+  s.traits = { ...other.traits, ...s.traits };
+  const ids = new Set(s.recentMessageIds);
+  for (const id of other.recentMessageIds) if (!ids.has(id)) s.recentMessageIds.push(id);
+  if (s.recentMessageIds.length > recentMessageIdLimit) s.recentMessageIds.splice(0, s.recentMessageIds.length - recentMessageIdLimit);
+  s.mergedFrom.push(other.customerId, ...other.mergedFrom.filter((id) => !s.mergedFrom.includes(id)));
+  const out = finish(state, s, rules, now, [], 0);
+  // A merge always changes the state, even when stage and tier stay.
+  if (out.state === state) { s.revision = state.revision + 1; out.state = s; }
+  return out;
+}
+
+function optional<K extends string>(key: K, values: (string | undefined)[], pick: (a: string | undefined, b: string) => string): Partial<Record<K, string>> {
+  let out: string | undefined;
+  for (const v of values) if (v !== undefined) out = pick(out, v);
+  return out === undefined ? {} : ({ [key]: out } as Record<K, string>);
+}
+
+// State is plain JSON (it travels in Temporal payloads), so a JSON round trip is a full copy.
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;

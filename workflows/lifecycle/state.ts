@@ -1,0 +1,52 @@
+import type { Stage } from './rules.js';
+
+export interface Counters {
+  events: number;
+  orders: number;
+  spend: number;
+  firstSeenAt?: string;
+  lastSeenAt?: string;
+  lastOrderAt?: string;
+}
+
+/** Everything a customer's workflow knows; compact, so it crosses continueAsNew whole. */
+export interface CustomerState {
+  customerId: string;
+  stage: Stage;
+  tier?: string;
+  points: number;
+  counters: Counters;
+  followed: boolean;
+  registered: boolean;
+  tags: string[];
+  /** Per channel: true = opted in, false = opted out; absent = never said. */
+  consent: Record<string, boolean>;
+  traits: Record<string, unknown>;
+  /** Recently applied messageIds, newest last, for dedupe of client retries. */
+  recentMessageIds: string[];
+  /** Customers folded into this one. */
+  mergedFrom: string[];
+  /** Set when this customer was folded into another. */
+  mergedInto?: string;
+  /** Bumped on every change; the profile write keeps the highest. */
+  revision: number;
+}
+
+export const recentMessageIdLimit = 2000;
+
+export function initialState(customerId: string): CustomerState {
+  return {
+    customerId,
+    stage: 'stranger',
+    points: 0,
+    counters: { events: 0, orders: 0, spend: 0 },
+    followed: false,
+    registered: false,
+    tags: [],
+    consent: {},
+    traits: {},
+    recentMessageIds: [],
+    mergedFrom: [],
+    revision: 0,
+  };
+}
