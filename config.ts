@@ -34,6 +34,8 @@ const Env = z.object({
   API_WRITE_KEYS: keyList,
   /** Keys for journeys, segments, customers and reports, comma-separated. */
   API_ADMIN_KEYS: keyList,
+  /** How long the API waits for Temporal to accept events before answering 503. */
+  API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Country assumed for phone numbers written without a country code (ISO 3166 alpha-2). */
   DEFAULT_PHONE_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO country code like CN').default('CN'),
   /** Extra identity types read from traits, e.g. "member_id,loyalty_card". */
@@ -49,7 +51,7 @@ const Env = z.object({
 export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string };
   mongodbUri: string;
-  api: { port: number; writeKeys: string[]; adminKeys: string[] };
+  api: { port: number; writeKeys: string[]; adminKeys: string[]; temporalTimeoutMs: number };
   identity: { defaultPhoneCountry: string; extraTraits: string[] };
   lifecycleRules: LifecycleRules;
   channels: { email: { provider: 'outbox' | 'smtp'; smtpUrl?: string } };
@@ -64,14 +66,14 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0] ?? '(environment)')}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   const e = parsed.data;
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     mongodbUri: e.MONGODB_URI,
-    api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS },
+    api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS },
     identity: { defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY, extraTraits: e.IDENTITY_TRAITS },
     lifecycleRules: e.LIFECYCLE_RULES ?? defaultLifecycleRules,
     channels: { email: { provider: e.EMAIL_PROVIDER, smtpUrl: e.SMTP_URL } },

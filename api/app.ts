@@ -32,10 +32,11 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
   const identities = identityRepository(db.models);
   const ingest = ingestService({
     temporal, identities, taskQueue: config.temporal.taskQueue, rules: config.lifecycleRules, identity: config.identity,
+    temporalDeadlineMs: config.api.temporalTimeoutMs,
   });
   const customers = customerService({ temporal, customers: customerRepository(db.models), identities });
 
-  app.use(healthRouter(temporal, db));
+  app.use(healthRouter(temporal, db, Math.min(2000, config.api.temporalTimeoutMs)));
   // Segment's batch limit; single events are held to 32 KB by the ingest routes.
   const json = express.json({ limit: '500kb', type: ['application/json', 'text/plain'] });
   app.use('/v1/customers', requireScope(scopeOf, 'admin'), json);

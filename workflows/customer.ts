@@ -21,8 +21,13 @@ const profile = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-/** Signals a run takes before it continues as new, well under the server's 10,000. */
-const maxSignalsPerRun = 1000;
+/**
+ * A run continues as new past these bounds (or when the server suggests it): well under the
+ * server's 10,000 signals and 51,200 events, and short enough that a replay after cache eviction
+ * stays cheap.
+ */
+const maxSignalsPerRun = 500;
+const maxHistoryPerRun = 2000;
 
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<CustomerWorkflowResult> {
   const { customerId, rules } = input;
@@ -35,18 +40,15 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   setHandler(absorbSignal, (request) => { absorbs.push(request); signals += 1; });
   setHandler(mergeIntoSignal, (survivorId) => { mergeInto ??= survivorId; signals += 1; });
 
-  let state: CustomerState;
-  if (input.state) {
-    state = input.state;
-  } else {
+  let state: CustomerState = input.state ?? initialState(customerId);
+  setHandler(stateQuery, () => state);
+  if (!input.state) {
     // A first run, or a customer whose workflow was ended by hand: pick up the stored profile.
-    const stored = await profile.restoreCustomer(customerId);
-    state = stored ?? initialState(customerId);
+    state = (await profile.restoreCustomer(customerId)) ?? state;
     mergeInto ??= state.mergedInto;
     upsertSearchAttributes([{ key: CustomerIdAttribute, value: customerId }]);
     publish(state);
   }
-  setHandler(stateQuery, () => state);
 
   const commit = async (outcome: Outcome, adopt?: string[]): Promise<void> => {
     if (outcome.state === state && outcome.applied.length === 0) return;
@@ -86,7 +88,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
 }
 
 function runIsFull(signals: number): boolean {
-  return signals >= maxSignalsPerRun || workflowInfo().continueAsNewSuggested;
+  const info = workflowInfo();
+  return signals >= maxSignalsPerRun || info.historyLength >= maxHistoryPerRun || info.continueAsNewSuggested;
 }
 
 function publish(state: CustomerState): void {

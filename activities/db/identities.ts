@@ -57,11 +57,11 @@ export function identityRepository({ identities }: Models) {
         const owner = found.get(identityKey(i));
         if (owner) owners.add(owner);
       }
-      let survivor = [...owners].sort()[0] ?? newCustomerId();
+      // A new person gets a fresh id, but only if one of its identities is actually claimed with it.
+      const candidate = [...owners].sort()[0] ?? newCustomerId();
       const missing = wanted.filter((i) => !found.has(identityKey(i)));
-      for (const owner of await Promise.all(missing.map((i) => claim(i, survivor)))) owners.add(owner);
-      owners.add(survivor);
-      survivor = [...owners].sort()[0]!;
+      for (const owner of await Promise.all(missing.map((i) => claim(i, candidate)))) owners.add(owner);
+      const survivor = [...owners].sort()[0]!;
       const merged = [...owners].filter((id) => id !== survivor);
       if (merged.length > 0) {
         await identities.updateMany({ customerId: { $in: merged } }, { $set: { customerId: survivor } });

@@ -1,0 +1,20 @@
+# The Closedloop API and worker (one image; docker-compose.yml picks the process with its command).
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Dependencies first, so source edits reuse this layer. tsx, which runs the TypeScript sources,
+# is a runtime dependency in package.json, so dev dependencies (tests, type checker) are left out.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+COPY tsconfig.json config.ts ./
+COPY workflows ./workflows
+COPY activities ./activities
+COPY api ./api
+COPY worker ./worker
+
+USER node
+EXPOSE 3000
+CMD ["npm", "run", "api"]

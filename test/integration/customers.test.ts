@@ -1,0 +1,113 @@
+// The single customer view on the real servers: merges, timelines, lifecycle by events, erasure.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
+
+let stack: Stack;
+beforeAll(async () => { stack = await startStack(); });
+afterAll(async () => { await stack?.stop(); });
+
+const send = (batch: object[]) => request(stack.app).post('/v1/batch').auth(writeKey, '').send({ batch }).expect(200);
+const admin = (path: string) => request(stack.app).get(path).auth(adminKey, '');
+const customerOf = async (query: string): Promise<string | undefined> => {
+  const res = await admin(`/v1/customers?${query}`);
+  return res.status === 200 ? res.body.customerId : undefined;
+};
+const profileWhen = async (id: string, ok: (p: Record<string, any>) => boolean) =>
+  eventually(async () => {
+    const res = await admin(`/v1/customers/${id}`);
+    return res.status === 200 && res.body.profile && ok(res.body.profile) ? res.body : undefined;
+  });
+
+describe('identity resolution', () => {
+  it('makes concurrent first events of one new identity into one customer', async () => {
+    await Promise.all(Array.from({ length: 10 }, (_, i) =>
+      request(stack.app).post('/v1/track').auth(writeKey, '').send({ anonymousId: 'anon-race', event: 'Page Viewed', messageId: `race-${i}` }).expect(200)));
+    const id = await eventually(() => customerOf('anonymousId=anon-race'));
+    await profileWhen(id, (p) => p.counters.events === 10);
+    expect(await stack.db.models.customers.countDocuments()).toBe(1);
+  });
+
+  it('merges two channels\' customers into one, with one timeline, visible in both profiles', async () => {
+    await send([
+      { type: 'track', anonymousId: 'anon-web', event: 'Product Viewed', messageId: 'w1', properties: { sku: 'oil' } },
+      { type: 'track', anonymousId: 'anon-web', event: 'Product Viewed', messageId: 'w2', properties: { sku: 'cream' } },
+    ]);
+    const web = await eventually(() => customerOf('anonymousId=anon-web'));
+    await send([
+      { type: 'identify', userId: 'member-88', messageId: 'p1', traits: { phone: '+86 139 0000 1111', name: 'Mei' }, context: { channel: 'pos' } },
+      { type: 'track', userId: 'member-88', event: 'Order Completed', messageId: 'p2', properties: { total: 200 } },
+    ]);
+    const pos = await eventually(() => customerOf('userId=member-88'));
+    expect(pos).not.toBe(web);
+    await profileWhen(pos, (p) => p.counters.events === 2);
+
+    // The anonymous browser buys with the known phone number.
+    await send([{ type: 'track', anonymousId: 'anon-web', event: 'Order Completed', messageId: 'w3', properties: { total: 300 }, context: { traits: { phone: '13900001111' } } }]);
+
+    const [survivor, merged] = [web, pos].sort();
+    const view = await profileWhen(survivor!, (p) => p.counters.events === 5);
+    expect(view.profile).toMatchObject({ counters: { orders: 2, spend: 500 }, mergedFrom: [merged], stage: 'customer', traits: { name: 'Mei' } });
+    expect(view.identities.map((i: { type: string }) => i.type).sort()).toEqual(['anonymousId', 'phone', 'userId']);
+    for (const q of ['anonymousId=anon-web', 'userId=member-88', 'phone=13900001111']) expect(await customerOf(q)).toBe(survivor);
+
+    const other = await admin(`/v1/customers/${merged}`);
+    expect(other.body.profile.mergedInto).toBe(survivor);
+    expect(other.body.workflow.status).toBe('completed');
+    expect(await stack.temporal.workflow.getHandle(customerWorkflowId(merged!)).result()).toEqual({ mergedInto: survivor });
+
+    const live = await stack.temporal.workflow.getHandle(customerWorkflowId(survivor!)).query(stateQuery);
+    expect(live.counters).toMatchObject({ events: 5, orders: 2, spend: 500 });
+
+    const timeline = await admin(`/v1/customers/${survivor}/timeline?limit=10`);
+    expect(timeline.body.items.map((e: { messageId: string }) => e.messageId).sort()).toEqual(['p1', 'p2', 'w1', 'w2', 'w3']);
+  });
+});
+
+describe('lifecycle and timeline', () => {
+  it('moves a customer stranger → fan → member → customer → loyal by events alone, visible in the Temporal search attributes', async () => {
+    const steps: [string, string][] = [['Page Viewed', 'stranger'], ['Followed', 'fan'], ['Signed Up', 'member'], ['Order Completed', 'customer'], ['Order Completed', 'customer'], ['Order Completed', 'loyal']];
+    let id: string | undefined;
+    for (const [i, [event, stage]] of steps.entries()) {
+      await send([{ type: 'track', userId: 'ladder', event, messageId: `ladder-${i}`, properties: { total: 100 } }]);
+      id ??= await eventually(() => customerOf('userId=ladder'));
+      await profileWhen(id, (p) => p.counters.events === i + 1 && p.stage === stage);
+    }
+    const handle = stack.temporal.workflow.getHandle(customerWorkflowId(id!));
+    const attrs = await eventually(async () => {
+      const sa = (await handle.describe()).searchAttributes;
+      return sa.LifecycleStage?.[0] === 'loyal' ? sa : undefined;
+    });
+    expect(attrs).toMatchObject({ CustomerId: [id], Tier: ['bronze'] });
+  });
+
+  it('pages through a timeline newest first without gaps or repeats', async () => {
+    const batch = Array.from({ length: 25 }, (_, i) => ({ type: 'track', userId: 'pager', event: 'Page Viewed', messageId: `pg-${String(i).padStart(2, '0')}`, timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, Math.floor(i / 2))).toISOString() }));
+    await send(batch);
+    const id = await eventually(() => customerOf('userId=pager'));
+    await profileWhen(id, (p) => p.counters.events === 25);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await admin(`/v1/customers/${id}/timeline?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((e: { messageId: string }) => e.messageId));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(batch.map((e) => e.messageId).reverse());
+    expect((await admin(`/v1/customers/${id}/timeline?cursor=garbage`)).status).toBe(400);
+  });
+
+  it('erases a customer on request: workflow ended, profile, timeline and identities gone', async () => {
+    await send([{ type: 'identify', userId: 'forget-me', messageId: 'f1', traits: { email: 'gone@example.com' } }]);
+    const id = await eventually(() => customerOf('email=gone@example.com'));
+    await profileWhen(id, (p) => p.counters.events === 1);
+    const res = await request(stack.app).delete(`/v1/customers/${id}`).auth(adminKey, '');
+    expect(res.body).toEqual({ deleted: { customers: 1, events: 1, identities: 2 } });
+    expect((await stack.temporal.workflow.getHandle(customerWorkflowId(id)).describe()).status.name).toBe('TERMINATED');
+    expect((await admin(`/v1/customers/${id}`)).status).toBe(404);
+    expect(await customerOf('email=gone@example.com')).toBeUndefined();
+    expect(JSON.stringify(await stack.db.connection.db!.collection('customers').find().toArray())).not.toContain('gone@example.com');
+  });
+});

@@ -1,0 +1,354 @@
+// MongoDB compatibility suite: every MongoDB operation the product code relies on, each asserted
+// against MongoDB 7's documented result. Tests normally run on mongo-java-server (a wire-protocol
+// substitute), users on real MongoDB 7; this file is what keeps the two in step.
+// - A new MongoDB operation (or a new shape of filter/update/option) in the product code means a
+//   new case here. An operation that fails here on the substitute must not be used by the product.
+// - It runs unchanged against real MongoDB: set MONGODB_URI and the globalSetup
+//   (test/setup/servers.ts) uses it instead of starting mongo-java-server.
+// - Known divergence, hence unused by the product: after an insert that hit duplicate keys,
+//   mongo-java-server reports insertedCount as the number of documents sent, not stored.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import mongoose from 'mongoose';
+import { isDuplicateKey } from '../../activities/db/connection.js';
+import { createModels } from '../../activities/db/models.js';
+
+const uri = inject('mongoUri');
+const dbName = `compat_${randomUUID().replaceAll('-', '')}`;
+let client: MongoClient;
+let db: Db;
+
+beforeAll(async () => {
+  client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  db = client.db(dbName);
+});
+afterAll(async () => {
+  await db?.dropDatabase().catch(() => undefined);
+  await client?.close();
+});
+
+/** A fresh collection per case, so cases never see each other's documents. */
+const fresh = <T extends { _id: string }>(name: string): Collection<T> => db.collection<T>(`${name}_${randomUUID().slice(0, 8)}`);
+
+/** The rejection of `p`, or a failure if it resolved. */
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the operation to fail, but it succeeded');
+}
+
+interface Ev { _id: string; customerId: string; timestamp: Date; n?: number }
+interface Cust { _id: string; revision?: number; stage?: string; mergedInto?: string; counters?: { events: number }; consent?: Record<string, boolean> }
+interface Ident { _id: string; type?: string; customerId: string; createdAt?: Date }
+
+describe('MongoDB operations the product relies on', () => {
+  it('insertMany unordered stores the new documents and reports duplicates as 11000 write errors', async () => {
+    const events = fresh<Ev>('events');
+    const t = new Date('2024-01-01T00:00:00Z');
+    await events.insertMany([{ _id: 'm1', customerId: 'c1', timestamp: t }, { _id: 'm3', customerId: 'c1', timestamp: t }]);
+
+    const err = await rejection(events.insertMany([
+      { _id: 'm1', customerId: 'c1', timestamp: t, n: 99 },
+      { _id: 'm2', customerId: 'c1', timestamp: t },
+      { _id: 'm3', customerId: 'c1', timestamp: t, n: 99 },
+      { _id: 'm4', customerId: 'c1', timestamp: t },
+    ], { ordered: false }));
+
+    expect(err).toBeInstanceOf(MongoBulkWriteError);
+    const bulk = err as MongoBulkWriteError;
+    expect(bulk.code).toBe(11000);
+    const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors];
+    expect(writeErrors).toHaveLength(2);
+    expect(writeErrors.map((w) => w.code)).toEqual([11000, 11000]);
+    expect(writeErrors.map((w) => w.index).sort()).toEqual([0, 2]);
+    expect(isDuplicateKey(err)).toBe(true);
+
+    const stored = await events.find({}).sort({ _id: 1 }).toArray();
+    expect(stored.map((d) => d._id)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    // The existing documents are left as they were.
+    expect(stored.filter((d) => d.n === 99)).toEqual([]);
+  });
+
+  it('isDuplicateKey is false for a server error that is not a duplicate key, and for plain errors', async () => {
+    const customers = fresh<Cust & { name?: string }>('customers');
+    await customers.insertOne({ _id: 'c1', name: 'Ana' });
+    // $inc on a string field: MongoDB answers TypeMismatch (14).
+    const err = await rejection(customers.updateOne({ _id: 'c1' }, { $inc: { name: 1 } as never }));
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect((err as MongoServerError).code).not.toBe(11000);
+    expect(isDuplicateKey(err)).toBe(false);
+    expect(isDuplicateKey(new Error('boom'))).toBe(false);
+    expect(isDuplicateKey(undefined)).toBe(false);
+  });
+
+  it('updateOne upsert guarded by revision inserts when missing, updates a lower revision, and throws 11000 leaving a higher one unchanged', async () => {
+    const customers = fresh<Cust>('customers');
+    const save = (revision: number, stage: string) => customers.updateOne(
+      { _id: 'c1', $or: [{ revision: { $lt: revision } }, { revision: { $exists: false } }] },
+      { $set: { revision, stage } },
+      { upsert: true },
+    );
+
+    const inserted = await save(3, 'new');
+    expect(inserted.upsertedCount).toBe(1);
+    expect(inserted.upsertedId).toBe('c1');
+    expect(await customers.findOne({ _id: 'c1' })).toEqual({ _id: 'c1', revision: 3, stage: 'new' });
+
+    const updated = await save(5, 'active');
+    expect(updated.matchedCount).toBe(1);
+    expect(updated.modifiedCount).toBe(1);
+    expect(updated.upsertedCount).toBe(0);
+    expect(await customers.findOne({ _id: 'c1' })).toEqual({ _id: 'c1', revision: 5, stage: 'active' });
+
+    const err = await rejection(save(4, 'stale'));
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect((err as MongoServerError).code).toBe(11000);
+    expect(isDuplicateKey(err)).toBe(true);
+    expect(await customers.findOne({ _id: 'c1' })).toEqual({ _id: 'c1', revision: 5, stage: 'active' });
+    expect(await customers.countDocuments({})).toBe(1);
+
+    // A document stored without a revision is replaced by any revision.
+    await customers.insertOne({ _id: 'c2', stage: 'legacy' });
+    await customers.updateOne(
+      { _id: 'c2', $or: [{ revision: { $lt: 1 } }, { revision: { $exists: false } }] },
+      { $set: { revision: 1, stage: 'new' } },
+      { upsert: true },
+    );
+    expect(await customers.findOne({ _id: 'c2' })).toEqual({ _id: 'c2', revision: 1, stage: 'new' });
+  });
+
+  it('findOneAndUpdate upsert with $setOnInsert returns the document after and keeps the first writer\'s value', async () => {
+    const identities = fresh<Ident>('identities');
+    const claim = (customerId: string) => identities.findOneAndUpdate(
+      { _id: 'phone:+8613800000000' },
+      { $setOnInsert: { type: 'phone', customerId, createdAt: new Date('2024-01-01T00:00:00Z') } },
+      { upsert: true, returnDocument: 'after' },
+    );
+
+    const first = await claim('c-first');
+    // Driver 7: the document itself, not { value }.
+    expect(first).toEqual({ _id: 'phone:+8613800000000', type: 'phone', customerId: 'c-first', createdAt: new Date('2024-01-01T00:00:00Z') });
+
+    const second = await claim('c-second');
+    expect(second?.customerId).toBe('c-first');
+    expect(await identities.countDocuments({})).toBe(1);
+  });
+
+  it('findOneAndUpdate upserts racing on one new _id leave one document; each call returns it or throws 11000', async () => {
+    const identities = fresh<Ident>('identities');
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => identities.findOneAndUpdate(
+      { _id: 'email:ana@example.com' },
+      { $setOnInsert: { type: 'email', customerId: `c${String(i).padStart(2, '0')}`, createdAt: new Date() } },
+      { upsert: true, returnDocument: 'after' },
+    )));
+
+    const docs = await identities.find({}).toArray();
+    expect(docs).toHaveLength(1);
+    const winner = docs[0]!.customerId;
+    expect(winner).toMatch(/^c\d\d$/);
+    for (const r of results) {
+      if (r.status === 'fulfilled') {
+        expect(r.value?.customerId).toBe(winner);
+      } else {
+        expect((r.reason as MongoServerError).code).toBe(11000);
+        expect(isDuplicateKey(r.reason)).toBe(true);
+      }
+    }
+    expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+  });
+
+  it('find with _id $in and a projection returns only the matching documents and projected fields', async () => {
+    const identities = fresh<Ident>('identities');
+    await identities.insertMany([
+      { _id: 'phone:1', type: 'phone', customerId: 'c1', createdAt: new Date() },
+      { _id: 'email:a', type: 'email', customerId: 'c2', createdAt: new Date() },
+      { _id: 'email:b', type: 'email', customerId: 'c3', createdAt: new Date() },
+    ]);
+    const docs = await identities.find({ _id: { $in: ['phone:1', 'email:b', 'email:missing'] } }, { projection: { customerId: 1 } }).toArray();
+    expect(docs.sort((a, b) => a._id.localeCompare(b._id))).toEqual([
+      { _id: 'email:b', customerId: 'c3' },
+      { _id: 'phone:1', customerId: 'c1' },
+    ]);
+  });
+
+  it('updateMany with customerId $in and $set moves every matching document and no other', async () => {
+    const events = fresh<Ev>('events');
+    const t = new Date('2024-01-01T00:00:00Z');
+    await events.insertMany([
+      { _id: 'e1', customerId: 'c2', timestamp: t },
+      { _id: 'e2', customerId: 'c3', timestamp: t },
+      { _id: 'e3', customerId: 'c3', timestamp: t },
+      { _id: 'e4', customerId: 'c4', timestamp: t },
+      { _id: 'e5', customerId: 'c1', timestamp: t },
+    ]);
+    const res = await events.updateMany({ customerId: { $in: ['c2', 'c3', 'c9'] } }, { $set: { customerId: 'c1' } });
+    expect(res.matchedCount).toBe(3);
+    expect(res.modifiedCount).toBe(3);
+    const owners = Object.fromEntries((await events.find({}).toArray()).map((d) => [d._id, d.customerId]));
+    expect(owners).toEqual({ e1: 'c1', e2: 'c1', e3: 'c1', e4: 'c4', e5: 'c1' });
+  });
+
+  it('deleteOne and deleteMany with $or of _id and another field report deletedCount', async () => {
+    const customers = fresh<Cust>('customers');
+    await customers.insertMany([
+      { _id: 'c1' },
+      { _id: 'c2', mergedInto: 'c1' },
+      { _id: 'c3', mergedInto: 'c1' },
+      { _id: 'c4', mergedInto: 'c9' },
+      { _id: 'c5' },
+    ]);
+    const one = await customers.deleteOne({ $or: [{ _id: 'c5' }, { mergedInto: 'c5' }] });
+    expect(one.deletedCount).toBe(1);
+    const none = await customers.deleteOne({ $or: [{ _id: 'c7' }, { mergedInto: 'c7' }] });
+    expect(none.deletedCount).toBe(0);
+    const many = await customers.deleteMany({ $or: [{ _id: 'c1' }, { mergedInto: 'c1' }] });
+    expect(many.deletedCount).toBe(3);
+    expect((await customers.find({}).toArray()).map((d) => d._id)).toEqual(['c4']);
+  });
+
+  it('timeline pagination by ($lt timestamp) or (equal timestamp and $lt _id), sorted timestamp -1 _id -1, walks every page with no duplicates or gaps', async () => {
+    const events = fresh<Ev>('events');
+    const at = (s: string) => new Date(`2024-03-01T10:00:${s}.000Z`);
+    const mine: Ev[] = [
+      { _id: 'm-a', customerId: 'c1', timestamp: at('01') },
+      { _id: 'm-b', customerId: 'c1', timestamp: at('02') },
+      { _id: 'm-c', customerId: 'c1', timestamp: at('02') },
+      { _id: 'm-d', customerId: 'c1', timestamp: at('02') },
+      { _id: 'm-e', customerId: 'c1', timestamp: at('03') },
+      { _id: 'm-f', customerId: 'c1', timestamp: at('04') },
+      { _id: 'm-g', customerId: 'c1', timestamp: at('04') },
+    ];
+    await events.insertMany([
+      ...mine,
+      { _id: 'o-1', customerId: 'c2', timestamp: at('02') },
+      { _id: 'o-2', customerId: 'c2', timestamp: at('05') },
+    ]);
+    const expected = ['m-g', 'm-f', 'm-e', 'm-d', 'm-c', 'm-b', 'm-a'];
+
+    const page = (limit: number, before?: { timestamp: Date; id: string }) => {
+      const filter: Record<string, unknown> = { customerId: 'c1' };
+      if (before) filter.$or = [{ timestamp: { $lt: before.timestamp } }, { timestamp: before.timestamp, _id: { $lt: before.id } }];
+      return events.find(filter).sort({ timestamp: -1, _id: -1 }).limit(limit).toArray();
+    };
+
+    // The first page, and one exact next page from the middle of a run of equal timestamps.
+    expect((await page(3)).map((d) => d._id)).toEqual(['m-g', 'm-f', 'm-e']);
+    expect((await page(2, { timestamp: at('02'), id: 'm-d' })).map((d) => d._id)).toEqual(['m-c', 'm-b']);
+
+    for (const limit of [1, 2, 3, 7, 10]) {
+      const seen: string[] = [];
+      const pageSizes: number[] = [];
+      let before: { timestamp: Date; id: string } | undefined;
+      for (let guard = 0; guard < 20; guard++) {
+        const docs = await page(limit, before);
+        pageSizes.push(docs.length);
+        for (const d of docs) {
+          expect(d.timestamp).toBeInstanceOf(Date);
+          seen.push(d._id);
+        }
+        if (docs.length < limit) break;
+        const last = docs[docs.length - 1]!;
+        before = { timestamp: last.timestamp, id: last._id };
+      }
+      expect(seen, `limit ${limit}`).toEqual(expected);
+      expect(pageSizes.slice(0, -1).every((n) => n === limit), `limit ${limit}`).toBe(true);
+    }
+  });
+
+  it('countDocuments filters on a nested field', async () => {
+    const customers = fresh<Cust>('customers');
+    await customers.insertMany([
+      { _id: 'c1', counters: { events: 1 } },
+      { _id: 'c2', counters: { events: 2 } },
+      { _id: 'c3', counters: { events: 1 } },
+      { _id: 'c4' },
+    ]);
+    expect(await customers.countDocuments({ 'counters.events': 1 })).toBe(2);
+    expect(await customers.countDocuments({ 'counters.events': 5 })).toBe(0);
+    expect(await customers.countDocuments({})).toBe(4);
+  });
+
+  it('createIndexes through the mongoose models builds the timeline and identity indexes', async () => {
+    const connection = mongoose.createConnection(uri, { dbName, autoIndex: false, serverSelectionTimeoutMS: 5000 });
+    try {
+      await connection.asPromise();
+      const models = createModels(connection);
+      await Promise.all([models.Customer, models.Event, models.Identity].map((m) => m.createIndexes()));
+
+      const eventIndexes = await db.collection('events').listIndexes().toArray();
+      expect(eventIndexes.map((i) => i.key)).toContainEqual({ customerId: 1, timestamp: -1, _id: -1 });
+      const identityIndexes = await db.collection('identities').listIndexes().toArray();
+      expect(identityIndexes.map((i) => i.key)).toContainEqual({ customerId: 1 });
+      const customerIndexes = await db.collection('customers').listIndexes().toArray();
+      expect(customerIndexes.map((i) => i.key)).toEqual(expect.arrayContaining([{ stage: 1 }, { tier: 1 }, { tags: 1 }]));
+      // Building them again is a no-op, as on every worker start.
+      await Promise.all([models.Customer, models.Event, models.Identity].map((m) => m.createIndexes()));
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('a unique index rejects a second document with the same key with 11000', async () => {
+    const users = fresh<{ _id: string; email: string }>('unique');
+    await users.createIndex({ email: 1 }, { unique: true });
+    await users.insertOne({ _id: 'u1', email: 'ana@example.com' });
+    const err = await rejection(users.insertOne({ _id: 'u2', email: 'ana@example.com' }));
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect((err as MongoServerError).code).toBe(11000);
+    expect(isDuplicateKey(err)).toBe(true);
+    await users.insertOne({ _id: 'u3', email: 'bob@example.com' });
+    expect(await users.countDocuments({})).toBe(2);
+  });
+
+  it('ping answers ok: 1', async () => {
+    const res = await db.command({ ping: 1 });
+    expect(res.ok).toBe(1);
+  });
+
+  it('mixed and nested documents (dicts, arrays, Dates, empty objects) round-trip unchanged', async () => {
+    const docs = fresh<Record<string, unknown> & { _id: string }>('mixed');
+    const doc = {
+      _id: 'd1',
+      properties: {
+        total: 320.5,
+        items: [{ sku: 'a', qty: 2, tags: ['x', 'y'] }, { sku: 'b', qty: 1, tags: [] }],
+        nested: { deep: { deeper: { value: 'v', when: new Date('2024-05-06T07:08:09.123Z') } } },
+        empty: {},
+        flag: false,
+        nothing: null,
+      },
+      traits: { name: 'Ana', emails: ['a@example.com'], address: { city: 'Shanghai', geo: [121.47, 31.23] } },
+      consent: {},
+      tags: [],
+      timestamp: new Date('2024-05-06T07:08:09.999Z'),
+    };
+    await docs.insertOne(structuredClone(doc));
+    expect(await docs.findOne({ _id: 'd1' })).toEqual(doc);
+
+    // The profile write path: $set of a whole profile with an empty consent on an upsert.
+    await docs.updateOne({ _id: 'd2' }, { $set: { consent: {}, traits: {}, counters: { events: 1 } } }, { upsert: true });
+    expect(await docs.findOne({ _id: 'd2' })).toEqual({ _id: 'd2', consent: {}, traits: {}, counters: { events: 1 } });
+  });
+
+  it('customers saved through the mongoose model keep an empty consent {} (minimize: false)', async () => {
+    const connection = mongoose.createConnection(uri, { dbName, autoIndex: false, serverSelectionTimeoutMS: 5000 });
+    try {
+      await connection.asPromise();
+      const { Customer } = createModels(connection);
+      await Customer.create({
+        _id: 'c1', stage: 'stranger', points: 0, counters: { events: 0, orders: 0, spend: 0 }, followed: false, registered: false,
+        tags: [], consent: {}, traits: {}, recentMessageIds: [], mergedFrom: [], revision: 1, updatedAt: new Date('2024-01-01T00:00:00Z'),
+      });
+      const raw = await db.collection<{ _id: string; consent?: unknown; traits?: unknown }>('customers').findOne({ _id: 'c1' });
+      expect(raw?.consent).toEqual({});
+      expect(raw?.traits).toEqual({});
+    } finally {
+      await connection.close();
+    }
+  });
+});
