@@ -1,11 +1,12 @@
 // The worker process: runs customer workflows and their activities until SIGINT/SIGTERM.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
 import { connectDatabase } from '../activities/db/connection.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfigOrExit(process.env);
+Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : config.logLevel === 'info' ? 'INFO' : config.logLevel === 'warn' ? 'WARN' : 'ERROR') });
 const db = await connectDatabase(config.mongodbUri);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 const clientConnection = await Connection.connect({ address: config.temporal.address });
