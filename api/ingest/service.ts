@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
 import { eventsSignal, mergeIntoSignal } from '../../workflows/messages.js';
-import { identityKey, type IdentityRepository } from '../../activities/db/identities.js';
+import { identityKey, type Identity, type IdentityRepository } from '../../activities/db/identities.js';
 import { startCustomerOptions } from '../../activities/temporal.js';
 import { ApiError, invalid, type ErrorDetail } from '../errors.js';
 import { normalise, type IdentityOptions, type Normalised } from './normalize.js';
@@ -28,16 +28,21 @@ export function ingestService(deps: IngestDeps) {
   const limit = pLimit(32);
 
   async function resolveAll(items: Normalised[]): Promise<{ byCustomer: Map<string, CustomerEvent[]>; merges: Map<string, string> }> {
-    // One round trip finds every known identity; only new or linking events write.
+    // One round trip finds every known identity; events linked by a shared identity resolve
+    // together, so a batch never races itself into needless merges.
     const known = await deps.identities.owners([...new Set(items.flatMap((n) => n.identities.map(identityKey)))]);
-    const resolutions = await Promise.all(items.map((n) => limit(() => deps.identities.resolve(n.identities, known))));
+    const groups = linkedGroups(items);
+    const resolutions = await Promise.all(groups.map((g) => limit(() => deps.identities.resolve(g.identities, known))));
     const byCustomer = new Map<string, CustomerEvent[]>();
     const merges = new Map<string, string>();
-    resolutions.forEach((r, i) => {
-      const list = byCustomer.get(r.customerId) ?? [];
-      list.push(items[i]!.event);
-      byCustomer.set(r.customerId, list);
-      for (const loser of r.merged) merges.set(loser, r.customerId);
+    const customerOf = new Map<number, string>();
+    groups.forEach((g, i) => {
+      for (const index of g.members) customerOf.set(index, resolutions[i]!.customerId);
+      for (const loser of resolutions[i]!.merged) merges.set(loser, resolutions[i]!.customerId);
+    });
+    items.forEach((n, index) => {
+      const customerId = customerOf.get(index)!;
+      byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), n.event]);
     });
     return { byCustomer, merges };
   }
@@ -83,3 +88,24 @@ export function ingestService(deps: IngestDeps) {
 }
 
 export type IngestService = ReturnType<typeof ingestService>;
+
+/** Events that share any identity belong to one person: union-find over identity keys. */
+export function linkedGroups(items: Normalised[]): { members: number[]; identities: Identity[] }[] {
+  const parent = items.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  const firstWithKey = new Map<string, number>();
+  items.forEach((n, i) => {
+    for (const key of n.identities.map(identityKey)) {
+      const j = firstWithKey.get(key);
+      if (j === undefined) firstWithKey.set(key, i); else parent[root(i)] = root(j);
+    }
+  });
+  const groups = new Map<number, { members: number[]; identities: Map<string, Identity> }>();
+  items.forEach((n, i) => {
+    const g = groups.get(root(i)) ?? { members: [] as number[], identities: new Map<string, Identity>() };
+    g.members.push(i);
+    for (const id of n.identities) g.identities.set(identityKey(id), id);
+    groups.set(root(i), g);
+  });
+  return [...groups.values()].map((g) => ({ members: g.members, identities: [...g.identities.values()] }));
+}

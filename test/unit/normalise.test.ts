@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../../api/ingest/normalize.js';
+import { linkedGroups } from '../../api/ingest/service.js';
 import type { SegmentEvent } from '../../api/ingest/segment.js';
 
 const options = { defaultPhoneCountry: 'CN', extraTraits: ['member_id'] };
@@ -44,5 +45,17 @@ describe('normalising Segment events', () => {
   it('links an alias\'s previous id as an anonymous id of the same person', () => {
     const out = normalise({ type: 'alias', userId: 'u1', previousId: 'anon-7' }, '(body)', options, received);
     expect(out.ok && out.value.identities).toEqual([{ type: 'userId', value: 'u1' }, { type: 'anonymousId', value: 'anon-7' }]);
+  });
+});
+
+describe('grouping a batch by person', () => {
+  it('puts events that share any identity, directly or through another event, in one group', () => {
+    const item = (...ids: [string, string][]) => ({ event: {} as never, identities: ids.map(([type, value]) => ({ type, value })) });
+    const groups = linkedGroups([
+      item(['anonymousId', 'a1']), item(['userId', 'u1']), item(['userId', 'u1'], ['anonymousId', 'a1']),
+      item(['userId', 'u2']), item(['phone', '+1']), item(['phone', '+1'], ['userId', 'u3']),
+    ]);
+    expect(groups.map((g) => g.members)).toEqual([[0, 1, 2], [3], [4, 5]]);
+    expect(groups[0]!.identities).toEqual([{ type: 'anonymousId', value: 'a1' }, { type: 'userId', value: 'u1' }]);
   });
 });
