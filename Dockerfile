@@ -17,4 +17,7 @@ COPY worker ./worker
 
 USER node
 EXPOSE 3000
-CMD ["npm", "run", "api"]
+# What `npm run api` runs, without npm in between: npm passes SIGTERM only to its `sh -c`, which
+# dies without passing it on, so the app would be killed without its graceful shutdown.
+# tsx passes signals to the app and waits for it.
+CMD ["tsx", "api/main.ts"]

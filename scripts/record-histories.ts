@@ -1,0 +1,75 @@
+// Records the histories of representative customers into test/histories/, for the replay test
+// that keeps workflow changes deterministic. Run it (`tsx scripts/record-histories.ts`) when a
+// new workflow version is introduced behind patched(); keep the old files.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { pino } from 'pino';
+import { loadConfig } from '../config.js';
+import { connectDatabase } from '../activities/db/connection.js';
+import { createApp } from '../api/app.js';
+import { customerWorkflowId } from '../workflows/messages.js';
+import { createWorker } from '../worker/worker.js';
+import { rootDir, startMongo, startTemporal, temporalBinary } from './servers.js';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const [temporalServer, mongo] = await Promise.all([startTemporal({}), startMongo({ storage: 'memory', heap: '512m' })]);
+const keys = { write: 'record-write-key-0123456789', admin: 'record-admin-key-0123456789' };
+const config = loadConfig({ MONGODB_URI: `${mongo.address}/record`, TEMPORAL_ADDRESS: temporalServer.address, API_WRITE_KEYS: keys.write, API_ADMIN_KEYS: keys.admin });
+const db = await connectDatabase(config.mongodbUri);
+const connection = await Connection.connect({ address: config.temporal.address });
+const temporal = new Client({ connection });
+const native = await NativeConnection.connect({ address: config.temporal.address });
+const worker = await createWorker({ connection: native, namespace: 'default', taskQueue: config.temporal.taskQueue, models: db.models, temporal });
+const running = worker.run();
+const server = createApp({ config, db, temporal, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+const api = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+
+const post = async (batch: object[]) => {
+  const res = await fetch(`${api}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${keys.write}:`).toString('base64')}` }, body: JSON.stringify({ batch }) });
+  if (!res.ok) throw new Error(await res.text());
+};
+const customerOf = async (userOrAnon: string) => (await db.models.identities.findOne({ _id: userOrAnon }))!.customerId;
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+// 1. The ladder: fan → member → customer → loyal, with a duplicate and points redeemed.
+for (const [i, event] of ['Followed', 'Signed Up', 'Order Completed', 'Order Completed', 'Order Completed', 'Points Redeemed'].entries()) {
+  await post([{ type: 'track', userId: 'ladder', event, messageId: `ladder-${i}`, properties: { total: 600, points: 100 } }]);
+  if (i === 2) await post([{ type: 'track', userId: 'ladder', event, messageId: `ladder-${i}`, properties: { total: 600 } }]);
+}
+// 2. A merge: an anonymous browser buys with a known phone number.
+await post([{ type: 'track', anonymousId: 'anon-1', event: 'Product Viewed', messageId: 'm-1' }]);
+await settle();
+await post([{ type: 'identify', userId: 'member-1', messageId: 'm-2', traits: { phone: '+8613900001111' } }]);
+await settle();
+await post([{ type: 'track', anonymousId: 'anon-1', event: 'Order Completed', messageId: 'm-3', properties: { total: 10 }, context: { traits: { phone: '+8613900001111' } } }]);
+await settle();
+// 3. A long-lived customer whose first run continues as new.
+for (let r = 0; r < 520; r++) await post([{ type: 'track', userId: 'long', event: 'Page Viewed', messageId: `long-${r}` }]);
+await settle();
+
+const out = path.join(rootDir, 'test', 'histories');
+const save = async (name: string, customerId: string, firstRun = false) => {
+  const workflowId = customerWorkflowId(customerId);
+  const description = await temporal.workflow.getHandle(workflowId).describe();
+  const runId = firstRun ? description.raw.workflowExecutionInfo!.firstRunId! : description.runId;
+  // The CLI writes the history in the proto JSON form the SDK's replayer reads.
+  const json = execFileSync(temporalBinary, ['workflow', 'show', '--address', config.temporal.address, '--workflow-id', workflowId, '--run-id', runId, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+  writeFileSync(path.join(out, `${name}.json`), json);
+  console.log(`recorded ${name}`);
+};
+const [ladder, survivor, long] = await Promise.all(['userId:ladder', 'userId:member-1', 'userId:long'].map(customerOf));
+const merged = (await db.models.customers.findOne({ mergedInto: survivor }))!._id;
+await save('customer-ladder-v1', ladder!);
+await save('customer-merge-survivor-v1', survivor!);
+await save('customer-merged-away-v1', merged);
+await save('customer-continued-as-new-v1', long!, true);
+
+server.close();
+worker.shutdown();
+await running;
+await Promise.all([native.close(), connection.close(), db.close()]);
+await Promise.all([temporalServer.stop(), mongo.stop()]);
