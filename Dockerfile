@@ -8,6 +8,7 @@ WORKDIR /app
 # is a runtime dependency in package.json, so dev dependencies (tests, type checker) are left out.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
+ENV PATH=/app/node_modules/.bin:$PATH
 
 COPY tsconfig.json config.ts ./
 COPY workflows ./workflows

@@ -41,11 +41,30 @@ const Env = z.object({
   /** Extra identity types read from traits, e.g. "member_id,loyalty_card". */
   IDENTITY_TRAITS: z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean)),
   LIFECYCLE_RULES: jsonOf(LifecycleRulesSchema).optional(),
+  /** Base URL of this API as customers' devices reach it: open pixels, click and unsubscribe links. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
+  /** Signs tracking tokens (opens, clicks, unsubscribes); at least 32 characters. */
+  TRACKING_SECRET: z.string().min(32, 'at least 32 characters').default('local-tracking-secret-change-me-0123456789'),
   EMAIL_PROVIDER: z.enum(['outbox', 'smtp']).default('outbox'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional(),
+  EMAIL_FROM: z.string().min(3).default('Closedloop <no-reply@closedloop.local>'),
+  /** SMS, WeChat template messages, app push and generic webhooks: `outbox` or `http` (signed POST). */
+  SMS_PROVIDER: z.enum(['outbox', 'http']).default('outbox'),
+  SMS_URL: z.url().optional(),
+  WECHAT_PROVIDER: z.enum(['outbox', 'http']).default('outbox'),
+  WECHAT_URL: z.url().optional(),
+  PUSH_PROVIDER: z.enum(['outbox', 'http']).default('outbox'),
+  PUSH_URL: z.url().optional(),
+  WEBHOOK_PROVIDER: z.enum(['outbox', 'http']).default('outbox'),
+  WEBHOOK_URL: z.url().optional(),
+  /** HMAC-SHA256 key for requests to HTTP providers and for their webhooks back to us. */
+  PROVIDER_SIGNING_SECRET: z.string().min(32, 'at least 32 characters').default('local-provider-secret-change-me-0123456789'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 }).superRefine((env, ctx) => {
   if (env.EMAIL_PROVIDER === 'smtp' && !env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_PROVIDER=smtp' });
+  for (const channel of ['SMS', 'WECHAT', 'PUSH', 'WEBHOOK'] as const) {
+    if (env[`${channel}_PROVIDER`] === 'http' && !env[`${channel}_URL`]) ctx.addIssue({ code: 'custom', path: [`${channel}_URL`], message: `required when ${channel}_PROVIDER=http` });
+  }
 });
 
 export interface Config {
@@ -54,9 +73,20 @@ export interface Config {
   api: { port: number; writeKeys: string[]; adminKeys: string[]; temporalTimeoutMs: number };
   identity: { defaultPhoneCountry: string; extraTraits: string[] };
   lifecycleRules: LifecycleRules;
-  channels: { email: { provider: 'outbox' | 'smtp'; smtpUrl?: string } };
+  publicUrl: string;
+  trackingSecret: string;
+  channels: {
+    email: { provider: 'outbox' | 'smtp'; smtpUrl?: string; from: string };
+    sms: HttpChannelConfig;
+    wechat: HttpChannelConfig;
+    push: HttpChannelConfig;
+    webhook: HttpChannelConfig;
+    signingSecret: string;
+  };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
+
+export interface HttpChannelConfig { provider: 'outbox' | 'http'; url?: string }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -76,7 +106,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS },
     identity: { defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY, extraTraits: e.IDENTITY_TRAITS },
     lifecycleRules: e.LIFECYCLE_RULES ?? defaultLifecycleRules,
-    channels: { email: { provider: e.EMAIL_PROVIDER, smtpUrl: e.SMTP_URL } },
+    publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
+    trackingSecret: e.TRACKING_SECRET,
+    channels: {
+      email: { provider: e.EMAIL_PROVIDER, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
+      sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL },
+      wechat: { provider: e.WECHAT_PROVIDER, url: e.WECHAT_URL },
+      push: { provider: e.PUSH_PROVIDER, url: e.PUSH_URL },
+      webhook: { provider: e.WEBHOOK_PROVIDER, url: e.WEBHOOK_URL },
+      signingSecret: e.PROVIDER_SIGNING_SECRET,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }
