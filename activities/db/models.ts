@@ -2,6 +2,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Collection } from 'mongodb';
 import type { Counters } from '../../workflows/lifecycle/state.js';
+import { createMessageModels, type MessageModels } from './messages.js';
 
 export interface CustomerDoc {
   _id: string;
@@ -80,7 +81,7 @@ const identitySchema = new Schema<IdentityDoc>({
 }, { versionKey: false });
 
 /** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
-export interface Models {
+export interface Models extends MessageModels {
   Customer: Model<CustomerDoc>;
   Event: Model<EventDoc>;
   Identity: Model<IdentityDoc>;
@@ -95,6 +96,7 @@ export function createModels(connection: Connection): Models {
   const Identity = connection.model<IdentityDoc>('Identity', identitySchema, 'identities');
   return {
     Customer, Event, Identity,
+    ...createMessageModels(connection),
     customers: Customer.collection as unknown as Collection<CustomerDoc>,
     events: Event.collection as unknown as Collection<EventDoc>,
     identities: Identity.collection as unknown as Collection<IdentityDoc>,

@@ -1,0 +1,71 @@
+// Every message Closedloop sends or decides not to send: the `messages` collection.
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Collection } from 'mongodb';
+
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'opened' | 'clicked' | 'failed' | 'bounced' | 'suppressed';
+
+export interface MessageDoc {
+  /** The send's idempotency key (SendRequest.key): one document per logical send. */
+  _id: string;
+  customerId: string;
+  channel: string;
+  template: string;
+  priority: string;
+  journeyId?: string;
+  journeyVersion?: number;
+  stepId?: string;
+  campaignId?: string;
+  status: MessageStatus;
+  /** Why it was suppressed or failed. */
+  reason?: string;
+  /** The provider's own id (SMTP Message-ID, SMS gateway id…). */
+  providerId?: string;
+  /** Tracked links: a click token names an index here, so redirects go only to these URLs. */
+  links: string[];
+  /** Provider attempts, for the exactly-once proof and for support. */
+  attempts: number;
+  createdAt: Date;
+  sentAt?: Date;
+  deliveredAt?: Date;
+  openedAt?: Date;
+  clickedAt?: Date;
+  failedAt?: Date;
+  updatedAt: Date;
+}
+
+const messageSchema = new Schema<MessageDoc>({
+  _id: String,
+  customerId: { type: String, required: true },
+  channel: String,
+  template: String,
+  priority: String,
+  journeyId: String,
+  journeyVersion: Number,
+  stepId: String,
+  campaignId: String,
+  status: String,
+  reason: String,
+  providerId: String,
+  links: [String],
+  attempts: Number,
+  createdAt: Date,
+  sentAt: Date,
+  deliveredAt: Date,
+  openedAt: Date,
+  clickedAt: Date,
+  failedAt: Date,
+  updatedAt: Date,
+}, { versionKey: false, minimize: false });
+// A customer's messages, newest first (timeline, caps audit); provider receipts look up by providerId.
+messageSchema.index({ customerId: 1, createdAt: -1 });
+messageSchema.index({ providerId: 1 }, { sparse: true });
+
+export interface MessageModels {
+  Message: Model<MessageDoc>;
+  messages: Collection<MessageDoc>;
+}
+
+export function createMessageModels(connection: Connection): MessageModels {
+  const Message = connection.model<MessageDoc>('Message', messageSchema, 'messages');
+  return { Message, messages: Message.collection as unknown as Collection<MessageDoc> };
+}
