@@ -36,6 +36,7 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
   });
   const customers = customerService({ temporal, customers: customerRepository(db.models), identities });
 
+  // Routers added by feature: mount them below, in this order (public routes first).
   app.use(healthRouter(temporal, db, Math.min(2000, config.api.temporalTimeoutMs)));
   // Segment's batch limit; single events are held to 32 KB by the ingest routes.
   const json = express.json({ limit: '500kb', type: ['application/json', 'text/plain'] });

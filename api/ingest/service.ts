@@ -60,6 +60,15 @@ export function ingestService(deps: IngestDeps) {
   }
 
   return {
+    /** Events about a customer we already know (message reactions, receipts): no resolution. */
+    async deliver(customerId: string, events: CustomerEvent[]): Promise<void> {
+      try {
+        await signal(new Map([[customerId, events]]), new Map());
+      } catch (err) {
+        throw new ApiError(503, 'temporal_unavailable', `event log unavailable, retry later (${(err as Error).name})`);
+      }
+    },
+
     /** Returns how many events were accepted and for how many customers. */
     async ingest(items: IngestItem[], batchSentAt?: string): Promise<{ accepted: number; customers: number }> {
       const receivedAt = new Date();
