@@ -3,14 +3,40 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { CustomerEvent } from './lifecycle/event.js';
 import type { LifecycleRules } from './lifecycle/rules.js';
 import type { CustomerState } from './lifecycle/state.js';
+import type { JourneyDefinition } from './journeys/types.js';
 
-/** Events of one customer that arrived together travel in one signal. */
-export const eventsSignal = defineSignal<[CustomerEvent[]]>('events');
+/**
+ * Events of one customer that arrived together travel in one signal, with the revision of the
+ * journey catalog the API saw, so the workflow reloads journeys only when they changed.
+ */
+export const eventsSignal = defineSignal<[CustomerEvent[], EventsContext?]>('events');
+/** A marketer moves customers from one version of a journey to another, step by step. */
+export const migrateJourneySignal = defineSignal<[JourneyMigration]>('migrateJourney');
 /** Another customer turned out to be this person: fold their state in. */
 export const absorbSignal = defineSignal<[AbsorbRequest]>('absorb');
 /** This customer turned out to be another: hand everything over and end. */
 export const mergeIntoSignal = defineSignal<[string]>('mergeInto');
 export const stateQuery = defineQuery<CustomerState>('state');
+
+export interface EventsContext {
+  catalogRevision?: number;
+}
+
+export interface JourneyMigration {
+  journeyId: string;
+  fromVersion: number;
+  to: JourneyDefinition;
+  /** Old step id → new step id; customers on a step missing here stay on the old version. */
+  steps: Record<string, string>;
+}
+
+/** What the customers collection keeps of a customer's place in journeys (for migration and reports). */
+export interface EnrollmentSummary {
+  journeyId: string;
+  version: number;
+  stepId: string;
+  enteredAt: string;
+}
 
 export interface AbsorbRequest {
   from: CustomerState;
