@@ -1,0 +1,134 @@
+// The journey engine's entry points for the customer workflow: (state, input, now) → state + commands.
+import type { CustomerEvent } from '../lifecycle/event.js';
+import type { LifecycleRules } from '../lifecycle/rules.js';
+import type { CustomerState } from '../lifecycle/state.js';
+import { pruneSendLog, type MessagingPolicy } from '../messaging/arbiter.js';
+import type { EnrollmentSummary, JourneyMigration } from '../messages.js';
+import { allHold } from './conditions.js';
+import { initialJourneys, pinKey, type JourneysState } from './state.js';
+import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from './steps.js';
+import { isTimeZone } from './time.js';
+import { enrollOnChange, enrollOnEvent, runTimers } from './triggers.js';
+import type { Condition, JourneyCatalog } from './types.js';
+
+export interface JourneyInput {
+  customer: CustomerState;
+  journeys: JourneysState;
+  policy: MessagingPolicy;
+  rules: LifecycleRules;
+  now: number;
+}
+
+export interface JourneyOutcome {
+  customer: CustomerState;
+  journeys: JourneysState;
+  commands: JourneyCommand[];
+}
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const engagementEvents = ['Message Opened', 'Message Clicked'];
+
+function run(input: JourneyInput, act: (ctx: StepContext) => void): JourneyOutcome {
+  const customer = clone(input.customer);
+  const journeys = clone(input.journeys);
+  const zone = customer.traits.timezone;
+  const timeZone = typeof zone === 'string' && isTimeZone(zone) ? zone : input.policy.defaultTimeZone;
+  const ctx: StepContext = { customer, journeys, policy: input.policy, rules: input.rules, timeZone, now: input.now, commands: [] };
+  act(ctx);
+  const enroll = { customer, journeys, maxConcurrent: input.policy.maxConcurrentJourneys, now: input.now };
+  runTimers(enroll, input.rules, timeZone);
+  advanceAll(ctx);
+  journeys.sendLog = pruneSendLog(journeys.sendLog, input.policy, input.now);
+  return { customer, journeys, commands: ctx.commands };
+}
+
+/** Events (already applied to the profile) and the stage/tier changes they caused. */
+export function onEvents(input: JourneyInput, events: CustomerEvent[], changed: { stage?: string; tier?: string }): JourneyOutcome {
+  return run(input, (ctx) => {
+    const enroll = { customer: ctx.customer, journeys: ctx.journeys, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now };
+    for (const event of events) {
+      if (event.name && engagementEvents.includes(event.name)) {
+        for (const e of ctx.journeys.enrollments) {
+          for (const sent of Object.values(e.sent)) if (sent.key === event.properties.messageId) sent.engaged = true;
+        }
+      }
+      for (const e of [...ctx.journeys.enrollments]) {
+        const def = ctx.journeys.pinned[pinKey(e.journeyId, e.version)];
+        if (!def) continue;
+        const matches = (m: { event: string; where?: Condition[] }) => m.event === event.name && allHold(m.where, event.properties);
+        if (def.goal && matches(def.goal)) { exit(ctx, e, 'goal'); continue; }
+        if (def.exitOn?.some(matches)) { exit(ctx, e, 'exit_criteria'); continue; }
+        const step = def.steps[e.stepId];
+        if (step?.type === 'wait_for_event' && matches(step)) goTo(ctx, e, step.onEvent);
+      }
+      enrollOnEvent(enroll, event);
+    }
+    if (changed.stage || changed.tier) enrollOnChange(enroll, changed.stage, changed.tier);
+  });
+}
+
+/** A timer fired: waits end, deferred sends retry, date and inactivity triggers fire. */
+export function onTime(input: JourneyInput): JourneyOutcome {
+  return run(input, () => undefined);
+}
+
+/** The journeys changed (published, paused, resumed, archived). */
+export function onCatalog(input: JourneyInput, catalog: JourneyCatalog): JourneyOutcome {
+  return run(input, (ctx) => {
+    ctx.journeys.catalog = catalog.journeys;
+    ctx.journeys.catalogRevision = catalog.revision;
+    for (const e of [...ctx.journeys.enrollments]) {
+      const entry = catalog.journeys.find((c) => c.definition.id === e.journeyId);
+      if (!entry) exit(ctx, e, 'archived');
+      else if (entry.status === 'paused' && entry.definition.onPause === 'exit') exit(ctx, e, 'paused');
+    }
+  });
+}
+
+/** Moves customers on `fromVersion` to the new version at the mapped step; unmapped steps stay. */
+export function onMigration(input: JourneyInput, m: JourneyMigration): JourneyOutcome {
+  return run(input, (ctx) => {
+    for (const e of ctx.journeys.enrollments) {
+      const target = m.steps[e.stepId];
+      if (e.journeyId !== m.journeyId || e.version !== m.fromVersion || !target || !m.to.steps[target]) continue;
+      ctx.journeys.pinned[pinKey(m.journeyId, m.to.version)] = m.to;
+      e.version = m.to.version;
+      e.stepId = target;
+      // A wait keeps its deadline across the move; other steps start afresh.
+      if (m.to.steps[target]!.type !== 'wait') delete e.wakeAt;
+    }
+    const stillOld = ctx.journeys.enrollments.some((e) => e.journeyId === m.journeyId && e.version === m.fromVersion);
+    if (!stillOld) delete ctx.journeys.pinned[pinKey(m.journeyId, m.fromVersion)];
+  });
+}
+
+/** Folds a merged customer's journeys in: their places (where not already in that journey), caps and history. */
+export function foldJourneys(into: JourneysState, from: JourneysState): JourneysState {
+  const out = clone(into);
+  for (const e of from.enrollments) {
+    if (out.enrollments.some((x) => x.journeyId === e.journeyId)) continue;
+    out.seq += 1;
+    out.enrollments.push({ ...clone(e), id: `${e.journeyId}@${e.version}#${out.seq}` });
+    out.pinned[pinKey(e.journeyId, e.version)] = from.pinned[pinKey(e.journeyId, e.version)]!;
+  }
+  out.sendLog = [...out.sendLog, ...from.sendLog].sort((a, b) => a.at - b.at);
+  for (const [id, h] of Object.entries(from.history)) {
+    const mine = out.history[id];
+    out.history[id] = mine ? { entries: mine.entries + h.entries, lastEnteredAt: Math.max(mine.lastEnteredAt, h.lastEnteredAt), ...(mine.lastExitedAt !== undefined || h.lastExitedAt !== undefined ? { lastExitedAt: Math.max(mine.lastExitedAt ?? 0, h.lastExitedAt ?? 0) } : {}) } : h;
+  }
+  return out;
+}
+
+export function journeysWakeAt(j: JourneysState): number | undefined {
+  const times = [
+    ...j.enrollments.filter((e) => j.catalog.find((c) => c.definition.id === e.journeyId)?.status !== 'paused').map((e) => e.wakeAt),
+    ...Object.values(j.timers).filter((t) => !t.fired).map((t) => t.at),
+  ].filter((t): t is number => t !== undefined && Number.isFinite(t));
+  return times.length ? Math.min(...times) : undefined;
+}
+
+export function enrollmentSummary(j: JourneysState): EnrollmentSummary[] {
+  return j.enrollments.map((e) => ({ journeyId: e.journeyId, version: e.version, stepId: e.stepId, enteredAt: new Date(e.enteredAt).toISOString() }));
+}
+
+export { initialJourneys };

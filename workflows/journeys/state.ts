@@ -1,0 +1,47 @@
+import type { SendLogEntry } from '../messaging/arbiter.js';
+import type { JourneyCatalog, JourneyDefinition } from './types.js';
+
+/** One customer's place in one journey. */
+export interface Enrollment {
+  /** `${journeyId}@${version}#${seq}`: unique within the customer. */
+  id: string;
+  journeyId: string;
+  /** The version entered with: the customer finishes on it unless migrated. */
+  version: number;
+  stepId: string;
+  /** Steps taken so far: makes each visit of a step distinct (idempotency keys). */
+  steps: number;
+  enteredAt: number;
+  /** When the current step began. */
+  stepSince: number;
+  /** When the current wait (or a deferred send) ends. */
+  wakeAt?: number;
+  /** A deferred send is dropped after this. */
+  expiresAt?: number;
+  variant?: string;
+  /** The trigger event's properties, for personalisation and branches. */
+  context: Record<string, unknown>;
+  /** Per send step: the message's key and whether the customer opened or clicked it. */
+  sent: Record<string, { key: string; engaged: boolean }>;
+}
+
+export interface JourneysState {
+  catalogRevision: number;
+  catalog: JourneyCatalog['journeys'];
+  /** Definitions of the versions customers are in, by `${id}@${version}`. */
+  pinned: Record<string, JourneyDefinition>;
+  enrollments: Enrollment[];
+  /** Per journey: for re-entry rules. */
+  history: Record<string, { entries: number; lastEnteredAt: number; lastExitedAt?: number }>;
+  seq: number;
+  /** Marketing and transactional sends, for frequency caps. */
+  sendLog: SendLogEntry[];
+  /** Time-based triggers: the next occurrence per journey, and what it was computed from. */
+  timers: Record<string, { at: number; basis: string; fired?: boolean }>;
+}
+
+export function initialJourneys(): JourneysState {
+  return { catalogRevision: 0, catalog: [], pinned: {}, enrollments: [], history: {}, seq: 0, sendLog: [], timers: {} };
+}
+
+export const pinKey = (journeyId: string, version: number): string => `${journeyId}@${version}`;

@@ -1,0 +1,95 @@
+// When a customer enters a journey: events, stage and tier changes, dates and inactivity.
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { CustomerEvent } from '../lifecycle/event.js';
+import type { LifecycleRules } from '../lifecycle/rules.js';
+import type { CustomerState } from '../lifecycle/state.js';
+import { allHold } from './conditions.js';
+import { pinKey, type JourneysState } from './state.js';
+import { nextAnnual } from './time.js';
+import type { JourneyDefinition } from './types.js';
+
+const dayMs = 86_400_000;
+
+export interface EnrollContext {
+  customer: CustomerState;
+  journeys: JourneysState;
+  maxConcurrent: number;
+  now: number;
+}
+
+/** Enters the journey if its status, re-entry rule and the concurrency cap allow. */
+export function tryEnroll(ctx: EnrollContext, def: JourneyDefinition, context: Record<string, unknown>): boolean {
+  const { journeys: j, now } = ctx;
+  if (j.catalog.find((c) => c.definition.id === def.id)?.status !== 'active') return false;
+  if (j.enrollments.some((e) => e.journeyId === def.id)) return false;
+  const past = j.history[def.id];
+  if (past && def.reentry.mode === 'never') return false;
+  if (past && def.reentry.mode === 'cooldown' && now < (past.lastExitedAt ?? past.lastEnteredAt) + msToNumber((def.reentry.cooldown ?? '0') as never)) return false;
+  if (j.enrollments.length >= ctx.maxConcurrent) return false;
+  j.seq += 1;
+  j.pinned[pinKey(def.id, def.version)] = def;
+  j.enrollments.push({
+    id: `${def.id}@${def.version}#${j.seq}`, journeyId: def.id, version: def.version, stepId: def.entry, steps: 0,
+    enteredAt: now, stepSince: now, context, sent: {},
+  });
+  j.history[def.id] = { entries: (past?.entries ?? 0) + 1, lastEnteredAt: now, ...(past?.lastExitedAt !== undefined && { lastExitedAt: past.lastExitedAt }) };
+  return true;
+}
+
+const active = (j: JourneysState) => j.catalog.filter((c) => c.status === 'active').map((c) => c.definition);
+
+export function enrollOnEvent(ctx: EnrollContext, event: CustomerEvent): void {
+  for (const def of active(ctx.journeys)) {
+    if (def.trigger.type === 'event' && def.trigger.event === event.name && allHold(def.trigger.where, event.properties)) {
+      tryEnroll(ctx, def, { event: event.name, ...event.properties });
+    }
+  }
+}
+
+export function enrollOnChange(ctx: EnrollContext, stage?: string, tier?: string): void {
+  for (const def of active(ctx.journeys)) {
+    const t = def.trigger;
+    if ((t.type === 'stage' && t.to === stage) || (t.type === 'tier' && t.to === tier)) tryEnroll(ctx, def, { stage, tier });
+  }
+}
+
+/** The next occurrence of a journey's time trigger and what it depends on; undefined if none. */
+function occurrence(def: JourneyDefinition, customer: CustomerState, rules: LifecycleRules, timeZone: string, from: number): { at: number; basis: string } | undefined {
+  const t = def.trigger;
+  if (t.type === 'fixed_date') return { at: nextAnnual(from, timeZone, t.date, t.time), basis: `${t.date}|${t.time}|${timeZone}` };
+  if (t.type === 'date_attribute') {
+    const value = customer.traits[t.trait];
+    if (typeof value !== 'string' || !/^(\d{4}-)?\d{2}-\d{2}/.test(value)) return undefined;
+    const date = value.slice(0, 10).replace(/^(\d{2}-\d{2}).*$/, '$1');
+    return { at: nextAnnual(from, timeZone, date, t.time), basis: `${date}|${t.time}|${timeZone}` };
+  }
+  if (t.type === 'inactivity' && customer.counters.lastOrderAt) {
+    return { at: Date.parse(customer.counters.lastOrderAt) + t.days * dayMs, basis: customer.counters.lastOrderAt };
+  }
+  void rules;
+  return undefined;
+}
+
+/** Fires time triggers that are due, then schedules each one's next occurrence. */
+export function runTimers(ctx: EnrollContext, rules: LifecycleRules, timeZone: string): void {
+  const { journeys: j, now } = ctx;
+  const live = active(j);
+  for (const def of live) {
+    const timer = j.timers[def.id];
+    if (timer && !timer.fired && timer.at <= now) {
+      tryEnroll(ctx, def, { trigger: def.trigger.type, at: new Date(timer.at).toISOString() });
+      timer.fired = true;
+    }
+    const next = occurrence(def, ctx.customer, rules, timeZone, now);
+    if (!next) { delete j.timers[def.id]; continue; }
+    if (timer && timer.basis === next.basis) {
+      // Same inputs: an unfired timer stands; an inactivity timer fires once per last order; a
+      // yearly one moves on to next year.
+      if (!timer.fired || def.trigger.type === 'inactivity') continue;
+      j.timers[def.id] = { at: occurrence(def, ctx.customer, rules, timeZone, timer.at + 60_000)!.at, basis: next.basis };
+      continue;
+    }
+    j.timers[def.id] = next;
+  }
+  for (const id of Object.keys(j.timers)) if (!live.some((d) => d.id === id)) delete j.timers[id];
+}
