@@ -1,6 +1,8 @@
 // Configuration: parsed once at start-up from the environment, then passed down.
 import { z } from 'zod';
 import { defaultLifecycleRules, type LifecycleRules } from './workflows/lifecycle/rules.js';
+import { defaultMessagingPolicy, type MessagingPolicy } from './workflows/messaging/arbiter.js';
+import { isTimeZone } from './workflows/journeys/time.js';
 
 const keyList = z
   .string()
@@ -24,6 +26,16 @@ export const LifecycleRulesSchema: z.ZodType<LifecycleRules> = z.object({
     .refine((t) => t.every((tier, i) => i === 0 || tier.minSpend > t[i - 1]!.minSpend), 'tiers must ascend by minSpend'),
 });
 
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'expected a duration like "1 day"');
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+
+export const MessagingPolicySchema: z.ZodType<MessagingPolicy> = z.object({
+  caps: z.array(z.object({ window: duration, max: z.number().int().min(0) })),
+  quietHours: z.object({ start: clock, end: clock }).optional(),
+  defaultTimeZone: z.string().refine(isTimeZone, 'not an IANA time zone'),
+  maxConcurrentJourneys: z.number().int().min(1).max(50),
+});
+
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -41,6 +53,8 @@ const Env = z.object({
   /** Extra identity types read from traits, e.g. "member_id,loyalty_card". */
   IDENTITY_TRAITS: z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean)),
   LIFECYCLE_RULES: jsonOf(LifecycleRulesSchema).optional(),
+  /** Frequency caps, quiet hours, default time zone, journeys at once: JSON. */
+  MESSAGING_POLICY: jsonOf(MessagingPolicySchema).optional(),
   /** Base URL of this API as customers' devices reach it: open pixels, click and unsubscribe links. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
   /** Signs tracking tokens (opens, clicks, unsubscribes); at least 32 characters. */
@@ -73,6 +87,7 @@ export interface Config {
   api: { port: number; writeKeys: string[]; adminKeys: string[]; temporalTimeoutMs: number };
   identity: { defaultPhoneCountry: string; extraTraits: string[] };
   lifecycleRules: LifecycleRules;
+  messagingPolicy: MessagingPolicy;
   publicUrl: string;
   trackingSecret: string;
   channels: {
@@ -106,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS },
     identity: { defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY, extraTraits: e.IDENTITY_TRAITS },
     lifecycleRules: e.LIFECYCLE_RULES ?? defaultLifecycleRules,
+    messagingPolicy: e.MESSAGING_POLICY ?? defaultMessagingPolicy,
     publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
     trackingSecret: e.TRACKING_SECRET,
     channels: {

@@ -1,22 +1,32 @@
 // Activities: all I/O of the customer workflow, built from injected connections.
 import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
 import type { CustomerEvent } from '../workflows/lifecycle/event.js';
 import type { LifecycleRules } from '../workflows/lifecycle/rules.js';
+import type { MessagingPolicy } from '../workflows/messaging/arbiter.js';
 import type { CustomerState } from '../workflows/lifecycle/state.js';
 import { absorbSignal } from '../workflows/messages.js';
 import { customerRepository } from './db/customers.js';
 import type { Models } from './db/models.js';
 import { startCustomerOptions } from './temporal.js';
+import { createChannels, type Channels } from './channels/index.js';
+import { createMessagingActivities } from './messaging.js';
+import { createJourneyActivities } from './journeys.js';
 
 export interface ActivityDeps {
   models: Models;
   temporal: Client;
-  taskQueue: string;
+  config: Config;
+  /** Defaults to the providers the configuration names. */
+  channels?: Channels;
 }
 
-export function createActivities({ models, temporal, taskQueue }: ActivityDeps) {
+export function createActivities({ models, temporal, config, channels }: ActivityDeps) {
   const customers = customerRepository(models);
+  const taskQueue = config.temporal.taskQueue;
   return {
+    ...createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config }),
+    ...createJourneyActivities({ models }),
     async restoreCustomer(customerId: string): Promise<CustomerState | null> {
       return customers.restore(customerId);
     },
@@ -28,11 +38,11 @@ export function createActivities({ models, temporal, taskQueue }: ActivityDeps) 
     },
 
     /** The merged customer's last act: store where it went and pass its state to the survivor. */
-    async handOver(input: { state: CustomerState; pending: CustomerEvent[]; survivorId: string; rules: LifecycleRules }): Promise<void> {
+    async handOver(input: { state: CustomerState; pending: CustomerEvent[]; survivorId: string; rules: LifecycleRules; policy: MessagingPolicy }): Promise<void> {
       await customers.save(input.state, []);
       await models.identities.updateMany({ customerId: input.state.customerId }, { $set: { customerId: input.survivorId } });
       await temporal.workflow.signalWithStart('customerWorkflow', {
-        ...startCustomerOptions(input.survivorId, input.rules, taskQueue),
+        ...startCustomerOptions(input.survivorId, { rules: input.rules, policy: input.policy }, taskQueue),
         signal: absorbSignal,
         signalArgs: [{ from: input.state, pending: input.pending }],
       });

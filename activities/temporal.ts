@@ -1,11 +1,18 @@
 // How a customer's workflow is started: one place, used by the API and by activities.
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { LifecycleRules } from '../workflows/lifecycle/rules.js';
+import type { MessagingPolicy } from '../workflows/messaging/arbiter.js';
 import { customerWorkflowId, type CustomerWorkflowInput } from '../workflows/messages.js';
 import { CustomerIdAttribute } from '../workflows/search-attributes.js';
 
-export function startCustomerOptions(customerId: string, rules: LifecycleRules, taskQueue: string) {
-  const input: CustomerWorkflowInput = { customerId, rules };
+/** The brand's rules every customer workflow starts with. */
+export interface CustomerSettings {
+  rules: LifecycleRules;
+  policy: MessagingPolicy;
+}
+
+export function startCustomerOptions(customerId: string, settings: CustomerSettings, taskQueue: string) {
+  const input: CustomerWorkflowInput = { customerId, rules: settings.rules, policy: settings.policy };
   return {
     workflowId: customerWorkflowId(customerId),
     taskQueue,

@@ -14,6 +14,17 @@ import { customerService } from './customers/service.js';
 import { ingestRouter } from './routes/ingest.js';
 import { customersRouter } from './routes/customers.js';
 import { healthRouter } from './routes/health.js';
+import { templatesRouter } from './routes/templates.js';
+import { messageFeedbackRepository } from '../activities/db/message-feedback.js';
+import { webhookReceiptRepository } from '../activities/db/webhook-receipts.js';
+import { feedbackService } from './feedback/service.js';
+import { trackingRouter } from './routes/tracking.js';
+import { webhooksRouter } from './routes/webhooks.js';
+import { journeyRepository } from '../activities/db/journeys.js';
+import { enrollmentRepository } from '../activities/db/enrollments.js';
+import { templateRepository } from '../activities/db/templates.js';
+import { journeyService } from './journeys/service.js';
+import { journeysRouter } from './routes/journeys.js';
 
 export interface AppDeps {
   config: Config;
@@ -30,20 +41,32 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
 
   const scopeOf = keyring({ write: config.api.writeKeys, admin: config.api.adminKeys });
   const identities = identityRepository(db.models);
+  const journeys = journeyRepository(db.models);
   const ingest = ingestService({
-    temporal, identities, taskQueue: config.temporal.taskQueue, rules: config.lifecycleRules, identity: config.identity,
-    temporalDeadlineMs: config.api.temporalTimeoutMs,
+    temporal, identities, taskQueue: config.temporal.taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, identity: config.identity,
+    temporalDeadlineMs: config.api.temporalTimeoutMs, catalogRevision: journeys.catalogRevision,
   });
   const customers = customerService({ temporal, customers: customerRepository(db.models), identities });
 
   // Routers added by feature: mount them below, in this order (public routes first).
   app.use(healthRouter(temporal, db, Math.min(2000, config.api.temporalTimeoutMs)));
+  // Reactions to messages: signed tracking tokens and signed provider webhooks, no API key.
+  const feedback = feedbackService({
+    messages: messageFeedbackRepository(db.models), receipts: webhookReceiptRepository(db.models),
+    customers: customerRepository(db.models), deliver: ingest.deliver,
+  });
+  app.use(trackingRouter({ feedback, secret: config.trackingSecret, logger }));
+  app.use(webhooksRouter({ feedback, signingSecret: config.channels.signingSecret }));
   // Segment's batch limit; single events are held to 32 KB by the ingest routes.
   const json = express.json({ limit: '500kb', type: ['application/json', 'text/plain'] });
   app.use('/v1/customers', requireScope(scopeOf, 'admin'), json);
+  app.use('/v1/templates', requireScope(scopeOf, 'admin'), json);
+  app.use('/v1/journeys', requireScope(scopeOf, 'admin'), json);
   app.use('/v1', requireScope(scopeOf, 'write'), json);
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
+  app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal })));
+  app.use(templatesRouter({ models: db.models }));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;

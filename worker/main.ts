@@ -11,9 +11,7 @@ const db = await connectDatabase(config.mongodbUri);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 const clientConnection = await Connection.connect({ address: config.temporal.address });
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-const worker = await createWorker({
-  connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, models: db.models, temporal,
-});
+const worker = await createWorker({ connection, config, models: db.models, temporal });
 console.log(`worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address}`);
 // worker.run() resolves after the SDK's own SIGINT/SIGTERM handling drains in-flight tasks.
 await worker.run();

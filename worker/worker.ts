@@ -1,17 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
 import { createActivities } from '../activities/index.js';
+import type { Channels } from '../activities/channels/index.js';
 import type { Models } from '../activities/db/models.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface WorkerDeps {
   connection: NativeConnection;
-  namespace: string;
-  taskQueue: string;
+  config: Config;
   models: Models;
   temporal: Client;
+  /** Defaults to the providers the configuration names. */
+  channels?: Channels;
   /** Tests pass a bundle built once per file. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxCachedWorkflows?: number;
@@ -20,10 +23,10 @@ export interface WorkerDeps {
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: deps.taskQueue,
+    namespace: deps.config.temporal.namespace,
+    taskQueue: deps.config.temporal.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ models: deps.models, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+    activities: createActivities({ models: deps.models, temporal: deps.temporal, config: deps.config, channels: deps.channels }),
     // About 1 MB each; bounded by memory, not by the number of customers.
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 2000,
   });

@@ -1,15 +1,17 @@
-// The per-customer workflow shell: feeds signals and timers into the pure lifecycle core and
-// carries out what it decides (profile writes, search attributes, hand-over on merge).
+// The per-customer workflow shell: feeds signals and timers into the pure lifecycle and journey
+// cores and carries out what they decide (profile writes, sends, search attributes, hand-over).
 import {
-  allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { absorb, applyEvents, nextWakeAt, tick, type Outcome } from './lifecycle/apply.js';
 import type { CustomerEvent } from './lifecycle/event.js';
 import { initialState, type CustomerState } from './lifecycle/state.js';
+import { foldJourneys, initialJourneys, journeysWakeAt, onCatalog, onEvents, onMigration, onTime, type JourneyOutcome } from './journeys/engine.js';
+import { defaultMessagingPolicy } from './messaging/arbiter.js';
 import {
-  absorbSignal, eventsSignal, mergeIntoSignal, stateQuery,
-  type AbsorbRequest, type CustomerWorkflowInput, type CustomerWorkflowResult,
+  absorbSignal, eventsSignal, mergeIntoSignal, migrateJourneySignal, stateQuery,
+  type AbsorbRequest, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
 } from './messages.js';
 import { CustomerIdAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
 
@@ -19,6 +21,11 @@ type Activities = ReturnType<typeof createActivities>;
 const profile = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+// Sends retry provider hiccups for about a day; permanent failures come back as outcomes.
+const messaging = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150, nonRetryableErrorTypes: ['PermanentDeliveryError'] },
 });
 
 /**
@@ -31,14 +38,22 @@ const maxHistoryPerRun = 2000;
 
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<CustomerWorkflowResult> {
   const { customerId, rules } = input;
+  const policy = input.policy ?? defaultMessagingPolicy;
   const pending: CustomerEvent[] = [...(input.pending ?? [])];
   const absorbs: AbsorbRequest[] = [...(input.absorbs ?? [])];
+  const migrations: JourneyMigration[] = [...(input.migrations ?? [])];
   let mergeInto = input.mergeInto;
+  let catalogWanted = input.catalogRevision ?? 0;
   let signals = 0;
 
-  setHandler(eventsSignal, (events) => { pending.push(...events); signals += 1; });
+  setHandler(eventsSignal, (events, context) => {
+    pending.push(...events);
+    signals += 1;
+    catalogWanted = Math.max(catalogWanted, context?.catalogRevision ?? 0);
+  });
   setHandler(absorbSignal, (request) => { absorbs.push(request); signals += 1; });
   setHandler(mergeIntoSignal, (survivorId) => { mergeInto ??= survivorId; signals += 1; });
+  setHandler(migrateJourneySignal, (migration) => { migrations.push(migration); signals += 1; });
 
   let state: CustomerState = input.state ?? initialState(customerId);
   setHandler(stateQuery, () => state);
@@ -49,6 +64,10 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     upsertSearchAttributes([{ key: CustomerIdAttribute, value: customerId }]);
     publish(state);
   }
+  // Journeys came after the first recorded customers: runs without the marker never send.
+  const journeysOn = patched('journeys-v1');
+  const journeys = () => state.journeys ?? initialJourneys();
+  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now() });
 
   const commit = async (outcome: Outcome, adopt?: string[]): Promise<void> => {
     if (outcome.state === state && outcome.applied.length === 0) return;
@@ -57,32 +76,66 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     if (outcome.stage || outcome.tier) publish(state);
   };
 
+  const runJourneys = async (outcome: JourneyOutcome): Promise<void> => {
+    const before = JSON.stringify([state.journeys ?? initialJourneys(), state.tags, state.points, state.traits]);
+    const next: CustomerState = { ...outcome.customer, journeys: outcome.journeys };
+    if (JSON.stringify([next.journeys, next.tags, next.points, next.traits]) === before && outcome.commands.length === 0) return;
+    state = { ...next, revision: state.revision + 1 };
+    for (const command of outcome.commands) {
+      if (command.type === 'send') {
+        try {
+          await messaging.sendMessage(command.request);
+        } catch (err) {
+          // Retries exhausted: the message stays recorded as not sent; the journey goes on.
+          if (!(err instanceof ActivityFailure)) throw err;
+        }
+      } else if (command.type === 'suppressed') {
+        await profile.recordSuppressed(command.send);
+      }
+    }
+    await profile.saveCustomer({ state, events: [] });
+  };
+
   for (;;) {
-    const wakeAt = nextWakeAt(state, rules);
-    const woken = await condition(
-      () => pending.length > 0 || absorbs.length > 0 || mergeInto !== undefined || runIsFull(signals),
-      wakeAt === undefined ? undefined : Math.max(1, wakeAt - Date.now()),
-    );
-    if (!woken) await commit(tick(state, rules, Date.now()));
+    const wakeAt = Math.min(nextWakeAt(state, rules) ?? Infinity, journeysOn ? journeysWakeAt(journeys()) ?? Infinity : Infinity);
+    const ready = () => pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined || runIsFull(signals)
+      || (journeysOn && catalogWanted > journeys().catalogRevision);
+    const woken = Number.isFinite(wakeAt) ? await condition(ready, Math.max(1, wakeAt - Date.now())) : (await condition(ready), true);
+    if (!woken) {
+      // Time passed: the stage may slip; waits end, deferred sends retry, date triggers fire.
+      const outcome = tick(state, rules, Date.now());
+      await commit(outcome);
+      if (journeysOn) await runJourneys(outcome.stage || outcome.tier ? onEvents(journeyInput(), [], { stage: outcome.stage?.to, tier: outcome.tier?.to }) : onTime(journeyInput()));
+    }
+    if (journeysOn && catalogWanted > journeys().catalogRevision) {
+      await runJourneys(onCatalog(journeyInput(), await profile.loadJourneyCatalog()));
+    }
+    while (journeysOn && migrations.length > 0) await runJourneys(onMigration(journeyInput(), migrations.shift()!));
 
     while (absorbs.length > 0) {
       const request = absorbs.shift()!;
-      await commit(absorb(state, request.from, rules, Date.now()), [request.from.customerId, ...request.from.mergedFrom]);
+      const outcome = absorb(state, request.from, rules, Date.now());
+      if (outcome.state !== state && request.from.journeys) outcome.state.journeys = foldJourneys(journeys(), request.from.journeys);
+      await commit(outcome, [request.from.customerId, ...request.from.mergedFrom]);
       pending.push(...request.pending);
     }
     if (mergeInto !== undefined) {
       await condition(allHandlersFinished);
       const events = pending.splice(0);
       state = { ...state, mergedInto: mergeInto, revision: state.revision + 1 };
-      await profile.handOver({ state, pending: events, survivorId: mergeInto, rules });
+      await profile.handOver({ state, pending: events, survivorId: mergeInto, rules, policy });
       return { mergedInto: mergeInto };
     }
-    if (pending.length > 0) await commit(applyEvents(state, pending.splice(0), rules, Date.now()));
+    if (pending.length > 0) {
+      const outcome = applyEvents(state, pending.splice(0), rules, Date.now());
+      await commit(outcome);
+      if (journeysOn) await runJourneys(onEvents(journeyInput(), outcome.applied, { stage: outcome.stage?.to, tier: outcome.tier?.to }));
+    }
 
     if (runIsFull(signals)) {
       await condition(allHandlersFinished);
-      if (pending.length > 0 || absorbs.length > 0 || mergeInto !== undefined) continue;
-      await continueAsNew<typeof customerWorkflow>({ customerId, rules, state });
+      if (pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined) continue;
+      await continueAsNew<typeof customerWorkflow>({ customerId, rules, policy, state, catalogRevision: catalogWanted });
     }
   }
 }

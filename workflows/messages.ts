@@ -4,6 +4,7 @@ import type { CustomerEvent } from './lifecycle/event.js';
 import type { LifecycleRules } from './lifecycle/rules.js';
 import type { CustomerState } from './lifecycle/state.js';
 import type { JourneyDefinition } from './journeys/types.js';
+import type { MessagingPolicy } from './messaging/arbiter.js';
 
 /**
  * Events of one customer that arrived together travel in one signal, with the revision of the
@@ -47,11 +48,16 @@ export interface AbsorbRequest {
 export interface CustomerWorkflowInput {
   customerId: string;
   rules: LifecycleRules;
+  /** Caps, quiet hours, time zone: absent in runs started before journeys existed. */
+  policy?: MessagingPolicy;
   /** Carried across continueAsNew; absent on a customer's first run. */
   state?: CustomerState;
   pending?: CustomerEvent[];
   absorbs?: AbsorbRequest[];
   mergeInto?: string;
+  migrations?: JourneyMigration[];
+  /** The newest journey catalog revision announced but not loaded yet. */
+  catalogRevision?: number;
 }
 
 export type CustomerWorkflowResult = { mergedInto: string } | { deleted: true };

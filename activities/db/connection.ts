@@ -18,7 +18,7 @@ export async function connectDatabase(uri: string, options: { dbName?: string } 
   });
   await connection.asPromise();
   const models = createModels(connection);
-  await Promise.all([models.Customer, models.Event, models.Identity, models.Message].map((m) => m.createIndexes()));
+  await Promise.all([models.Customer, models.Event, models.Identity, models.Message, models.Journey, models.JourneyVersion].map((m) => m.createIndexes()));
   return {
     connection,
     models,

@@ -2,6 +2,7 @@
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import type { Stage } from '../../workflows/lifecycle/rules.js';
 import type { CustomerState } from '../../workflows/lifecycle/state.js';
+import { enrollmentSummary } from '../../workflows/journeys/engine.js';
 import { isDuplicateKey } from './connection.js';
 import type { CustomerDoc, EventDoc, Models } from './models.js';
 
@@ -16,12 +17,14 @@ export function customerRepository({ customers, events, identities }: Models) {
           if (!isDuplicateKey(err)) throw err;
         }
       }
-      const { customerId, ...profile } = state;
+      // The full journey state rides along for restore; `journeys` is the queryable summary.
+      const { customerId, journeys, ...profile } = state;
+      const journeyFields = journeys ? { journeys: enrollmentSummary(journeys), journeyState: journeys } : {};
       try {
         // Only a newer revision replaces the stored one: a retried older write changes nothing.
         await customers.updateOne(
           { _id: customerId, $or: [{ revision: { $lt: state.revision } }, { revision: { $exists: false } }] },
-          { $set: { ...profile, updatedAt: new Date() } },
+          { $set: { ...profile, ...journeyFields, updatedAt: new Date() } },
           { upsert: true },
         );
       } catch (err) {
@@ -41,8 +44,8 @@ export function customerRepository({ customers, events, identities }: Models) {
     async restore(customerId: string): Promise<CustomerState | null> {
       const doc = await customers.findOne({ _id: customerId });
       if (!doc) return null;
-      const { _id, updatedAt: _updatedAt, ...rest } = doc;
-      return { customerId: _id, ...rest, stage: rest.stage as Stage } as CustomerState;
+      const { _id, updatedAt: _updatedAt, journeys: _summary, journeyState, ...rest } = doc;
+      return { customerId: _id, ...rest, stage: rest.stage as Stage, ...(journeyState && { journeys: journeyState }) } as CustomerState;
     },
 
     /** Newest first; `before` is the cursor from the previous page. */

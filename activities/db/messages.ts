@@ -22,8 +22,13 @@ export interface MessageDoc {
   providerId?: string;
   /** Tracked links: a click token names an index here, so redirects go only to these URLs. */
   links: string[];
-  /** Provider attempts, for the exactly-once proof and for support. */
+  /** Provider attempts claimed (see activities/messaging.ts for the exactly-once state machine). */
   attempts: number;
+  /** Attempts that ended with a retryable error known not to have delivered: attempts > attemptsEnded while queued means one is open. */
+  attemptsEnded: number;
+  /** The provider's last answer, for support. */
+  detail?: string;
+  locale?: string;
   createdAt: Date;
   sentAt?: Date;
   deliveredAt?: Date;
@@ -48,6 +53,9 @@ const messageSchema = new Schema<MessageDoc>({
   providerId: String,
   links: [String],
   attempts: Number,
+  attemptsEnded: Number,
+  detail: String,
+  locale: String,
   createdAt: Date,
   sentAt: Date,
   deliveredAt: Date,

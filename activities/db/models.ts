@@ -2,7 +2,13 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Collection } from 'mongodb';
 import type { Counters } from '../../workflows/lifecycle/state.js';
+import type { JourneysState } from '../../workflows/journeys/state.js';
+import type { EnrollmentSummary } from '../../workflows/messages.js';
 import { createMessageModels, type MessageModels } from './messages.js';
+import { createWebhookReceiptModels, type WebhookReceiptModels } from './webhook-receipts.js';
+import { createTemplateModels, type TemplateModels } from './templates.js';
+import { createOutboxModels, type OutboxModels } from './outbox.js';
+import { createJourneyModels, type JourneyModels } from './journey-models.js';
 
 export interface CustomerDoc {
   _id: string;
@@ -19,6 +25,10 @@ export interface CustomerDoc {
   mergedFrom: string[];
   mergedInto?: string;
   revision: number;
+  /** Where the customer is in journeys (for migration and reports). */
+  journeys?: EnrollmentSummary[];
+  /** The workflow's full journey state, so a restored workflow keeps its place. */
+  journeyState?: JourneysState;
   updatedAt: Date;
 }
 
@@ -59,6 +69,8 @@ const customerSchema = new Schema<CustomerDoc>({
   revision: Number,
   updatedAt: Date,
 }, { versionKey: false, minimize: false });
+// Who is in a journey (migrations, reports): the workflow keeps `journeys` (EnrollmentSummary[]) current.
+customerSchema.index({ 'journeys.journeyId': 1 });
 
 const eventSchema = new Schema<EventDoc>({
   _id: String,
@@ -81,7 +93,7 @@ const identitySchema = new Schema<IdentityDoc>({
 }, { versionKey: false });
 
 /** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
-export interface Models extends MessageModels {
+export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels {
   Customer: Model<CustomerDoc>;
   Event: Model<EventDoc>;
   Identity: Model<IdentityDoc>;
@@ -97,6 +109,10 @@ export function createModels(connection: Connection): Models {
   return {
     Customer, Event, Identity,
     ...createMessageModels(connection),
+    ...createWebhookReceiptModels(connection),
+    ...createTemplateModels(connection),
+    ...createOutboxModels(connection),
+    ...createJourneyModels(connection),
     customers: Customer.collection as unknown as Collection<CustomerDoc>,
     events: Event.collection as unknown as Collection<EventDoc>,
     identities: Identity.collection as unknown as Collection<IdentityDoc>,

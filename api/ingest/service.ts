@@ -4,10 +4,9 @@
 import pLimit from 'p-limit';
 import type { Client } from '@temporalio/client';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
 import { eventsSignal, mergeIntoSignal } from '../../workflows/messages.js';
 import { identityKey, type Identity, type IdentityRepository } from '../../activities/db/identities.js';
-import { startCustomerOptions } from '../../activities/temporal.js';
+import { startCustomerOptions, type CustomerSettings } from '../../activities/temporal.js';
 import { ApiError, invalid, type ErrorDetail } from '../errors.js';
 import { normalise, type IdentityOptions, type Normalised } from './normalize.js';
 import type { SegmentEvent } from './segment.js';
@@ -16,10 +15,12 @@ export interface IngestDeps {
   temporal: Client;
   identities: IdentityRepository;
   taskQueue: string;
-  rules: LifecycleRules;
+  settings: CustomerSettings;
   identity: IdentityOptions;
   /** How long Temporal may take to accept a request's signals before we answer 503. */
   temporalDeadlineMs?: number;
+  /** The journey catalog revision, read once a request, so workflows reload journeys that changed. */
+  catalogRevision?: () => Promise<number>;
 }
 
 export interface IngestItem { event: SegmentEvent; at: string }
@@ -47,13 +48,16 @@ export function ingestService(deps: IngestDeps) {
     return { byCustomer, merges };
   }
 
-  async function signal(byCustomer: Map<string, CustomerEvent[]>, merges: Map<string, string>): Promise<void> {
-    const start = (customerId: string) => startCustomerOptions(customerId, deps.rules, deps.taskQueue);
+  const storeUnavailable = (err: unknown) =>
+    new ApiError(503, 'mongodb_unavailable', `customer store unavailable, retry later (${(err as Error).name})`);
+
+  async function signal(byCustomer: Map<string, CustomerEvent[]>, merges: Map<string, string>, catalogRevision?: number): Promise<void> {
+    const start = (customerId: string) => startCustomerOptions(customerId, deps.settings, deps.taskQueue);
     const calls = [
       ...[...merges].map(([loser, survivor]) => () =>
         deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(loser), signal: mergeIntoSignal, signalArgs: [survivor] })),
       ...[...byCustomer].map(([customerId, events]) => () =>
-        deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(customerId), signal: eventsSignal, signalArgs: [events] })),
+        deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(customerId), signal: eventsSignal, signalArgs: [events, { catalogRevision }] })),
     ];
     await deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), () =>
       Promise.all(calls.map((call) => limit(call))));
@@ -62,8 +66,9 @@ export function ingestService(deps: IngestDeps) {
   return {
     /** Events about a customer we already know (message reactions, receipts): no resolution. */
     async deliver(customerId: string, events: CustomerEvent[]): Promise<void> {
+      const catalogRevision = await deps.catalogRevision?.().catch((err: unknown) => { throw storeUnavailable(err); });
       try {
-        await signal(new Map([[customerId, events]]), new Map());
+        await signal(new Map([[customerId, events]]), new Map(), catalogRevision);
       } catch (err) {
         throw new ApiError(503, 'temporal_unavailable', `event log unavailable, retry later (${(err as Error).name})`);
       }
@@ -81,13 +86,14 @@ export function ingestService(deps: IngestDeps) {
       if (details.length > 0) throw invalid(details);
 
       let resolved: Awaited<ReturnType<typeof resolveAll>>;
+      let catalogRevision: number | undefined;
       try {
-        resolved = await resolveAll(normalised);
+        [resolved, catalogRevision] = await Promise.all([resolveAll(normalised), deps.catalogRevision?.()]);
       } catch (err) {
-        throw new ApiError(503, 'mongodb_unavailable', `customer store unavailable, retry later (${(err as Error).name})`);
+        throw storeUnavailable(err);
       }
       try {
-        await signal(resolved.byCustomer, resolved.merges);
+        await signal(resolved.byCustomer, resolved.merges, catalogRevision);
       } catch (err) {
         throw new ApiError(503, 'temporal_unavailable', `event log unavailable, retry later (${(err as Error).name})`);
       }

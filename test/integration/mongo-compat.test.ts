@@ -305,9 +305,142 @@ describe('MongoDB operations the product relies on', () => {
     expect(await users.countDocuments({})).toBe(2);
   });
 
+  it('updateOne $min on a Date sets a missing field, keeps an earlier value and lowers a later one (message reaction times)', async () => {
+    interface Msg { _id: string; openedAt?: Date; updatedAt?: Date }
+    const messages = fresh<Msg>('messages');
+    await messages.insertOne({ _id: 'm1' });
+    const first = new Date('2024-05-01T10:00:00Z');
+    const set = await messages.updateOne({ _id: 'm1' }, { $min: { openedAt: first }, $set: { updatedAt: first } });
+    expect(set.matchedCount).toBe(1);
+    expect((await messages.findOne({ _id: 'm1' }))?.openedAt).toEqual(first);
+
+    await messages.updateOne({ _id: 'm1' }, { $min: { openedAt: new Date('2024-05-02T10:00:00Z') } });
+    expect((await messages.findOne({ _id: 'm1' }))?.openedAt).toEqual(first);
+
+    const earlier = new Date('2024-04-30T10:00:00Z');
+    await messages.updateOne({ _id: 'm1' }, { $min: { openedAt: earlier } });
+    expect(await messages.findOne({ _id: 'm1' })).toEqual({ _id: 'm1', openedAt: earlier, updatedAt: first });
+  });
+
+  it('updateOne filtered on status $in moves only a document whose status is listed; findOne by providerId and channel', async () => {
+    interface Msg { _id: string; status: string; channel: string; providerId?: string; reason?: string; failedAt?: Date }
+    const messages = fresh<Msg>('messages');
+    await messages.insertMany([
+      { _id: 'm1', status: 'sent', channel: 'email', providerId: 'p1' },
+      { _id: 'm2', status: 'clicked', channel: 'email', providerId: 'p2' },
+    ]);
+    const at = new Date('2024-05-01T10:00:00Z');
+    const bounce = (id: string) => messages.updateOne(
+      { _id: id, status: { $in: ['queued', 'sent', 'delivered'] } },
+      { $set: { status: 'bounced', reason: 'mailbox full' }, $min: { failedAt: at } },
+    );
+    expect((await bounce('m1')).matchedCount).toBe(1);
+    const untouched = await bounce('m2');
+    expect(untouched.matchedCount).toBe(0);
+    expect(untouched.modifiedCount).toBe(0);
+    expect(await messages.findOne({ _id: 'm1' })).toEqual({ _id: 'm1', status: 'bounced', channel: 'email', providerId: 'p1', reason: 'mailbox full', failedAt: at });
+    expect(await messages.findOne({ _id: 'm2' })).toEqual({ _id: 'm2', status: 'clicked', channel: 'email', providerId: 'p2' });
+
+    expect((await messages.findOne({ providerId: 'p2', channel: 'email' }))?._id).toBe('m2');
+    expect(await messages.findOne({ providerId: 'p2', channel: 'sms' })).toBeNull();
+  });
+
+  it('insertOne of an existing _id throws 11000 and leaves the first; deleteOne by _id frees it (webhook receipts)', async () => {
+    const receipts = fresh<{ _id: string; receivedAt: Date }>('receipts');
+    const first = new Date('2024-05-01T10:00:00Z');
+    await receipts.insertOne({ _id: 'sms:evt-1', receivedAt: first });
+    const err = await rejection(receipts.insertOne({ _id: 'sms:evt-1', receivedAt: new Date() }));
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect((err as MongoServerError).code).toBe(11000);
+    expect(await receipts.findOne({ _id: 'sms:evt-1' })).toEqual({ _id: 'sms:evt-1', receivedAt: first });
+
+    expect((await receipts.deleteOne({ _id: 'sms:evt-1' })).deletedCount).toBe(1);
+    await receipts.insertOne({ _id: 'sms:evt-1', receivedAt: new Date() });
+    expect(await receipts.countDocuments({})).toBe(1);
+  });
+
   it('ping answers ok: 1', async () => {
     const res = await db.command({ ping: 1 });
     expect(res.ok).toBe(1);
+  });
+
+  it('findOneAndUpdate on _id and status with $inc and $set, returnDocument before, claims a queued send once; a settled one gives null, unchanged (send ledger)', async () => {
+    interface Send { _id: string; status: string; attempts: number; links: string[] }
+    const messages = fresh<Send>('messages');
+    await messages.insertMany([{ _id: 'k1', status: 'queued', attempts: 0, links: [] }, { _id: 'k2', status: 'sent', attempts: 1, links: ['a'] }]);
+    const claim = (id: string) => messages.findOneAndUpdate({ _id: id, status: 'queued' }, { $inc: { attempts: 1 }, $set: { links: ['https://x.example/1'] } }, { returnDocument: 'before' });
+
+    expect(await claim('k1')).toEqual({ _id: 'k1', status: 'queued', attempts: 0, links: [] });
+    expect(await claim('k1')).toEqual({ _id: 'k1', status: 'queued', attempts: 1, links: ['https://x.example/1'] });
+    expect(await messages.findOne({ _id: 'k1' })).toEqual({ _id: 'k1', status: 'queued', attempts: 2, links: ['https://x.example/1'] });
+    expect(await claim('k2')).toBeNull();
+    expect(await claim('missing')).toBeNull();
+    expect(await messages.findOne({ _id: 'k2' })).toEqual({ _id: 'k2', status: 'sent', attempts: 1, links: ['a'] });
+    expect(await messages.countDocuments({})).toBe(2);
+
+    // Concurrent claims: each sees a different attempts count before its own.
+    const befores = await Promise.all(Array.from({ length: 5 }, () => claim('k1')));
+    expect(befores.map((b) => b?.attempts).sort()).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  it('updateOne with $or of (status) and (status and reason), $set and $unset, matches only those statuses and removes the fields (send ledger)', async () => {
+    interface Send { _id: string; status: string; reason?: string; failedAt?: Date; providerId?: string }
+    const messages = fresh<Send>('messages');
+    const at = new Date('2024-05-01T10:00:00Z');
+    await messages.insertMany([
+      { _id: 'queued', status: 'queued' },
+      { _id: 'unknown', status: 'failed', reason: 'outcome_unknown', failedAt: at },
+      { _id: 'bad', status: 'failed', reason: 'bad_address', failedAt: at },
+    ]);
+    const markSent = (id: string) => messages.updateOne(
+      { _id: id, $or: [{ status: 'queued' }, { status: 'failed', reason: 'outcome_unknown' }] },
+      { $set: { status: 'sent', providerId: `p-${id}` }, $unset: { reason: '', failedAt: '' } },
+    );
+    expect((await markSent('queued')).matchedCount).toBe(1);
+    expect((await markSent('unknown')).modifiedCount).toBe(1);
+    expect((await markSent('bad')).matchedCount).toBe(0);
+    expect(await messages.find({}).sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'bad', status: 'failed', reason: 'bad_address', failedAt: at },
+      { _id: 'queued', status: 'sent', providerId: 'p-queued' },
+      { _id: 'unknown', status: 'sent', providerId: 'p-unknown' },
+    ]);
+  });
+
+  it('updateOne upsert with $setOnInsert inserts once; on an existing _id it matches and changes nothing (outbox)', async () => {
+    const outbox = fresh<{ _id: string; body: string }>('outbox');
+    const record = (body: string) => outbox.updateOne({ _id: 'k1' }, { $setOnInsert: { body } }, { upsert: true });
+    expect(await record('first')).toMatchObject({ matchedCount: 0, upsertedCount: 1, upsertedId: 'k1' });
+    expect(await record('second')).toMatchObject({ matchedCount: 1, modifiedCount: 0, upsertedCount: 0 });
+    expect(await outbox.find({}).toArray()).toEqual([{ _id: 'k1', body: 'first' }]);
+  });
+
+  it('find by customerId and type, sorted createdAt -1 then _id, limit 1, gives the newest address', async () => {
+    const identities = fresh<Ident>('identities');
+    await identities.insertMany([
+      { _id: 'email:old@example.com', type: 'email', customerId: 'c1', createdAt: new Date('2024-01-01T00:00:00Z') },
+      { _id: 'email:new@example.com', type: 'email', customerId: 'c1', createdAt: new Date('2024-03-01T00:00:00Z') },
+      { _id: 'phone:+8613800000000', type: 'phone', customerId: 'c1', createdAt: new Date('2024-04-01T00:00:00Z') },
+      { _id: 'email:other@example.com', type: 'email', customerId: 'c2', createdAt: new Date('2024-05-01T00:00:00Z') },
+    ]);
+    const newest = (customerId: string, type: string) => identities.find({ customerId, type }).sort({ createdAt: -1, _id: 1 }).limit(1).toArray();
+    expect((await newest('c1', 'email')).map((d) => d._id)).toEqual(['email:new@example.com']);
+    expect(await newest('c1', 'wechat_openid')).toEqual([]);
+  });
+
+  it('replaceOne by _id replaces the whole document and reports matchedCount 1, or 0 for a missing _id; findOne with a projection (templates)', async () => {
+    interface Tpl { _id: string; channel: string; subject?: string; body: string; locales: Record<string, { body: string }>; createdAt: Date }
+    const templates = fresh<Tpl>('templates');
+    const createdAt = new Date('2024-05-01T00:00:00Z');
+    await templates.insertOne({ _id: 't1', channel: 'email', subject: 'Hi', body: 'a', locales: { 'zh-CN': { body: '你好' } }, createdAt });
+    expect(await templates.findOne({ _id: 't1' }, { projection: { createdAt: 1 } })).toEqual({ _id: 't1', createdAt });
+
+    const replaced = await templates.replaceOne({ _id: 't1' }, { channel: 'sms', body: 'b', locales: {}, createdAt });
+    expect(replaced.matchedCount).toBe(1);
+    expect(replaced.modifiedCount).toBe(1);
+    expect(await templates.findOne({ _id: 't1' })).toEqual({ _id: 't1', channel: 'sms', body: 'b', locales: {}, createdAt });
+    const missing = await templates.replaceOne({ _id: 't9' }, { channel: 'sms', body: 'b', locales: {}, createdAt });
+    expect(missing.matchedCount).toBe(0);
+    expect(await templates.countDocuments({})).toBe(1);
   });
 
   it('mixed and nested documents (dicts, arrays, Dates, empty objects) round-trip unchanged', async () => {
@@ -333,6 +466,90 @@ describe('MongoDB operations the product relies on', () => {
     // The profile write path: $set of a whole profile with an empty consent on an upsert.
     await docs.updateOne({ _id: 'd2' }, { $set: { consent: {}, traits: {}, counters: { events: 1 } } }, { upsert: true });
     expect(await docs.findOne({ _id: 'd2' })).toEqual({ _id: 'd2', consent: {}, traits: {}, counters: { events: 1 } });
+  });
+
+  it('updateOne $inc with upsert creates a counter at 1 and increments it; racing first upserts leave one document (catalog revision)', async () => {
+    const counters = fresh<{ _id: string; value: number }>('counters');
+    const bump = () => counters.updateOne({ _id: 'journey_catalog' }, { $inc: { value: 1 } }, { upsert: true });
+    expect(await bump()).toMatchObject({ matchedCount: 0, upsertedCount: 1, upsertedId: 'journey_catalog' });
+    expect(await bump()).toMatchObject({ matchedCount: 1, modifiedCount: 1, upsertedCount: 0 });
+    expect(await counters.findOne({ _id: 'journey_catalog' })).toEqual({ _id: 'journey_catalog', value: 2 });
+
+    const race = fresh<{ _id: string; value: number }>('counters');
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => race.updateOne({ _id: 'c' }, { $inc: { value: 1 } }, { upsert: true })));
+    // MongoDB may answer a losing first upsert with 11000; the product retries it once.
+    const lost = results.filter((r) => r.status === 'rejected');
+    for (const r of lost) expect(isDuplicateKey((r as PromiseRejectedResult).reason)).toBe(true);
+    for (const _ of lost) await race.updateOne({ _id: 'c' }, { $inc: { value: 1 } }, { upsert: true });
+    expect(await race.find({}).toArray()).toEqual([{ _id: 'c', value: 10 }]);
+  });
+
+  it('updateOne guarded by status $ne and a number $lte, and deleteOne guarded by status and a number, touch only matching documents (journeys)', async () => {
+    interface Jny { _id: string; status: string; latestVersion: number }
+    const journeys = fresh<Jny>('journeys');
+    await journeys.insertMany([{ _id: 'j1', status: 'draft', latestVersion: 0 }, { _id: 'j2', status: 'archived', latestVersion: 1 }, { _id: 'j3', status: 'active', latestVersion: 3 }]);
+    const publish = (id: string, version: number) => journeys.updateOne(
+      { _id: id, status: { $ne: 'archived' }, latestVersion: { $lte: version } },
+      { $set: { status: 'active', latestVersion: version } },
+    );
+    expect((await publish('j1', 1)).matchedCount).toBe(1);
+    expect((await publish('j2', 2)).matchedCount).toBe(0);
+    expect((await publish('j3', 2)).matchedCount).toBe(0);
+    expect(await journeys.find({}).sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'j1', status: 'active', latestVersion: 1 }, { _id: 'j2', status: 'archived', latestVersion: 1 }, { _id: 'j3', status: 'active', latestVersion: 3 },
+    ]);
+
+    await journeys.insertOne({ _id: 'j4', status: 'draft', latestVersion: 0 });
+    expect((await journeys.deleteOne({ _id: 'j1', status: 'draft', latestVersion: 0 })).deletedCount).toBe(0);
+    expect((await journeys.deleteOne({ _id: 'j4', status: 'draft', latestVersion: 0 })).deletedCount).toBe(1);
+    expect(await journeys.countDocuments({})).toBe(3);
+  });
+
+  it('find with an exclusion projection, and find by a field sorted descending with limit 1 and an inclusion projection (journey versions)', async () => {
+    interface Ver { _id: string; journeyId: string; version: number; definition: { steps: Record<string, { type: string }> } }
+    const versions = fresh<Ver>('journey_versions');
+    const def = { steps: { await_visit: { type: 'wait' }, done: { type: 'exit' } } };
+    await versions.insertMany([1, 3, 2].map((v) => ({ _id: `j1@${v}`, journeyId: 'j1', version: v, definition: def })));
+    await versions.insertOne({ _id: 'j2@7', journeyId: 'j2', version: 7, definition: def });
+    expect(await versions.find({ journeyId: 'j1' }, { projection: { version: 1 } }).sort({ version: -1 }).limit(1).toArray()).toEqual([{ _id: 'j1@3', version: 3 }]);
+    expect(await versions.find({ journeyId: 'j9' }).sort({ version: -1 }).limit(1).toArray()).toEqual([]);
+    expect(await versions.find({ journeyId: 'j2' }, { projection: { definition: 0 } }).toArray()).toEqual([{ _id: 'j2@7', journeyId: 'j2', version: 7 }]);
+    expect((await versions.findOne({ _id: 'j1@2' }))?.definition).toEqual(def);
+  });
+
+  it('$elemMatch matches a document only when one array element has both values; a cursor with batchSize yields every match (journey migration)', async () => {
+    interface Enrolled { _id: string; journeys?: { journeyId: string; version: number; stepId: string }[] }
+    const customers = fresh<Enrolled>('customers');
+    await customers.insertMany([
+      { _id: 'c1', journeys: [{ journeyId: 'welcome', version: 1, stepId: 'wait' }] },
+      { _id: 'c2', journeys: [{ journeyId: 'welcome', version: 2, stepId: 'wait' }, { journeyId: 'winback', version: 1, stepId: 'send' }] },
+      { _id: 'c3', journeys: [] },
+      { _id: 'c4' },
+      ...Array.from({ length: 7 }, (_, i) => ({ _id: `m${i}`, journeys: [{ journeyId: 'winback', version: 2, stepId: 'x' }, { journeyId: 'welcome', version: 1, stepId: 'y' }] })),
+    ]);
+    const ids = async (journeyId: string, version: number) => {
+      const found: string[] = [];
+      for await (const d of customers.find({ journeys: { $elemMatch: { journeyId, version } } }, { projection: { _id: 1 } }).batchSize(3)) found.push(d._id);
+      return found.sort();
+    };
+    expect(await ids('welcome', 1)).toEqual(['c1', 'm0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    // c2 has welcome (v2) and some v1 (winback), but no welcome v1.
+    expect(await ids('winback', 1)).toEqual(['c2']);
+    expect(await ids('welcome', 3)).toEqual([]);
+  });
+
+  it('createIndexes through the mongoose models builds the journey indexes and the multikey journeys.journeyId index on customers', async () => {
+    const connection = mongoose.createConnection(uri, { dbName, autoIndex: false, serverSelectionTimeoutMS: 5000 });
+    try {
+      await connection.asPromise();
+      const models = createModels(connection);
+      await Promise.all([models.Customer, models.Journey, models.JourneyVersion].map((m) => m.createIndexes()));
+      expect((await db.collection('customers').listIndexes().toArray()).map((i) => i.key)).toContainEqual({ 'journeys.journeyId': 1 });
+      expect((await db.collection('journeys').listIndexes().toArray()).map((i) => i.key)).toContainEqual({ status: 1 });
+      expect((await db.collection('journey_versions').listIndexes().toArray()).map((i) => i.key)).toContainEqual({ journeyId: 1, version: -1 });
+    } finally {
+      await connection.close();
+    }
   });
 
   it('customers saved through the mongoose model keep an empty consent {} (minimize: false)', async () => {

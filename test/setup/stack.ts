@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../config.js';
 import { connectDatabase, type Database } from '../../activities/db/connection.js';
 import { createWorker, workflowsPath } from '../../worker/worker.js';
 import { createApp } from '../../api/app.js';
+import type { Channels } from '../../activities/channels/index.js';
 
 export const writeKey = 'test-write-key-0123456789';
 export const adminKey = 'test-admin-key-0123456789';
@@ -42,7 +43,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-export async function startStack(options: { env?: Record<string, string>; worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { env?: Record<string, string>; worker?: boolean; channels?: Channels } = {}): Promise<Stack> {
   quietRuntime();
   const config = testConfig(options.env);
   const db = await connectDatabase(config.mongodbUri, { dbName: `t_${randomUUID().replaceAll('-', '')}` });
@@ -54,7 +55,7 @@ export async function startStack(options: { env?: Record<string, string>; worker
   if (options.worker !== false) {
     native = await NativeConnection.connect({ address: config.temporal.address });
     worker = await createWorker({
-      connection: native, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, models: db.models, temporal,
+      connection: native, config, models: db.models, temporal, channels: options.channels,
       workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
     });
     running = worker.run();

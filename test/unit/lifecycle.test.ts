@@ -123,3 +123,11 @@ describe('merging two customers', () => {
     expect(once.counters.orders).toBe(2);
   });
 });
+
+describe('provider receipts', () => {
+  it('records a delivery receipt without counting it as the customer being seen', () => {
+    const seen = applyEvents(initialState('c1'), [track('Page Viewed', {}, '2026-01-01T00:00:00.000Z')], rules, now).state;
+    const after = applyEvents(seen, [track('Message Delivered', {}, '2026-01-05T00:00:00.000Z')], rules, now).state;
+    expect(after.counters).toMatchObject({ events: 2, lastSeenAt: '2026-01-01T00:00:00.000Z' });
+  });
+});

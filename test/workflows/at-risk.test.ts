@@ -10,19 +10,22 @@ import { defaultLifecycleRules } from '../../workflows/lifecycle/rules.js';
 import { eventsSignal, stateQuery } from '../../workflows/messages.js';
 import { workflowsPath } from '../../worker/worker.js';
 import { timeSkippingEnvironment } from '../setup/time-skipping.js';
+import { testConfig } from '../setup/stack.js';
+import { defaultMessagingPolicy } from '../../workflows/messaging/arbiter.js';
 
 let env: TestWorkflowEnvironment;
 let db: Database;
 let worker: Worker;
 let running: Promise<void>;
-const taskQueue = 'at-risk';
+const config = testConfig({ TEMPORAL_TASK_QUEUE: 'at-risk' });
+const taskQueue = config.temporal.taskQueue;
 
 beforeAll(async () => {
   [env, db] = await Promise.all([timeSkippingEnvironment(), connectDatabase(inject('mongoUri'), { dbName: `t_${randomUUID().replaceAll('-', '')}` })]);
   worker = await Worker.create({
     connection: env.nativeConnection, taskQueue,
     workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
-    activities: createActivities({ models: db.models, temporal: env.client, taskQueue }),
+    activities: createActivities({ models: db.models, temporal: env.client, config }),
   });
   running = worker.run();
 });
@@ -40,7 +43,7 @@ describe('at risk', () => {
     const now = await env.currentTimeMs();
     const order = (id: string, at: number) => ({ messageId: id, kind: 'track' as const, name: 'Order Completed', properties: { total: 50 }, traits: {}, timestamp: new Date(at).toISOString() });
     const handle = await env.client.workflow.signalWithStart('customerWorkflow', {
-      ...startCustomerOptions(customerId, defaultLifecycleRules, taskQueue), signal: eventsSignal, signalArgs: [[order('o1', now)]],
+      ...startCustomerOptions(customerId, { rules: defaultLifecycleRules, policy: defaultMessagingPolicy }, taskQueue), signal: eventsSignal, signalArgs: [[order('o1', now)]],
     });
     await env.sleep('1 hour');
     expect((await handle.query(stateQuery)).stage).toBe('customer');

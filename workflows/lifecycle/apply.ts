@@ -19,10 +19,15 @@ const maxIso = (a: string | undefined, b: string): string => (a === undefined ||
 const minIso = (a: string | undefined, b: string): string => (a === undefined || b < a ? b : a);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : 0);
 
+/** Receipts from providers: on the timeline, but not something the customer did. */
+const providerEvents = new Set(['Message Delivered', 'Message Bounced', 'Message Failed']);
+
 function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules): void {
   s.counters.events += 1;
-  s.counters.lastSeenAt = maxIso(s.counters.lastSeenAt, e.timestamp);
-  s.counters.firstSeenAt = minIso(s.counters.firstSeenAt, e.timestamp);
+  if (!(e.name && providerEvents.has(e.name))) {
+    s.counters.lastSeenAt = maxIso(s.counters.lastSeenAt, e.timestamp);
+    s.counters.firstSeenAt = minIso(s.counters.firstSeenAt, e.timestamp);
+  }
 
   if (e.kind === 'identify' || Object.keys(e.traits).length > 0) {
     const { tags, consent, ...traits } = e.traits;

@@ -1,4 +1,5 @@
 import type { Stage } from './rules.js';
+import type { JourneysState } from '../journeys/state.js';
 
 export interface Counters {
   events: number;
@@ -30,6 +31,8 @@ export interface CustomerState {
   mergedInto?: string;
   /** Bumped on every change; the profile write keeps the highest. */
   revision: number;
+  /** Where the customer is in journeys, their send log for caps; absent before journeys existed. */
+  journeys?: JourneysState;
 }
 
 export const recentMessageIdLimit = 2000;

@@ -1,0 +1,30 @@
+// What every channel provider does: take one rendered message to its provider, once.
+import type { Channel } from '../../workflows/messaging/types.js';
+
+/** A message ready to leave: rendered, personalised, links tracked. */
+export interface OutgoingMessage {
+  /** The send's idempotency key: the messages document's _id, and the providers' Idempotency-Key. */
+  key: string;
+  customerId: string;
+  channel: Channel;
+  template: string;
+  /** E-mail address, E.164 phone, WeChat openid or userId; none for webhooks. */
+  to?: string;
+  subject?: string;
+  body: string;
+  html: boolean;
+  /** One-click unsubscribe (e-mail's List-Unsubscribe header). */
+  unsubscribeUrl?: string;
+}
+
+export interface ChannelProvider {
+  /**
+   * true when sending the same key twice reaches the customer once (the provider dedupes on the
+   * Idempotency-Key), so a send whose outcome is unknown may be repeated.
+   */
+  readonly idempotent: boolean;
+  /** Hands the message over; throws a DeliveryError (see errors.ts) when it cannot. */
+  deliver(message: OutgoingMessage): Promise<{ providerId: string }>;
+}
+
+export type Channels = Record<Channel, ChannelProvider>;

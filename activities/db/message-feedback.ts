@@ -1,0 +1,59 @@
+// What customers and providers tell us about a sent message: reads by send key or provider id,
+// and idempotent writes of its reactions (a timestamp set once, a status that only moves forward).
+import type { MessageDoc, MessageModels, MessageStatus } from './messages.js';
+
+export type Reaction = 'delivered' | 'opened' | 'clicked' | 'bounced' | 'failed';
+
+interface Step {
+  status: MessageStatus;
+  /** Statuses this reaction may move the message from: anything later, or terminal, stays. */
+  from: MessageStatus[];
+  stamp: 'deliveredAt' | 'openedAt' | 'clickedAt' | 'failedAt';
+}
+
+const steps: Record<Reaction, Step> = {
+  delivered: { status: 'delivered', from: ['queued', 'sent'], stamp: 'deliveredAt' },
+  opened: { status: 'opened', from: ['queued', 'sent', 'delivered'], stamp: 'openedAt' },
+  clicked: { status: 'clicked', from: ['queued', 'sent', 'delivered', 'opened'], stamp: 'clickedAt' },
+  // A bounce may follow an accepted hand-over ("delivered" to a relay); never a reaction.
+  bounced: { status: 'bounced', from: ['queued', 'sent', 'delivered'], stamp: 'failedAt' },
+  failed: { status: 'failed', from: ['queued', 'sent'], stamp: 'failedAt' },
+};
+
+const negative = (r: Reaction): boolean => r === 'bounced' || r === 'failed';
+
+export function messageFeedbackRepository({ messages }: MessageModels) {
+  return {
+    async find(messageId: string): Promise<MessageDoc | null> {
+      return messages.findOne({ _id: messageId });
+    },
+
+    /** A provider names the message by our send key (its idempotency key) or by its own id. */
+    async findForProvider(channel: string, ref: { messageId?: string; providerId?: string }): Promise<MessageDoc | null> {
+      if (ref.messageId !== undefined) return messages.findOne({ _id: ref.messageId, channel });
+      if (ref.providerId !== undefined) return messages.findOne({ providerId: ref.providerId, channel });
+      return null;
+    },
+
+    /**
+     * Records a reaction; repeating it changes nothing. A positive reaction keeps its earliest
+     * time even when the status has moved past it; a bounce or failure is recorded (with its
+     * reason) only while the message has not been reacted to.
+     */
+    async record(messageId: string, reaction: Reaction, at: Date, reason?: string): Promise<void> {
+      const step = steps[reaction];
+      const now = new Date();
+      if (negative(reaction)) {
+        await messages.updateOne(
+          { _id: messageId, status: { $in: step.from } },
+          { $set: { status: step.status, updatedAt: now, ...(reason !== undefined && { reason }) }, $min: { [step.stamp]: at } },
+        );
+        return;
+      }
+      await messages.updateOne({ _id: messageId }, { $min: { [step.stamp]: at }, $set: { updatedAt: now } });
+      await messages.updateOne({ _id: messageId, status: { $in: step.from } }, { $set: { status: step.status } });
+    },
+  };
+}
+
+export type MessageFeedbackRepository = ReturnType<typeof messageFeedbackRepository>;

@@ -1,0 +1,96 @@
+// The send ledger: each logical send's `messages` document, written before and after the
+// provider call so that a retried or concurrent send never reaches the provider twice.
+// The state machine it implements is described in activities/messaging.ts.
+import type { SendOutcome, SendRequest, SuppressedSend } from '../../workflows/messaging/types.js';
+import { isDuplicateKey } from './connection.js';
+import type { MessageDoc, MessageModels } from './messages.js';
+
+/** The outcome already stored for a send, or undefined while it is still queued. */
+export function outcomeOf(doc: MessageDoc): SendOutcome | undefined {
+  switch (doc.status) {
+    case 'queued': return undefined;
+    case 'failed': case 'suppressed': return { status: 'failed', messageId: doc._id, reason: doc.reason ?? doc.status };
+    default: return { status: 'sent', messageId: doc._id, ...(doc.providerId !== undefined && { providerId: doc.providerId }) };
+  }
+}
+
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+function describe(req: Omit<SendRequest, 'variables'>) {
+  return defined({
+    customerId: req.customerId, channel: req.channel, template: req.template, priority: req.priority, locale: req.locale,
+    journeyId: req.journeyId, journeyVersion: req.journeyVersion, stepId: req.stepId, campaignId: req.campaignId,
+  });
+}
+
+export function sendLedger({ messages }: MessageModels) {
+  /** Inserts the document if missing; a concurrent insert of the same key wins and is kept. */
+  async function insertOnce(key: string, fields: Partial<MessageDoc>): Promise<MessageDoc> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const doc = await messages.findOneAndUpdate({ _id: key }, { $setOnInsert: fields }, { upsert: true, returnDocument: 'after' });
+        return doc!;
+      } catch (err) {
+        if (!isDuplicateKey(err) || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  const find = (key: string): Promise<MessageDoc | null> => messages.findOne({ _id: key });
+
+  return {
+    find,
+
+    /** The send's document, created `queued` with no attempt the first time the key is seen. */
+    open(req: SendRequest): Promise<MessageDoc> {
+      const now = new Date();
+      return insertOnce(req.key, { ...describe(req), status: 'queued', links: [], attempts: 0, attemptsEnded: 0, createdAt: now, updatedAt: now });
+    },
+
+    /** Claims one provider attempt; the document as it was before, or null when no longer queued. */
+    claim(key: string, links: string[]): Promise<MessageDoc | null> {
+      return messages.findOneAndUpdate(
+        { _id: key, status: 'queued' },
+        { $inc: { attempts: 1 }, $set: { links, updatedAt: new Date() } },
+        { returnDocument: 'before' },
+      );
+    },
+
+    /** The attempt ended without reaching the customer (a retryable error): the next may go. */
+    async release(key: string, detail: string): Promise<void> {
+      await messages.updateOne({ _id: key, status: 'queued' }, { $inc: { attemptsEnded: 1 }, $set: { detail, updatedAt: new Date() } });
+    },
+
+    /** The provider took it. Also corrects an `outcome_unknown` guess made by a concurrent attempt. */
+    async sent(key: string, providerId: string): Promise<SendOutcome> {
+      const now = new Date();
+      const res = await messages.updateOne(
+        { _id: key, $or: [{ status: 'queued' }, { status: 'failed', reason: 'outcome_unknown' }] },
+        { $set: { status: 'sent', providerId, sentAt: now, updatedAt: now }, $unset: { reason: '', failedAt: '' } },
+      );
+      // A receipt may already have moved it on (delivered, opened…): keep that, add the facts.
+      if (res.matchedCount === 0) await messages.updateOne({ _id: key }, { $set: { providerId }, $min: { sentAt: now } });
+      return { status: 'sent', messageId: key, providerId };
+    },
+
+    /** A permanent failure: recorded once; a send settled meanwhile keeps its outcome. */
+    async failed(key: string, reason: string, detail?: string): Promise<SendOutcome> {
+      const now = new Date();
+      const res = await messages.updateOne(
+        { _id: key, status: 'queued' },
+        { $set: { status: 'failed', reason, failedAt: now, updatedAt: now, ...(detail !== undefined && { detail }) } },
+      );
+      const settled = res.matchedCount === 0 ? await find(key) : null;
+      return (settled && outcomeOf(settled)) ?? { status: 'failed', messageId: key, reason };
+    },
+
+    /** A send the workflow decided not to make; recording it twice keeps the first. */
+    async suppressed(s: SuppressedSend): Promise<void> {
+      const now = new Date();
+      await insertOnce(s.key, { ...describe(s), status: 'suppressed', reason: s.reason, links: [], attempts: 0, attemptsEnded: 0, createdAt: now, updatedAt: now });
+    },
+  };
+}
+
+export type SendLedger = ReturnType<typeof sendLedger>;

@@ -1,0 +1,116 @@
+// Reactions to messages (opens, clicks, unsubscribes, provider receipts and replies): recorded on
+// the message and sent as events into the customer's workflow, so journeys can branch on them.
+import type { Channel } from '../../workflows/messaging/types.js';
+import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
+import type { TrackingClaims } from '../../activities/tracking/tokens.js';
+import type { MessageDoc } from '../../activities/db/messages.js';
+import type { MessageFeedbackRepository } from '../../activities/db/message-feedback.js';
+import type { WebhookReceiptRepository } from '../../activities/db/webhook-receipts.js';
+import type { CustomerRepository } from '../../activities/db/customers.js';
+import { ApiError } from '../errors.js';
+import { reactionEvent, reactionIds } from './events.js';
+import { isOptOut, type ProviderReceipt } from './receipt.js';
+
+export interface FeedbackDeps {
+  messages: MessageFeedbackRepository;
+  receipts: WebhookReceiptRepository;
+  customers: Pick<CustomerRepository, 'find'>;
+  /** Sends events into a known customer's workflow (the ingest service's `deliver`). */
+  deliver: (customerId: string, events: CustomerEvent[]) => Promise<void>;
+  now?: () => Date;
+}
+
+export interface ClickTarget { message: MessageDoc; link: number; url: string }
+
+export function feedbackService(deps: FeedbackDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  // An erased customer stays erased: a reaction to an old message must not start them again.
+  async function emit(customerId: string, events: CustomerEvent[]): Promise<void> {
+    if (!(await deps.customers.find(customerId))) return;
+    await deps.deliver(customerId, events);
+  }
+
+  /** The stored message a verified token speaks of, if it still exists and matches the token. */
+  async function messageOf(claims: TrackingClaims): Promise<MessageDoc | undefined> {
+    const message = await deps.messages.find(claims.m);
+    return message && message.customerId === claims.c && message.channel === claims.ch ? message : undefined;
+  }
+
+  async function applyReceipt(message: MessageDoc, receipt: ProviderReceipt): Promise<void> {
+    const t = now();
+    const at = receipt.at !== undefined && new Date(receipt.at) < t ? new Date(receipt.at) : t;
+    const m = message._id;
+    const reason = receipt.reason === undefined ? {} : { reason: receipt.reason };
+    const unsubscribe = () => reactionEvent('Unsubscribed', reactionIds.unsubscribed(m), message, at, reason);
+    switch (receipt.type) {
+      case 'delivered':
+        await deps.messages.record(m, 'delivered', at);
+        return emit(message.customerId, [reactionEvent('Message Delivered', reactionIds.delivered(m), message, at)]);
+      case 'bounced':
+        await deps.messages.record(m, 'bounced', at, receipt.reason);
+        return emit(message.customerId, [reactionEvent('Message Bounced', reactionIds.bounced(m), message, at, reason)]);
+      case 'failed':
+        await deps.messages.record(m, 'failed', at, receipt.reason);
+        return emit(message.customerId, [reactionEvent('Message Failed', reactionIds.failed(m), message, at, reason)]);
+      case 'unsubscribed':
+        return emit(message.customerId, [unsubscribe()]);
+      case 'reply': {
+        const text = receipt.text ?? '';
+        const replied = reactionEvent('Message Replied', reactionIds.replied(m, receipt.id), message, at, { text });
+        return emit(message.customerId, isOptOut(text) ? [replied, unsubscribe()] : [replied]);
+      }
+    }
+  }
+
+  return {
+    async opened(claims: TrackingClaims): Promise<void> {
+      const message = await messageOf(claims);
+      if (!message) return;
+      const at = now();
+      await deps.messages.record(message._id, 'opened', at);
+      await emit(message.customerId, [reactionEvent('Message Opened', reactionIds.opened(message._id), message, at)]);
+    },
+
+    /** Where a click token leads: only to a link stored with the message (no open redirect). */
+    async clickTarget(claims: TrackingClaims): Promise<ClickTarget | undefined> {
+      const message = await messageOf(claims);
+      const link = claims.l;
+      if (!message || link === undefined || !Array.isArray(message.links) || link >= message.links.length) return undefined;
+      const url = message.links[link];
+      return typeof url === 'string' && /^https?:\/\//i.test(url) ? { message, link, url } : undefined;
+    },
+
+    async clicked({ message, link, url }: ClickTarget): Promise<void> {
+      const at = now();
+      await deps.messages.record(message._id, 'clicked', at);
+      await emit(message.customerId, [reactionEvent('Message Clicked', reactionIds.clicked(message._id, link), message, at, { url })]);
+    },
+
+    /** Honoured even when the message is gone: the token proves we sent it to this customer. */
+    async unsubscribed(claims: TrackingClaims): Promise<void> {
+      const message = (await deps.messages.find(claims.m)) ?? { _id: claims.m, channel: claims.ch };
+      const event = reactionEvent('Unsubscribed', reactionIds.unsubscribed(claims.m), message, now(), { channel: claims.ch });
+      await emit(claims.c, [{ ...event, channel: claims.ch }]);
+    },
+
+    /** Applies a provider's receipt once: a replay of the same receipt id is acknowledged as a duplicate. */
+    async receipt(provider: Channel, receipt: ProviderReceipt): Promise<'applied' | 'duplicate'> {
+      const message = await deps.messages.findForProvider(provider, receipt);
+      if (!message) throw new ApiError(404, 'not_found', `no ${provider} message with that messageId or providerId`);
+      const key = `${provider}:${receipt.id}`;
+      if (!(await deps.receipts.claim(key, now()))) return 'duplicate';
+      try {
+        await applyReceipt(message, receipt);
+      } catch (err) {
+        // The provider must see the original error and retry. Only if MongoDB also fails here is
+        // that retry taken for a replay (a lost receipt, never a doubly applied one).
+        await deps.receipts.release(key).catch(() => undefined);
+        throw err;
+      }
+      return 'applied';
+    },
+  };
+}
+
+export type FeedbackService = ReturnType<typeof feedbackService>;

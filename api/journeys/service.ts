@@ -1,0 +1,73 @@
+// Journeys for marketers: drafts, publishing (validated), status changes, versions, migration.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { JourneyStatus } from '../../workflows/journeys/types.js';
+import type { EnrollmentRepository } from '../../activities/db/enrollments.js';
+import { JourneyError, type JourneyRepository, type StatusChange } from '../../activities/db/journeys.js';
+import type { JourneyDraft } from '../../activities/db/journey-models.js';
+import type { TemplateRepository } from '../../activities/db/templates.js';
+import { ApiError } from '../errors.js';
+import { migrateCustomers } from './migrate.js';
+import type { MigrationRequest } from './schema.js';
+import { templateChecks } from './templates.js';
+import { validateJourney } from './validate.js';
+
+export interface JourneyServiceDeps {
+  journeys: JourneyRepository;
+  enrollments: EnrollmentRepository;
+  templates: Pick<TemplateRepository, 'find'>;
+  temporal: Client;
+}
+
+const statusOf: Record<JourneyError['code'], number> = {
+  not_found: 404, already_exists: 409, invalid_transition: 409, publish_conflict: 409, invalid_journey: 400,
+};
+
+/** The repository's refusals as API errors. */
+async function answer<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof JourneyError) throw new ApiError(statusOf[err.code], err.code, err.message, err.details);
+    throw err;
+  }
+}
+
+export function journeyService(deps: JourneyServiceDeps) {
+  const { journeys } = deps;
+  const view = ({ _id, ...rest }: { _id: string }) => ({ id: _id, ...rest });
+
+  return {
+    async create(draft: JourneyDraft & { id?: string }) {
+      const { id = `j${randomUUID().replaceAll('-', '').slice(0, 16)}`, ...rest } = draft;
+      return view(await answer(journeys.create(id, rest)));
+    },
+    list: async (status?: JourneyStatus) => ({ items: (await journeys.list(status)).map(view) }),
+    get: async (id: string) => view(await answer(journeys.get(id))),
+    updateDraft: async (id: string, draft: JourneyDraft) => view(await answer(journeys.updateDraft(id, draft))),
+
+    async publish(id: string) {
+      const checks = templateChecks(deps.templates);
+      const { version, created } = await answer(journeys.publish(id, (draft) => validateJourney(draft, checks)));
+      return { version: version.version, created, definition: version.definition, publishedAt: version.publishedAt };
+    },
+
+    change: async (id: string, change: StatusChange, onPause?: 'hold' | 'exit') => view(await answer(journeys.change(id, change, onPause))),
+
+    /** Drafts never published are deleted; any other journey is archived (its versions stay readable). */
+    async remove(id: string) {
+      if (await journeys.deleteDraft(id)) return { id, deleted: true };
+      return { ...view(await answer(journeys.change(id, 'archive'))), deleted: false };
+    },
+
+    async version(id: string, version: number) {
+      const found = await journeys.getVersion(id, version);
+      if (!found) throw new ApiError(404, 'not_found', `no version ${version} of journey "${id}"`);
+      return { version: found.version, definition: found.definition, publishedAt: found.publishedAt };
+    },
+
+    migrate: (id: string, request: MigrationRequest) => migrateCustomers({ ...deps }, id, request),
+  };
+}
+
+export type JourneyService = ReturnType<typeof journeyService>;

@@ -1,0 +1,48 @@
+// Delivery receipts and inbound replies from providers: POST /v1/webhooks/:provider. No API key;
+// each request is verified by its HMAC signature over the raw body and a fresh timestamp.
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { channels } from '../../workflows/messaging/types.js';
+import { ApiError, invalid, zodDetails } from '../errors.js';
+import type { FeedbackService } from '../feedback/service.js';
+import { ProviderReceipt } from '../feedback/receipt.js';
+import { checkSignature, signatureHeader, timestampHeader } from '../../activities/channels/signature.js';
+
+export interface WebhooksDeps {
+  feedback: FeedbackService;
+  signingSecret: string;
+  now?: () => number;
+}
+
+const Provider = z.enum(channels);
+
+const refusals = {
+  invalid_signature: 'missing or wrong X-Closedloop-Signature',
+  stale_timestamp: 'X-Closedloop-Timestamp is more than 5 minutes from now',
+};
+
+export function webhooksRouter({ feedback, signingSecret, now = Date.now }: WebhooksDeps): Router {
+  const router = Router();
+  // The signature covers the exact bytes sent, so the body is read raw and parsed only after.
+  const raw = express.raw({ type: () => true, limit: '64kb' });
+
+  router.post('/v1/webhooks/:provider', raw, async (req, res) => {
+    const provider = Provider.safeParse(req.params.provider);
+    if (!provider.success) throw new ApiError(404, 'not_found', `no webhook for provider ${String(req.params.provider)}`);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const check = checkSignature({
+      secret: signingSecret, timestamp: req.get(timestampHeader), signature: req.get(signatureHeader), body, nowMs: now(),
+    });
+    if (check !== 'ok') throw new ApiError(401, check, refusals[check]);
+
+    let json: unknown;
+    try { json = JSON.parse(body.toString('utf8')); } catch { throw new ApiError(400, 'invalid_json', 'request body is not valid JSON'); }
+    const receipt = ProviderReceipt.safeParse(json);
+    if (!receipt.success) throw invalid(zodDetails(receipt.error));
+
+    const outcome = await feedback.receipt(provider.data, receipt.data);
+    res.json(outcome === 'duplicate' ? { received: true, duplicate: true } : { received: true });
+  });
+
+  return router;
+}

@@ -1,0 +1,107 @@
+// Real servers on the other side of the channels: an SMTP server (smtp-server) that parses what it
+// receives, and an HTTP provider (node:http) that checks signatures and dedupes on Idempotency-Key.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { verifyBody } from '../../activities/channels/signature.js';
+
+export interface SmtpReceiver {
+  url: string;
+  mails: ParsedMail[];
+  /** Every RCPT TO the server was asked, accepted or not. */
+  recipients: string[];
+  /** Replies for RCPT TO of chosen addresses, e.g. `{ 'nobody@example.com': 550 }`. */
+  rejections: Map<string, number>;
+  /** Recipients whose message the server takes but never confirms (the client times out). */
+  stalls: Set<string>;
+  mailsWithMessageId(id: string): ParsedMail[];
+  stop(): Promise<void>;
+}
+
+export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+  const mails: ParsedMail[] = [];
+  const recipients: string[] = [];
+  const rejections = new Map<string, number>();
+  const stalls = new Set<string>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      recipients.push(address.address);
+      const code = rejections.get(address.address);
+      if (!code) return callback();
+      const err = Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code });
+      callback(err);
+    },
+    onData(stream, session, callback) {
+      const stall = session.envelope.rcptTo.some((r) => stalls.has(r.address));
+      simpleParser(stream).then((mail) => { mails.push(mail); if (!stall) callback(); }, callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails, recipients, rejections, stalls,
+    mailsWithMessageId: (id) => mails.filter((m) => m.messageId === id),
+    stop: () => new Promise<void>((resolve) => server.close(resolve)),
+  };
+}
+
+export interface ProviderCall {
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  json: Record<string, unknown>;
+  /** The signature matched the body and the timestamp was fresh. */
+  signed: boolean;
+}
+
+/** What the provider answers one call; `hang` never answers (the caller times out). */
+export type ProviderAnswer = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
+
+export interface HttpReceiver {
+  url: string;
+  calls: ProviderCall[];
+  /** Messages the provider passed on to customers: one per Idempotency-Key, however often it came. */
+  delivered: Map<string, ProviderCall>;
+  /** Answers queued for the next calls, in order; after them every call gets 200 `{ id }`. */
+  answers: ProviderAnswer[];
+  callsFor(key: string): ProviderCall[];
+  stop(): Promise<void>;
+}
+
+export async function startHttpReceiver(signingSecret: string): Promise<HttpReceiver> {
+  const calls: ProviderCall[] = [];
+  const delivered = new Map<string, ProviderCall>();
+  const answers: ProviderAnswer[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      const signed = verifyBody(signingSecret, {
+        timestamp: req.headers['x-closedloop-timestamp'] as string | undefined,
+        signature: req.headers['x-closedloop-signature'] as string | undefined,
+      }, rawBody);
+      const call: ProviderCall = { path: req.url ?? '/', headers: req.headers, rawBody, json: JSON.parse(rawBody) as Record<string, unknown>, signed };
+      calls.push(call);
+      const answer = answers.shift() ?? { status: 200 };
+      if (answer === 'hang') return;
+      const key = String(req.headers['idempotency-key']);
+      if (answer.status < 300 && signed && !delivered.has(key)) delivered.set(key, call);
+      res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
+      res.end(JSON.stringify(answer.body ?? { id: `prov-${key}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls, delivered, answers,
+    callsFor: (key) => calls.filter((c) => c.headers['idempotency-key'] === key),
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
