@@ -30,6 +30,8 @@ export interface MessageDoc {
   detail?: string;
   locale?: string;
   createdAt: Date;
+  /** When the journey or campaign decided to send (its clock). */
+  requestedAt?: Date;
   sentAt?: Date;
   deliveredAt?: Date;
   openedAt?: Date;
@@ -57,6 +59,7 @@ const messageSchema = new Schema<MessageDoc>({
   detail: String,
   locale: String,
   createdAt: Date,
+  requestedAt: Date,
   sentAt: Date,
   deliveredAt: Date,
   openedAt: Date,

@@ -21,6 +21,7 @@ function describe(req: Omit<SendRequest, 'variables'>) {
   return defined({
     customerId: req.customerId, channel: req.channel, template: req.template, priority: req.priority, locale: req.locale,
     journeyId: req.journeyId, journeyVersion: req.journeyVersion, stepId: req.stepId, campaignId: req.campaignId,
+    requestedAt: req.requestedAt === undefined ? undefined : new Date(req.requestedAt),
   });
 }
 

@@ -3,6 +3,7 @@
 // templates, limits) is checked at publish by validate.ts.
 import { z } from 'zod';
 import type * as J from '../../workflows/journeys/types.js';
+import type { JourneyDraft as StoredDraft } from '../../activities/db/journey-models.js';
 import { channels } from '../../workflows/messaging/types.js';
 import { stages } from '../../workflows/lifecycle/rules.js';
 import { durationMs, isCalendarDate, isMonthDay, isTimeOfDay } from './formats.js';
@@ -80,7 +81,7 @@ export const JourneyDraft = z.strictObject({
   reentry: z.strictObject({ mode: z.enum(['never', 'always', 'cooldown']), cooldown: Duration.optional() }).default({ mode: 'never' }),
   onPause: z.enum(['hold', 'exit']).default('hold'),
 });
-export type JourneyDraft = Omit<J.JourneyDefinition, 'id' | 'version'>;
+export type JourneyDraft = StoredDraft;
 
 export const CreateJourney = JourneyDraft.extend({ id: JourneyId.optional() });
 

@@ -66,7 +66,7 @@ export function journeyService(deps: JourneyServiceDeps) {
       return { version: found.version, definition: found.definition, publishedAt: found.publishedAt };
     },
 
-    migrate: (id: string, request: MigrationRequest) => migrateCustomers({ ...deps }, id, request),
+    migrate: (id: string, request: MigrationRequest) => migrateCustomers(deps, id, request),
   };
 }
 

@@ -1,8 +1,7 @@
 // Publish-time validation: everything a journey must satisfy before customers can enter it, each
 // problem naming the step (`steps.remind.next: unknown step "remnd"`).
 import type { Channel } from '../../workflows/messaging/types.js';
-import type { ErrorDetail } from '../errors.js';
-import { zodDetails } from '../errors.js';
+import { zodDetails, type ErrorDetail } from '../errors.js';
 import { dayMs, durationMs, maxWaitDays, waitBoundsMs } from './formats.js';
 import { edges, leadingToExit, loopsWithoutWait, reachable, type Steps } from './graph.js';
 import { JourneyDraft } from './schema.js';

@@ -499,6 +499,9 @@ describe('MongoDB operations the product relies on', () => {
       { _id: 'j1', status: 'active', latestVersion: 1 }, { _id: 'j2', status: 'archived', latestVersion: 1 }, { _id: 'j3', status: 'active', latestVersion: 3 },
     ]);
 
+    const live = await journeys.find({ status: { $in: ['active', 'paused'] }, latestVersion: { $gt: 0 } }, { projection: { latestVersion: 1 } }).sort({ _id: 1 }).toArray();
+    expect(live).toEqual([{ _id: 'j1', latestVersion: 1 }, { _id: 'j3', latestVersion: 3 }]);
+
     await journeys.insertOne({ _id: 'j4', status: 'draft', latestVersion: 0 });
     expect((await journeys.deleteOne({ _id: 'j1', status: 'draft', latestVersion: 0 })).deletedCount).toBe(0);
     expect((await journeys.deleteOne({ _id: 'j4', status: 'draft', latestVersion: 0 })).deletedCount).toBe(1);

@@ -4,7 +4,16 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { timeSkippingServer } from '../../scripts/servers.js';
 import { searchAttributeKeys } from '../../workflows/search-attributes.js';
-import { quietRuntime } from './stack.js';
+import { randomUUID } from 'node:crypto';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import { pino } from 'pino';
+import type { Config } from '../../config.js';
+import { connectDatabase, type Database } from '../../activities/db/connection.js';
+import { createActivities } from '../../activities/index.js';
+import { createApp } from '../../api/app.js';
+import { workflowsPath } from '../../worker/worker.js';
+import { quietRuntime, testConfig } from './stack.js';
 
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
@@ -14,4 +23,35 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
     searchAttributes: Object.fromEntries(searchAttributeKeys.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
   });
   return env;
+}
+
+export interface TimeSkippingStack {
+  env: TestWorkflowEnvironment;
+  db: Database;
+  app: Express;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+/** The real worker, activities (outbox channels) and API on a time-skipping server and a fresh database. */
+export async function timeSkippingStack(): Promise<TimeSkippingStack> {
+  const config = testConfig();
+  const [env, db] = await Promise.all([timeSkippingEnvironment(), connectDatabase(config.mongodbUri, { dbName: `t_${randomUUID().replaceAll('-', '')}` })]);
+  const worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue: config.temporal.taskQueue,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+    activities: createActivities({ models: db.models, temporal: env.client, config }),
+  });
+  const running = worker.run();
+  const app = createApp({ config, db, temporal: env.client, logger: pino({ level: 'silent' }) });
+  return {
+    env, db, app, config,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await db.connection.dropDatabase();
+      await db.close();
+      await env.teardown();
+    },
+  };
 }

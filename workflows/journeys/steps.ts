@@ -60,7 +60,7 @@ function base(ctx: StepContext, e: Enrollment, step: Extract<Step, { type: 'send
   return {
     key: `${ctx.customer.customerId}:${e.id}:${e.stepId}:${e.steps}`,
     customerId: ctx.customer.customerId, channel: step.channel, template: step.template, priority: step.priority ?? 'marketing',
-    journeyId: e.journeyId, journeyVersion: e.version, stepId: e.stepId,
+    journeyId: e.journeyId, journeyVersion: e.version, stepId: e.stepId, requestedAt: new Date(ctx.now).toISOString(),
   } as const;
 }
 

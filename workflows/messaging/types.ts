@@ -25,6 +25,8 @@ export interface SendRequest {
   journeyVersion?: number;
   stepId?: string;
   campaignId?: string;
+  /** When the workflow decided to send (workflow time, ISO): the journey's clock, not the worker's. */
+  requestedAt?: string;
 }
 
 export type SendOutcome =
