@@ -1,7 +1,7 @@
 // Records the histories of representative customers into test/histories/, for the replay test
 // that keeps workflow changes deterministic. Run it (`tsx scripts/record-histories.ts`) when a
 // new workflow version is introduced behind patched(); keep the old files.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
@@ -35,6 +35,31 @@ const post = async (batch: object[]) => {
 const customerOf = async (userOrAnon: string) => (await db.models.identities.findOne({ _id: userOrAnon }))!.customerId;
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
+const adminPost = async (path: string, body?: object) => {
+  const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${keys.admin}` }, body: JSON.stringify(body ?? {}) });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+};
+
+// 0. A customer in a journey (v2 of the workflow, behind patched('journeys-v1')): invited at
+// once, waits for a store visit, gets a voucher.
+await adminPost('/v1/templates', { id: 'invite', channel: 'sms', body: 'Hi {{ profile.traits.name }}, come try a sample' });
+await adminPost('/v1/templates', { id: 'voucher', channel: 'sms', body: 'Here is your spa voucher' });
+await adminPost('/v1/journeys', {
+  id: 'welcome', name: 'Welcome', trigger: { type: 'event', event: 'Followed' }, entry: 'invite',
+  steps: {
+    invite: { type: 'send', channel: 'sms', template: 'invite', priority: 'transactional', next: 'visit' },
+    visit: { type: 'wait_for_event', event: 'Store Visited', timeout: '7 days', onEvent: 'voucher', onTimeout: 'done' },
+    voucher: { type: 'send', channel: 'sms', template: 'voucher', priority: 'transactional', next: 'done' },
+    done: { type: 'exit' },
+  },
+  reentry: { mode: 'never' }, onPause: 'hold',
+});
+await adminPost('/v1/journeys/welcome/publish');
+await post([{ type: 'identify', userId: 'journey', messageId: 'j-1', traits: { phone: '+8613900002222', name: 'Lin' } }, { type: 'track', userId: 'journey', event: 'Followed', messageId: 'j-2' }]);
+await settle();
+await post([{ type: 'track', userId: 'journey', event: 'Store Visited', messageId: 'j-3' }]);
+await settle();
+
 // 1. The ladder: fan → member → customer → loyal, with a duplicate and points redeemed.
 for (const [i, event] of ['Followed', 'Signed Up', 'Order Completed', 'Order Completed', 'Order Completed', 'Points Redeemed'].entries()) {
   await post([{ type: 'track', userId: 'ladder', event, messageId: `ladder-${i}`, properties: { total: 600, points: 100 } }]);
@@ -53,6 +78,8 @@ await settle();
 
 const out = path.join(rootDir, 'test', 'histories');
 const save = async (name: string, customerId: string, firstRun = false) => {
+  // A stored history is a record of the code that made it: never overwrite one.
+  if (existsSync(path.join(out, `${name}.json`))) { console.log(`kept ${name}`); return; }
   const workflowId = customerWorkflowId(customerId);
   const description = await temporal.workflow.getHandle(workflowId).describe();
   const runId = firstRun ? description.raw.workflowExecutionInfo!.firstRunId! : description.runId;
@@ -61,7 +88,9 @@ const save = async (name: string, customerId: string, firstRun = false) => {
   writeFileSync(path.join(out, `${name}.json`), json);
   console.log(`recorded ${name}`);
 };
-const [ladder, survivor, long] = await Promise.all(['userId:ladder', 'userId:member-1', 'userId:long'].map(customerOf));
+const [ladder, survivor, long, inJourney] = await Promise.all(['userId:ladder', 'userId:member-1', 'userId:long', 'userId:journey'].map(customerOf));
+if ((await db.models.messages.countDocuments({ customerId: inJourney!, status: 'sent' })) !== 2) throw new Error('the journey customer did not get both messages');
+await save('customer-journey-v2', inJourney!);
 const merged = (await db.models.customers.findOne({ mergedInto: survivor }))!._id;
 await save('customer-ladder-v1', ladder!);
 await save('customer-merge-survivor-v1', survivor!);

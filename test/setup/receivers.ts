@@ -15,6 +15,10 @@ export interface SmtpReceiver {
   rejections: Map<string, number>;
   /** Recipients whose message the server takes but never confirms (the client times out). */
   stalls: Set<string>;
+  /** Recipients whose message the server takes in full, then confirms only once the promise settles. */
+  holds: Map<string, Promise<unknown>>;
+  /** SMTP connections open right now, as the server sees them. */
+  openConnections(): number;
   mailsWithMessageId(id: string): ParsedMail[];
   stop(): Promise<void>;
 }
@@ -24,6 +28,7 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   const recipients: string[] = [];
   const rejections = new Map<string, number>();
   const stalls = new Set<string>();
+  const holds = new Map<string, Promise<unknown>>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -37,14 +42,21 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
     },
     onData(stream, session, callback) {
       const stall = session.envelope.rcptTo.some((r) => stalls.has(r.address));
-      simpleParser(stream).then((mail) => { mails.push(mail); if (!stall) callback(); }, callback);
+      const hold = session.envelope.rcptTo.map((r) => holds.get(r.address)).find((h) => h !== undefined);
+      simpleParser(stream).then((mail) => {
+        mails.push(mail);
+        if (stall) return;
+        if (hold) void hold.then(() => callback(), () => callback());
+        else callback();
+      }, callback);
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}`,
-    mails, recipients, rejections, stalls,
+    mails, recipients, rejections, stalls, holds,
+    openConnections: () => (server as unknown as { connections: Set<unknown> }).connections.size,
     mailsWithMessageId: (id) => mails.filter((m) => m.messageId === id),
     stop: () => new Promise<void>((resolve) => server.close(resolve)),
   };
@@ -59,8 +71,12 @@ export interface ProviderCall {
   signed: boolean;
 }
 
-/** What the provider answers one call; `hang` never answers (the caller times out). */
-export type ProviderAnswer = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
+/**
+ * What the provider answers one call; `hang` never answers (the caller times out). With `after`,
+ * the provider acts on the call at once (a 2xx delivers it) but sends its answer only once the
+ * promise settles: a reply still in flight.
+ */
+export type ProviderAnswer = { status: number; body?: unknown; headers?: Record<string, string>; after?: Promise<unknown> } | 'hang';
 
 export interface HttpReceiver {
   url: string;
@@ -92,8 +108,12 @@ export async function startHttpReceiver(signingSecret: string): Promise<HttpRece
       if (answer === 'hang') return;
       const key = String(req.headers['idempotency-key']);
       if (answer.status < 300 && signed && !delivered.has(key)) delivered.set(key, call);
-      res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
-      res.end(JSON.stringify(answer.body ?? { id: `prov-${key}` }));
+      const reply = (): void => {
+        res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
+        res.end(JSON.stringify(answer.body ?? { id: `prov-${key}` }));
+      };
+      if (answer.after) void answer.after.then(reply, reply);
+      else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
