@@ -1,4 +1,5 @@
-// Profiles and timelines: every read and write of `customers` and `events`.
+// Profiles and timelines: every read and write of `customers` and `events`, and the timeline's
+// view of `messages`.
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import type { Stage } from '../../workflows/lifecycle/rules.js';
 import type { CustomerState } from '../../workflows/lifecycle/state.js';
@@ -6,7 +7,12 @@ import { enrollmentSummary } from '../../workflows/journeys/engine.js';
 import { isDuplicateKey } from './connection.js';
 import type { CustomerDoc, EventDoc, Models } from './models.js';
 
-export function customerRepository({ customers, events, identities }: Models) {
+/** One line of a customer's timeline: something they did, or a message sent (or not) to them. */
+export type TimelineEntry =
+  | ({ type: 'event'; id: string; timestamp: Date } & Omit<EventDoc, '_id' | 'customerId' | 'timestamp'>)
+  | { type: 'message'; id: string; timestamp: Date; channel: string; template: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
+
+export function customerRepository({ customers, events, identities, messages, outbox }: Models) {
   return {
     /** Stores events once each (messageId is the key), then the profile if it is newer. */
     async save(state: CustomerState, applied: CustomerEvent[]): Promise<void> {
@@ -34,7 +40,9 @@ export function customerRepository({ customers, events, identities }: Models) {
 
     /** Moves merged customers' timelines onto the survivor. */
     async adoptTimelines(customerId: string, fromIds: string[]): Promise<void> {
-      if (fromIds.length > 0) await events.updateMany({ customerId: { $in: fromIds } }, { $set: { customerId } });
+      if (fromIds.length === 0) return;
+      await events.updateMany({ customerId: { $in: fromIds } }, { $set: { customerId } });
+      await messages.updateMany({ customerId: { $in: fromIds } }, { $set: { customerId } });
     },
 
     async find(customerId: string): Promise<CustomerDoc | null> {
@@ -48,23 +56,37 @@ export function customerRepository({ customers, events, identities }: Models) {
       return { customerId: _id, ...rest, stage: rest.stage as Stage, ...(journeyState && { journeys: journeyState }) } as CustomerState;
     },
 
-    /** Newest first; `before` is the cursor from the previous page. */
-    async timeline(customerId: string, limit: number, before?: { timestamp: Date; id: string }): Promise<EventDoc[]> {
-      const filter: Record<string, unknown> = { customerId };
-      if (before) {
-        filter.$or = [{ timestamp: { $lt: before.timestamp } }, { timestamp: before.timestamp, _id: { $lt: before.id } }];
-      }
-      return events.find(filter).sort({ timestamp: -1, _id: -1 }).limit(limit).toArray();
+    /** Events and messages, newest first; `before` is the cursor from the previous page. */
+    async timeline(customerId: string, limit: number, before?: { timestamp: Date; id: string }): Promise<TimelineEntry[]> {
+      const page = (field: string) => ({
+        customerId,
+        ...(before && { $or: [{ [field]: { $lt: before.timestamp } }, { [field]: before.timestamp, _id: { $lt: before.id } }] }),
+      });
+      const [evs, msgs] = await Promise.all([
+        events.find(page('timestamp')).sort({ timestamp: -1, _id: -1 }).limit(limit).toArray(),
+        messages.find(page('createdAt')).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray(),
+      ]);
+      const entries: TimelineEntry[] = [
+        ...evs.map(({ _id, customerId: _c, ...e }) => ({ type: 'event' as const, id: _id, ...e })),
+        ...msgs.map((m) => ({
+          type: 'message' as const, id: m._id, timestamp: m.createdAt, channel: m.channel, template: m.template, status: m.status,
+          ...(m.reason !== undefined && { reason: m.reason }), ...(m.journeyId !== undefined && { journeyId: m.journeyId, stepId: m.stepId }),
+          ...(m.campaignId !== undefined && { campaignId: m.campaignId }),
+        })),
+      ];
+      return entries.sort((x, y) => y.timestamp.getTime() - x.timestamp.getTime() || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0)).slice(0, limit);
     },
 
     /** Erases the profile, the timeline and every identity: nothing of the person is kept. */
-    async erase(customerId: string): Promise<{ customers: number; events: number; identities: number }> {
-      const [c, e, i] = await Promise.all([
+    async erase(customerId: string): Promise<{ customers: number; events: number; identities: number; messages: number }> {
+      const [c, e, i, m] = await Promise.all([
         customers.deleteMany({ $or: [{ _id: customerId }, { mergedInto: customerId }] }),
         events.deleteMany({ customerId }),
         identities.deleteMany({ customerId }),
+        messages.deleteMany({ customerId }),
+        outbox.deleteMany({ customerId }),
       ]);
-      return { customers: c.deletedCount, events: e.deletedCount, identities: i.deletedCount };
+      return { customers: c.deletedCount, events: e.deletedCount, identities: i.deletedCount, messages: m.deletedCount };
     },
   };
 }

@@ -55,8 +55,8 @@ export function customerService({ temporal, customers, identities }: CustomerSer
       const page = items.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        items: page.map(({ _id, ...e }) => ({ messageId: _id, ...e })),
-        nextCursor: items.length > limit && last ? encodeCursor({ timestamp: last.timestamp, id: last._id }) : null,
+        items: page,
+        nextCursor: items.length > limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }) : null,
       };
     },
 

@@ -61,7 +61,7 @@ describe('identity resolution', () => {
     expect(live.counters).toMatchObject({ events: 5, orders: 2, spend: 500 });
 
     const timeline = await admin(`/v1/customers/${survivor}/timeline?limit=10`);
-    expect(timeline.body.items.map((e: { messageId: string }) => e.messageId).sort()).toEqual(['p1', 'p2', 'w1', 'w2', 'w3']);
+    expect(timeline.body.items.map((e: { id: string }) => e.id).sort()).toEqual(['p1', 'p2', 'w1', 'w2', 'w3']);
   });
 });
 
@@ -92,10 +92,19 @@ describe('lifecycle and timeline', () => {
     do {
       const res = await admin(`/v1/customers/${id}/timeline?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
-      seen.push(...res.body.items.map((e: { messageId: string }) => e.messageId));
+      seen.push(...res.body.items.map((e: { id: string }) => e.id));
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(batch.map((e) => e.messageId).reverse());
+
+    // Messages sent to the customer take their place among the events.
+    const sentAt = new Date(Date.UTC(2026, 0, 1, 0, 0, 5, 500));
+    await stack.db.models.messages.insertOne({ _id: 'pager-msg', customerId: id, channel: 'sms', template: 'promo', priority: 'marketing', status: 'suppressed', reason: 'frequency_cap', links: [], attempts: 0, attemptsEnded: 0, createdAt: sentAt, updatedAt: sentAt });
+    const mixed = await admin(`/v1/customers/${id}/timeline?limit=30`);
+    const ids = mixed.body.items.map((e: { id: string }) => e.id);
+    expect(ids.indexOf('pager-msg')).toBe(ids.indexOf('pg-12') + 1);
+    expect(ids.indexOf('pg-11')).toBe(ids.indexOf('pager-msg') + 1);
+    expect(mixed.body.items[ids.indexOf('pager-msg')]).toMatchObject({ type: 'message', channel: 'sms', template: 'promo', status: 'suppressed', reason: 'frequency_cap' });
     expect((await admin(`/v1/customers/${id}/timeline?cursor=garbage`)).status).toBe(400);
   });
 
@@ -103,8 +112,10 @@ describe('lifecycle and timeline', () => {
     await send([{ type: 'identify', userId: 'forget-me', messageId: 'f1', traits: { email: 'gone@example.com' } }]);
     const id = await eventually(() => customerOf('email=gone@example.com'));
     await profileWhen(id, (p) => p.counters.events === 1);
+    const now = new Date();
+    await stack.db.models.messages.insertOne({ _id: `${id}:m1`, customerId: id, channel: 'email', template: 't', priority: 'marketing', status: 'sent', links: [], attempts: 1, attemptsEnded: 1, createdAt: now, updatedAt: now });
     const res = await request(stack.app).delete(`/v1/customers/${id}`).auth(adminKey, '');
-    expect(res.body).toEqual({ deleted: { customers: 1, events: 1, identities: 2 } });
+    expect(res.body).toEqual({ deleted: { customers: 1, events: 1, identities: 2, messages: 1 } });
     expect((await stack.temporal.workflow.getHandle(customerWorkflowId(id)).describe()).status.name).toBe('TERMINATED');
     expect((await admin(`/v1/customers/${id}`)).status).toBe(404);
     expect(await customerOf('email=gone@example.com')).toBeUndefined();

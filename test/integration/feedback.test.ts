@@ -43,7 +43,9 @@ const token = (m: MessageDoc, k: TrackingClaims['k'], extra: Partial<TrackingCla
   signToken({ m: m._id, c: m.customerId, ch: m.channel, k, ...extra }, stack.config.trackingSecret);
 
 const timeline = async ({ id }: Customer): Promise<{ messageId: string; name?: string; properties: Record<string, unknown> }[]> =>
-  (await admin(`/v1/customers/${id}/timeline?limit=200`).expect(200)).body.items;
+  (await admin(`/v1/customers/${id}/timeline?limit=200`).expect(200)).body.items
+    .filter((e: { type: string }) => e.type === 'event')
+    .map(({ id: messageId, ...e }: { id: string }) => ({ messageId, ...e }));
 const named = async (customer: Customer, name: string) => (await timeline(customer)).filter((e) => e.name === name);
 const eventNamed = (customer: Customer, name: string) =>
   eventually(async () => { const found = await named(customer, name); return found.length > 0 ? found : undefined; });
