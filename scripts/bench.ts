@@ -1,0 +1,647 @@
+// The benchmark (`npm run bench`): stands up a local Temporal dev server (SQLite file in a temp
+// dir, as the run command does), mongo-java-server (memory), and the worker and the API as child
+// processes (`node --import tsx worker/main.ts`, `api/main.ts`), then measures, side by side:
+//   ceiling  — a bare client doing signalWithStart of new customers, 32 in flight
+//   ingest   — POST /v1/batch: 100 events for 100 customers, and 100 events for 10 customers
+//   profile  — (when ingest misses 80% of the ceiling, or BENCH_PROFILE=1) the ingest pipeline
+//              in this process, timing identity resolution and signalWithStart separately
+//   latency  — POST /v1/track → message recorded as sent by a journey, sequential and 8 in flight
+//   history  — 10,000 events to one customer: runs and history length per run
+//   memory   — the worker's RSS before and after, and its workflow cache size
+// Prints one JSON summary on stdout; progress goes to stderr. Stops everything it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient, type Db } from 'mongodb';
+import { loadConfig } from '../config.js';
+import { connectDatabase, type Database } from '../activities/db/connection.js';
+import { identityRepository, newCustomerId, type IdentityRepository } from '../activities/db/identities.js';
+import { journeyRepository } from '../activities/db/journeys.js';
+import { startCustomerOptions } from '../activities/temporal.js';
+import { ingestService, type IngestItem } from '../api/ingest/service.js';
+import type { SegmentEvent } from '../api/ingest/segment.js';
+import { customerWorkflowId, eventsSignal, stateQuery } from '../workflows/messages.js';
+import type { CustomerEvent } from '../workflows/lifecycle/event.js';
+import { freePort, rootDir, startMongo, startTemporal, type RunningServer } from './servers.js';
+
+// ---------------------------------------------------------------------------------------------
+// Sizes (env) and small helpers
+
+const env = process.env;
+const int = (name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+};
+const sizes = {
+  /** Customers (signals) for the ceiling. */
+  ceilingCustomers: int('BENCH_CUSTOMERS', 2000),
+  /** Concurrent signalWithStart calls of the bare client (the API's own limit is also 32). */
+  ceilingInFlight: int('BENCH_CEILING_IN_FLIGHT', 32),
+  /** Requests of 100 events for 100 new customers. */
+  distinctBatches: int('BENCH_INGEST_BATCHES', 20),
+  /** Requests of 100 events for 10 customers (10 each). */
+  groupedBatches: int('BENCH_GROUPED_BATCHES', 60),
+  batchSize: 100,
+  groupedPerCustomer: 10,
+  /** Concurrent HTTP requests during ingest. */
+  requestsInFlight: int('BENCH_REQUESTS_IN_FLIGHT', 4),
+  /** Customers for event-to-send latency, in each of the two runs (sequential, then in flight). */
+  latencyCustomers: int('BENCH_LATENCY_CUSTOMERS', 200),
+  latencyInFlight: int('BENCH_LATENCY_IN_FLIGHT', 8),
+  historyEvents: int('BENCH_HISTORY_EVENTS', 10_000),
+  historyBatch: int('BENCH_HISTORY_BATCH', 50),
+  historyInFlight: int('BENCH_HISTORY_IN_FLIGHT', 4),
+  /** Requests for the in-process profile of identity resolution vs signalWithStart. */
+  profileBatches: int('BENCH_PROFILE_BATCHES', 10),
+  drainTimeoutMs: int('BENCH_DRAIN_TIMEOUT_MS', 120_000),
+};
+const profileMode = env.BENCH_PROFILE ?? 'auto'; // auto | 1 | 0
+const target = 0.8;
+
+const log = (msg: string): void => { process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`); };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const seconds = (ms: number): number => round(ms / 1000, 2);
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+function stats(values: number[]): { n: number; p50: number; p95: number; p99: number; max: number; mean: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
+  return { n: s.length, p50: round(percentile(s, 50)), p95: round(percentile(s, 95)), p99: round(percentile(s, 99)), max: round(s.at(-1) ?? NaN), mean: round(mean) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes: what we started, their CPU time and memory (from /proc)
+
+const children: ChildProcess[] = [];
+const servers: RunningServer[] = [];
+const closers: (() => Promise<unknown>)[] = [];
+let tempDir: string | undefined;
+let cleanedUp = false;
+
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function cleanup(): Promise<void> {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  log('stopping everything');
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+  for (const child of [...children].reverse()) await stopChild(child).catch(() => undefined);
+  await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { log(`${sig}: stopping`); void cleanup().finally(() => process.exit(130)); });
+}
+
+/** Runs a TypeScript entry point as `node --import tsx <script>`; its output goes to our stderr. */
+function runChild(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: rootDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) process.stderr.write(`  [${name}] ${line}\n`);
+  };
+  child.stdout!.on('data', forward);
+  child.stderr!.on('data', forward);
+  child.on('exit', (code, signal) => { if (!cleanedUp) log(`${name} exited unexpectedly (code ${code}, signal ${signal})`); });
+  children.push(child);
+  return child;
+}
+
+function waitForOutput(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => { if (chunk.toString().includes(text)) { done(); resolve(); } };
+    const onExit = (code: number | null) => { done(); reject(new Error(`process exited (code ${code}) before printing "${text}"`)); };
+    const timer = setTimeout(() => { done(); reject(new Error(`no "${text}" after ${timeoutMs} ms`)); }, timeoutMs);
+    const done = () => { clearTimeout(timer); child.stdout!.off('data', onData); child.off('exit', onExit); };
+    child.stdout!.on('data', onData);
+    child.on('exit', onExit);
+  });
+}
+
+const clockTick = 100; // USER_HZ on Linux
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTick; // utime, stime
+  } catch { return 0; }
+}
+function memoryOf(pid: number): { rssMB: number; peakRssMB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMB: round(kb('VmRSS') / 1024), peakRssMB: round(kb('VmHWM') / 1024) };
+}
+/** Our direct children that are Temporal or Java (the servers start them; RunningServer hides the pid). */
+function serverPids(): { temporal?: number; mongo?: number } {
+  const found: { temporal?: number; mongo?: number } = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      if (comm === 'temporal') found.temporal = Number(entry);
+      if (comm === 'java') found.mongo = Number(entry);
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+type Pids = Record<'temporal' | 'mongo' | 'worker' | 'api', number>;
+let pids: Pids;
+type CpuSnapshot = Record<keyof Pids | 'bench', number> & { at: number };
+function cpuSnapshot(): CpuSnapshot {
+  const own = process.cpuUsage();
+  return {
+    at: performance.now(),
+    temporal: cpuSecondsOf(pids.temporal), mongo: cpuSecondsOf(pids.mongo), worker: cpuSecondsOf(pids.worker), api: cpuSecondsOf(pids.api),
+    bench: (own.user + own.system) / 1e6,
+  };
+}
+/** CPU used per process between two snapshots, in cores (1.0 = one core busy the whole time). */
+function cpuCores(from: CpuSnapshot, to: CpuSnapshot): Record<string, number> {
+  const wall = (to.at - from.at) / 1000;
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const key of ['temporal', 'mongo', 'worker', 'api', 'bench'] as const) {
+    const cores = (to[key] - from[key]) / wall;
+    out[key] = round(cores, 2);
+    total += cores;
+  }
+  out.total = round(total, 2);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP against the API
+
+let api = '';
+const writeKey = 'bench-write-key-0123456789';
+const adminKey = 'bench-admin-key-0123456789';
+const writeAuth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+
+async function post(pathname: string, body: string, auth = writeAuth): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${api}${pathname}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: auth }, body });
+  const json = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, json };
+}
+async function mustPost(pathname: string, body: object | string, auth = writeAuth): Promise<Record<string, unknown>> {
+  const { status, json } = await post(pathname, typeof body === 'string' ? body : JSON.stringify(body), auth);
+  if (status < 200 || status >= 300) throw new Error(`POST ${pathname}: ${status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try { if ((await fetch(url)).ok) return; } catch { /* not up yet */ }
+    await sleep(250);
+  }
+  throw new Error(`${url} not healthy after ${timeoutMs} ms`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+let db: Db;
+let temporal: Client;
+let taskQueue = '';
+let eventsSent = 0;
+
+/** Waits until MongoDB holds every event sent so far: the worker has applied them all. */
+async function drain(label: string, since: number): Promise<{ drained: boolean; processedAfterMs: number; events: number }> {
+  const deadline = Date.now() + sizes.drainTimeoutMs;
+  let count = 0;
+  for (;;) {
+    count = await db.collection('events').countDocuments({});
+    if (count >= eventsSent) break;
+    if (Date.now() > deadline) {
+      log(`${label}: worker not drained after ${sizes.drainTimeoutMs} ms (${count}/${eventsSent} events stored)`);
+      return { drained: false, processedAfterMs: Math.round(performance.now() - since), events: count };
+    }
+    await sleep(250);
+  }
+  return { drained: true, processedAfterMs: Math.round(performance.now() - since), events: count };
+}
+
+const trackEvent = (i: number, prefix: string): CustomerEvent => ({
+  messageId: `${prefix}-${i}`, kind: 'track', name: 'Page Viewed', properties: { path: `/p/${i % 50}` }, traits: {}, timestamp: new Date().toISOString(),
+});
+
+async function ceilingPhase(settings: Parameters<typeof startCustomerOptions>[1], catalogRevision: number) {
+  const n = sizes.ceilingCustomers;
+  log(`ceiling: signalWithStart of ${n} new customers, ${sizes.ceilingInFlight} in flight`);
+  const limit = pLimit(sizes.ceilingInFlight);
+  const calls = Array.from({ length: n }, (_, i) => ({ customerId: newCustomerId(), event: trackEvent(i, 'ceiling') }));
+  const latencies: number[] = [];
+  const cpu0 = cpuSnapshot();
+  const t0 = performance.now();
+  await Promise.all(calls.map(({ customerId, event }) => limit(async () => {
+    const s = performance.now();
+    await temporal.workflow.signalWithStart('customerWorkflow', {
+      ...startCustomerOptions(customerId, settings, taskQueue), signal: eventsSignal, signalArgs: [[event], { catalogRevision }],
+    });
+    latencies.push(performance.now() - s);
+  })));
+  const ms = performance.now() - t0;
+  const cpu = cpuCores(cpu0, cpuSnapshot());
+  eventsSent += n;
+  const drained = await drain('ceiling', t0);
+  const result = {
+    signals: n, inFlight: sizes.ceilingInFlight, seconds: seconds(ms), signalsPerSec: round(n / (ms / 1000)),
+    callMs: stats(latencies),
+    workerApplied: { drained: drained.drained, seconds: seconds(drained.processedAfterMs), signalsPerSec: round(n / (drained.processedAfterMs / 1000)) },
+    cpuCores: cpu,
+  };
+  log(`ceiling: ${result.signalsPerSec} signals/s (worker applied all after ${result.workerApplied.seconds} s)`);
+  return result;
+}
+
+/** Batches of `batchSize` events: `perCustomer` events for each of batchSize/perCustomer new customers. */
+function makeBatches(prefix: string, batches: number, perCustomer: number): string[] {
+  const sentAt = new Date().toISOString();
+  return Array.from({ length: batches }, (_, b) => JSON.stringify({
+    sentAt,
+    batch: Array.from({ length: sizes.batchSize }, (_, k) => {
+      const customer = Math.floor(k / perCustomer);
+      return {
+        type: 'track', userId: `${prefix}-${b}-${customer}`, event: 'Page Viewed', messageId: `${prefix}-${b}-${k}`,
+        properties: { path: `/p/${k}`, title: 'Product page' }, timestamp: sentAt,
+      };
+    }),
+  }));
+}
+
+async function ingestPhase(label: string, prefix: string, batches: number, perCustomer: number, ceilingPerSec: number) {
+  const bodies = makeBatches(prefix, batches, perCustomer);
+  const customersPerBatch = sizes.batchSize / perCustomer;
+  log(`ingest ${label}: ${batches} requests of ${sizes.batchSize} events for ${customersPerBatch} customers, ${sizes.requestsInFlight} in flight`);
+  const limit = pLimit(sizes.requestsInFlight);
+  const latencies: number[] = [];
+  let events = 0;
+  let signals = 0;
+  let failed = 0;
+  const cpu0 = cpuSnapshot();
+  const t0 = performance.now();
+  await Promise.all(bodies.map((body) => limit(async () => {
+    const s = performance.now();
+    const { status, json } = await post('/v1/batch', body);
+    latencies.push(performance.now() - s);
+    if (status !== 200) { failed += 1; log(`ingest ${label}: ${status} ${JSON.stringify(json).slice(0, 200)}`); return; }
+    events += json.accepted as number;
+    signals += json.customers as number;
+  })));
+  const ms = performance.now() - t0;
+  const cpu = cpuCores(cpu0, cpuSnapshot());
+  eventsSent += events;
+  const drained = await drain(`ingest ${label}`, t0);
+  const perSec = (n: number) => round(n / (ms / 1000));
+  const result = {
+    requests: batches, eventsPerRequest: sizes.batchSize, customersPerRequest: customersPerBatch, requestsInFlight: sizes.requestsInFlight, failedRequests: failed,
+    seconds: seconds(ms), eventsPerSec: perSec(events), signalsPerSec: perSec(signals), requestsPerSec: round(batches / (ms / 1000), 2),
+    ratioSignalsToCeiling: round(perSec(signals) / ceilingPerSec, 2),
+    ratioEventsToCeiling: round(perSec(events) / ceilingPerSec, 2),
+    requestMs: stats(latencies),
+    workerApplied: { drained: drained.drained, seconds: seconds(drained.processedAfterMs), eventsPerSec: round(events / (drained.processedAfterMs / 1000)) },
+    cpuCores: cpu,
+  };
+  log(`ingest ${label}: ${result.eventsPerSec} events/s, ${result.signalsPerSec} signals/s, ${result.requestsPerSec} req/s (ratio ${result.ratioSignalsToCeiling} of ceiling in signals)`);
+  return result;
+}
+
+/**
+ * The API's ingest pipeline (normalise → identity resolution → signalWithStart, the same service
+ * and its shared limit of 32) run in this process under the same load, with each stage timed
+ * per request. Three runs: identity resolution alone (Temporal stubbed), both stages, and the
+ * stage split of that run.
+ */
+async function profilePhase(database: Database, config: ReturnType<typeof loadConfig>) {
+  const identities = identityRepository(database.models);
+  const journeys = journeyRepository(database.models);
+  type Timing = { resolveStart: number; resolveEnd: number; signalStart: number; signalEnd: number; claims: number; signals: number };
+  const als = new AsyncLocalStorage<Timing>();
+  const timedIdentities: IdentityRepository = {
+    ...identities,
+    async owners(keys) {
+      const t = als.getStore();
+      if (t && !t.resolveStart) t.resolveStart = performance.now();
+      const result = await identities.owners(keys);
+      if (t) t.resolveEnd = Math.max(t.resolveEnd, performance.now());
+      return result;
+    },
+    async resolve(wanted, known) {
+      const result = await identities.resolve(wanted, known);
+      const t = als.getStore();
+      if (t) { t.resolveEnd = Math.max(t.resolveEnd, performance.now()); t.claims += 1; }
+      return result;
+    },
+  };
+  const timedTemporal = (real: boolean): Client => {
+    const workflow = {
+      signalWithStart: async (...args: Parameters<Client['workflow']['signalWithStart']>) => {
+        const t = als.getStore();
+        if (t && !t.signalStart) t.signalStart = performance.now();
+        const result = real ? await temporal.workflow.signalWithStart(...args) : undefined;
+        if (t) { t.signalEnd = Math.max(t.signalEnd, performance.now()); t.signals += 1; }
+        return result;
+      },
+    };
+    return { workflow, connection: temporal.connection } as unknown as Client;
+  };
+  const run = async (label: string, real: boolean) => {
+    const service = ingestService({
+      temporal: timedTemporal(real), identities: timedIdentities, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy },
+      identity: config.identity, temporalDeadlineMs: 10_000, catalogRevision: journeys.catalogRevision,
+    });
+    const prefix = `prof-${label}`;
+    const batches = makeBatches(prefix, sizes.profileBatches, 1).map((body) => (JSON.parse(body) as { batch: SegmentEvent[] }).batch);
+    const limit = pLimit(sizes.requestsInFlight);
+    const timings: Timing[] = [];
+    const totals: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(batches.map((batch) => limit(async () => {
+      const timing: Timing = { resolveStart: 0, resolveEnd: 0, signalStart: 0, signalEnd: 0, claims: 0, signals: 0 };
+      const items: IngestItem[] = batch.map((event, i) => ({ event, at: `batch.${i}` }));
+      const s = performance.now();
+      const { accepted } = await als.run(timing, () => service.ingest(items));
+      totals.push(performance.now() - s);
+      timings.push(timing);
+      if (real) eventsSent += accepted;
+    })));
+    const ms = performance.now() - t0;
+    const events = sizes.profileBatches * sizes.batchSize;
+    return {
+      eventsPerSec: round(events / (ms / 1000)),
+      requestMs: stats(totals),
+      identityResolutionMs: stats(timings.map((t) => t.resolveEnd - t.resolveStart)),
+      ...(real && { signalWithStartMs: stats(timings.map((t) => t.signalEnd - t.signalStart)) }),
+    };
+  };
+  log('profile: identity resolution alone (Temporal stubbed), in this process');
+  const resolveOnly = await run('resolve', false);
+  log(`profile: resolution alone ${resolveOnly.eventsPerSec} events/s`);
+  log('profile: resolution + signalWithStart, in this process');
+  const both = await run('both', true);
+  log(`profile: both stages ${both.eventsPerSec} events/s`);
+  return {
+    how: `ingestService (api/ingest/service.ts) in the bench process, ${sizes.profileBatches} requests of ${sizes.batchSize} new customers, ${sizes.requestsInFlight} in flight, stages timed per request with AsyncLocalStorage`,
+    identityResolutionOnly: resolveOnly,
+    resolutionThenSignal: both,
+  };
+}
+
+/** Publishes the SMS template and a transactional trigger → send journey through the admin API. */
+async function publishJourney(): Promise<void> {
+  const admin = `Bearer ${adminKey}`;
+  await mustPost('/v1/templates', { id: 'bench-sms', channel: 'sms', body: 'Your order is confirmed. Reply STOP to opt out.' }, admin);
+  await mustPost('/v1/journeys', {
+    id: 'bench', name: 'Bench: trigger → send', trigger: { type: 'event', event: 'Bench Triggered' }, entry: 'send',
+    steps: {
+      send: { type: 'send', channel: 'sms', template: 'bench-sms', priority: 'transactional', next: 'done' },
+      done: { type: 'exit' },
+    },
+    reentry: { mode: 'never' }, onPause: 'hold',
+  }, admin);
+  await mustPost('/v1/journeys/bench/publish', {}, admin);
+}
+
+/** Polls `messages` for the customers waited on, all in one query, and resolves each one's sentAt. */
+function sentWatcher() {
+  const waiting = new Map<string, { resolve: (at: Date) => void; reject: (e: Error) => void; deadline: number }>();
+  let running = false;
+  const loop = async () => {
+    running = true;
+    while (waiting.size > 0) {
+      const docs = await db.collection<{ _id: string; customerId: string; sentAt?: Date }>('messages')
+        .find({ customerId: { $in: [...waiting.keys()] }, status: 'sent' }, { projection: { customerId: 1, sentAt: 1 } }).toArray();
+      for (const doc of docs) {
+        const w = waiting.get(doc.customerId);
+        if (w && doc.sentAt) { waiting.delete(doc.customerId); w.resolve(doc.sentAt); }
+      }
+      const now = Date.now();
+      for (const [id, w] of waiting) if (now > w.deadline) { waiting.delete(id); w.reject(new Error(`no message sent to ${id}`)); }
+      await sleep(10);
+    }
+    running = false;
+  };
+  return (customerId: string, timeoutMs = 30_000): Promise<Date> => new Promise((resolve, reject) => {
+    waiting.set(customerId, { resolve, reject, deadline: Date.now() + timeoutMs });
+    if (!running) void loop().catch(reject);
+  });
+}
+
+async function latencyPhase(label: string, n: number, inFlight: number) {
+  log(`latency ${label}: ${n} customers, ${inFlight} in flight: POST /v1/track → message sent`);
+  const waitSent = sentWatcher();
+  const toSend: number[] = [];
+  const ack: number[] = [];
+  let failed = 0;
+  const limit = pLimit(inFlight);
+  const cpu0 = cpuSnapshot();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, i) => limit(async () => {
+    const userId = `lat-${label}-${i}`;
+    const phone = `+86139${String(label === 'sequential' ? i : 50_000_000 + i).padStart(8, '0')}`;
+    const body = JSON.stringify({ userId, event: 'Bench Triggered', messageId: `lat-${label}-${i}`, properties: { orderId: i }, context: { traits: { phone } } });
+    const start = Date.now();
+    const s = performance.now();
+    const { status, json } = await post('/v1/track', body);
+    ack.push(performance.now() - s);
+    if (status !== 200) { failed += 1; log(`latency: ${status} ${JSON.stringify(json)}`); return; }
+    eventsSent += 1;
+    const identity = await db.collection<{ _id: string; customerId: string }>('identities').findOne({ _id: `userId:${userId}` });
+    if (!identity) { failed += 1; log(`latency: no identity for ${userId}`); return; }
+    try {
+      const sentAt = await waitSent(identity.customerId);
+      toSend.push(sentAt.getTime() - start);
+    } catch (err) { failed += 1; log(`latency: ${(err as Error).message}`); }
+  })));
+  const ms = performance.now() - t0;
+  const result = {
+    customers: n, inFlight, failed, seconds: seconds(ms),
+    eventToSentMs: stats(toSend), ackMs: stats(ack), cpuCores: cpuCores(cpu0, cpuSnapshot()),
+  };
+  log(`latency ${label}: event→sent p50 ${result.eventToSentMs.p50} ms, p95 ${result.eventToSentMs.p95} ms, p99 ${result.eventToSentMs.p99} ms; ack p50 ${result.ackMs.p50} ms`);
+  return result;
+}
+
+async function historyPhase() {
+  const total = sizes.historyEvents;
+  const per = sizes.historyBatch;
+  const userId = 'history-one-customer';
+  log(`history: ${total} events to one customer, batches of ${per}, ${sizes.historyInFlight} in flight`);
+  const bodies = Array.from({ length: Math.ceil(total / per) }, (_, r) => JSON.stringify({
+    batch: Array.from({ length: Math.min(per, total - r * per) }, (_, k) => {
+      const i = r * per + k;
+      return i % 10 === 0
+        ? { type: 'track', userId, event: 'Order Completed', messageId: `hist-${i}`, properties: { total: 10 } }
+        : { type: 'track', userId, event: 'Page Viewed', messageId: `hist-${i}`, properties: { path: `/p/${i % 40}` } };
+    }),
+  }));
+  const limit = pLimit(sizes.historyInFlight);
+  const t0 = performance.now();
+  await Promise.all(bodies.map((body) => limit(async () => {
+    const { status, json } = await post('/v1/batch', body);
+    if (status !== 200) throw new Error(`history: ${status} ${JSON.stringify(json)}`);
+  })));
+  const acceptedMs = performance.now() - t0;
+  eventsSent += total;
+  const identity = await db.collection<{ _id: string; customerId: string }>('identities').findOne({ _id: `userId:${userId}` });
+  const customerId = identity!.customerId;
+  const workflowId = customerWorkflowId(customerId);
+  const handle = temporal.workflow.getHandle(workflowId);
+  const deadline = Date.now() + sizes.drainTimeoutMs;
+  let applied = 0;
+  while (Date.now() < deadline) {
+    applied = (await handle.query(stateQuery)).counters.events;
+    if (applied >= total) break;
+    await sleep(500);
+  }
+  const appliedMs = performance.now() - t0;
+  // Let a continue-as-new triggered by the last signals finish before counting runs.
+  await sleep(1500);
+  const description = await handle.describe();
+  const runs: { runId: string; status: string; historyLength: number; historySizeBytes?: number }[] = [];
+  for await (const info of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    runs.push({ runId: info.runId, status: info.status.name, historyLength: info.historyLength, historySizeBytes: info.historySize });
+  }
+  runs.reverse();
+  const stored = await db.collection('events').countDocuments({ customerId });
+  const maxRun = Math.max(...runs.map((r) => r.historyLength));
+  const result = {
+    events: total, eventsPerRequest: per, requests: bodies.length, acceptedSeconds: seconds(acceptedMs), appliedSeconds: seconds(appliedMs),
+    appliedByWorkflow: applied, storedInMongo: stored,
+    runs: runs.length,
+    continuedAsNew: runs.filter((r) => r.status === 'CONTINUED_AS_NEW').length,
+    finalRun: { historyLength: Number(description.historyLength), historySizeBytes: Number(description.historySize ?? 0) },
+    maxHistoryLengthPerRun: maxRun,
+    perRunHistoryLength: runs.map((r) => r.historyLength),
+    bound: 'continueAsNew at 500 signals or 2,000 history events (or when the server suggests it); server terminates at 51,200 events',
+  };
+  log(`history: ${result.runs} runs, final run history ${result.finalRun.historyLength}, max per run ${maxRun}`);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const startedAt = new Date();
+  tempDir = mkdtempSync(path.join(tmpdir(), 'closedloop-bench-'));
+  log(`starting Temporal dev server (--db-filename in ${tempDir}) and mongo-java-server (memory)`);
+  const [temporalServer, mongo] = await Promise.all([
+    startTemporal({ dbFile: path.join(tempDir, 'temporal.db') }),
+    startMongo({ storage: 'memory', heap: '2g' }),
+  ]);
+  servers.push(temporalServer, mongo);
+  const { temporal: temporalPid, mongo: mongoPid } = serverPids();
+  if (!temporalPid || !mongoPid) throw new Error('cannot find the server processes in /proc');
+
+  taskQueue = 'closedloop-bench';
+  const apiPort = await freePort();
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env, TEMPORAL_ADDRESS: temporalServer.address, MONGODB_URI: `${mongo.address}/bench`, TEMPORAL_TASK_QUEUE: taskQueue,
+    API_PORT: String(apiPort), API_WRITE_KEYS: writeKey, API_ADMIN_KEYS: adminKey, LOG_LEVEL: 'warn', PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+  };
+  const config = loadConfig(childEnv);
+  log('starting the worker and the API as child processes');
+  const worker = runChild('worker', 'worker/main.ts', childEnv);
+  const workerReady = waitForOutput(worker, 'worker polling task queue', 180_000);
+  const apiChild = runChild('api', 'api/main.ts', childEnv);
+  api = `http://127.0.0.1:${apiPort}`;
+  await Promise.all([workerReady, waitForHealth(`${api}/healthz`, 60_000)]);
+  pids = { temporal: temporalPid, mongo: mongoPid, worker: worker.pid!, api: apiChild.pid! };
+
+  const mongoClient = await MongoClient.connect(`${mongo.address}`);
+  closers.push(() => mongoClient.close());
+  db = mongoClient.db('bench');
+  const connection = await Connection.connect({ address: temporalServer.address });
+  closers.push(() => connection.close());
+  temporal = new Client({ connection, namespace: config.temporal.namespace });
+
+  await publishJourney();
+  const catalogRevision = (await db.collection<{ _id: string; value: number }>('counters').findOne({ _id: 'journey_catalog' }))?.value ?? 0;
+  await sleep(2000);
+  const memoryBefore = memoryOf(pids.worker);
+  log(`worker RSS before load: ${memoryBefore.rssMB} MB`);
+
+  const ceiling = await ceilingPhase({ rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision);
+  const distinct = await ingestPhase('100 customers/request', 'ing', sizes.distinctBatches, 1, ceiling.signalsPerSec);
+  const grouped = await ingestPhase('10 customers/request', 'grp', sizes.groupedBatches, sizes.groupedPerCustomer, ceiling.signalsPerSec);
+  const ratio = distinct.ratioSignalsToCeiling;
+
+  let profile: Awaited<ReturnType<typeof profilePhase>> | undefined;
+  if (profileMode === '1' || (profileMode === 'auto' && ratio < target)) {
+    const database = await connectDatabase(config.mongodbUri);
+    closers.push(() => database.close());
+    profile = await profilePhase(database, config);
+    await drain('profile', performance.now());
+  }
+
+  const latencySequential = await latencyPhase('sequential', sizes.latencyCustomers, 1);
+  const latencyConcurrent = await latencyPhase('concurrent', sizes.latencyCustomers, sizes.latencyInFlight);
+  const history = await historyPhase();
+  await drain('end', performance.now());
+
+  const memoryAfter = memoryOf(pids.worker);
+  const running = await temporal.workflow.count('ExecutionStatus = "Running"');
+  const summary = {
+    command: 'npm run bench',
+    startedAt: startedAt.toISOString(),
+    seconds: seconds(Date.now() - startedAt.getTime()),
+    machine: { nproc: cpus().length, cpu: cpus()[0]?.model, memoryGB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` },
+    setup: {
+      temporal: 'Temporal CLI 1.9.1 dev server (Server 1.32), SQLite via --db-filename in a temp dir, headless',
+      mongodb: 'mongo-java-server 1.47.0, memory backend (-Xmx2g)',
+      workerAndApi: 'child processes: node --import tsx worker/main.ts, node --import tsx api/main.ts (LOG_LEVEL=warn)',
+      loadGenerator: 'this process: @temporalio/client for the ceiling, fetch over loopback for the API, mongodb driver for polling',
+      sizes,
+    },
+    ceiling,
+    ingest: {
+      distinctCustomers: distinct,
+      groupedCustomers: grouped,
+      ratio,
+      target,
+      meetsTarget: ratio >= target,
+      note: 'ratio = API signals/s (100 customers per request, one event each) ÷ bare-client signalWithStart/s. With 10 events per customer per request, events/s exceed the ceiling because 10 events travel in one signal.',
+    },
+    ...(profile && { profile }),
+    latency: { sequential: latencySequential, concurrent: latencyConcurrent },
+    history,
+    memory: {
+      workerRssBeforeMB: memoryBefore.rssMB, workerRssAfterMB: memoryAfter.rssMB, workerPeakRssMB: memoryAfter.peakRssMB,
+      maxCachedWorkflows: 2000, maxCachedWorkflowsSource: 'worker/worker.ts default (not set by env)',
+      runningWorkflows: running.count,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+}
+
+try {
+  await main();
+} catch (err) {
+  log(`failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
