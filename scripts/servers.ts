@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { searchAttributeKeys } from '../workflows/search-attributes.js';
+import { cliTypeName, searchAttributeKeys } from '../workflows/search-attributes.js';
 
 export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const cacheDir = path.join(rootDir, '.cache');
@@ -88,7 +88,7 @@ export async function startTemporal(options: { port?: number; uiPort?: number; d
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch'); else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
-  for (const key of searchAttributeKeys) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const key of searchAttributeKeys) args.push('--search-attribute', `${key.name}=${cliTypeName(key.type)}`);
   const child = spawn(temporalBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.resume();
   child.stderr?.resume();

@@ -13,7 +13,7 @@ import {
   absorbSignal, eventsSignal, mergeIntoSignal, migrateJourneySignal, stateQuery,
   type AbsorbRequest, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
 } from './messages.js';
-import { CustomerIdAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
+import { ActiveJourneysAttribute, CustomerIdAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -80,7 +80,12 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     const before = JSON.stringify([state.journeys ?? initialJourneys(), state.tags, state.points, state.traits]);
     const next: CustomerState = { ...outcome.customer, journeys: outcome.journeys };
     if (JSON.stringify([next.journeys, next.tags, next.points, next.traits]) === before && outcome.commands.length === 0) return;
+    const activeBefore = activeJourneys(state);
     state = { ...next, revision: state.revision + 1 };
+    // Operators find a journey's customers in the Temporal UI (added after journeys: patched).
+    if (activeJourneys(state) !== activeBefore && patched('active-journeys-attribute')) {
+      upsertSearchAttributes([{ key: ActiveJourneysAttribute, value: state.journeys!.enrollments.map((e) => e.journeyId).sort() }]);
+    }
     for (const command of outcome.commands) {
       if (command.type === 'send') {
         try {
@@ -144,6 +149,8 @@ function runIsFull(signals: number): boolean {
   const info = workflowInfo();
   return signals >= maxSignalsPerRun || info.historyLength >= maxHistoryPerRun || info.continueAsNewSuggested;
 }
+
+const activeJourneys = (state: CustomerState): string => (state.journeys?.enrollments ?? []).map((e) => e.journeyId).sort().join(',');
 
 function publish(state: CustomerState): void {
   upsertSearchAttributes([

@@ -4,5 +4,10 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', 'KEYWORD');
 export const LifecycleStageAttribute = defineSearchAttributeKey('LifecycleStage', 'KEYWORD');
 export const TierAttribute = defineSearchAttributeKey('Tier', 'KEYWORD');
+/** Ids of the journeys the customer is in now, e.g. `ActiveJourneys = "win-back"`. */
+export const ActiveJourneysAttribute = defineSearchAttributeKey('ActiveJourneys', 'KEYWORD_LIST');
 
-export const searchAttributeKeys = [CustomerIdAttribute, LifecycleStageAttribute, TierAttribute];
+export const searchAttributeKeys = [CustomerIdAttribute, LifecycleStageAttribute, TierAttribute, ActiveJourneysAttribute];
+
+/** The type names the Temporal CLI takes for `--search-attribute Name=Type`. */
+export const cliTypeName = (type: string): string => (type === 'KEYWORD_LIST' ? 'KeywordList' : 'Keyword');

@@ -30,10 +30,16 @@ const takeoverMs = 150_000;
 const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<unknown>)[] = [];
 
+const alive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
+// Should this test process end without its afterAll, the workers go with it.
+process.once('exit', () => { for (const child of children) if (alive(child)) child.kill('SIGKILL'); });
+
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+  await Promise.allSettled([...children].filter(alive).map(async (child) => {
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await within(exited, 10_000, `exit of worker process ${child.pid}`);
+  }));
   await Promise.allSettled(cleanups.map((stop) => stop()));
 }, 60_000);
 
@@ -74,16 +80,15 @@ async function startWorkerProcess(env: Record<string, string>): Promise<WorkerPr
   child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
   const exited = once(child, 'exit');
-  const ready = (async () => {
-    while (!/^worker polling /m.test(output)) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before polling:\n${output}`);
-      await new Promise((r) => setTimeout(r, 50));
+  const deadline = Date.now() + 90_000;
+  while (!/^worker polling /m.test(output)) {
+    if (!alive(child)) throw new Error(`worker process exited (${child.exitCode ?? child.signalCode}) before polling:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker process not polling after 90 s:\n${output}`);
     }
-  })();
-  await within(ready, 90_000, `worker process ready (output so far: ${output.trim() || 'none'})`).catch((err: unknown) => {
-    child.kill('SIGKILL');
-    throw err;
-  });
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     child,
     output: () => output,
@@ -268,6 +273,7 @@ describe.concurrent('a worker killed in the middle of a send', () => {
     const calls = http.callsFor(send._id);
     expect(calls).toHaveLength(2);
     expect(calls.every((c) => c.signed && c.json.to === '+8613800000077' && c.json.body === 'Your code is SAVE10')).toBe(true);
+    expect(calls[1]!.rawBody).toBe(calls[0]!.rawBody); // the same request, not a re-rendered one
     expect(outcome).toMatchObject({ status: 'sent', providerId: `prov-${send._id}`, attempts: 2, attemptsEnded: 0, customerId, channel: 'sms', journeyId: 'coupon-sms' });
     expect(await w.stack.db.models.messages.countDocuments({ customerId })).toBe(1);
     expect(sendActivities(events)).toEqual([{ attempt: 2, result: { status: 'sent', messageId: send._id, providerId: `prov-${send._id}` } }]);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config.js';
-import { searchAttributeKeys } from '../../workflows/search-attributes.js';
+import { cliTypeName, searchAttributeKeys } from '../../workflows/search-attributes.js';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (file: string): string => readFileSync(path.join(rootDir, file), 'utf8');
@@ -220,7 +220,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('registers exactly the workflow search attributes, as Keyword, in the namespace the app uses', () => {
+  it('registers exactly the workflow search attributes, with their types, in the namespace the app uses', () => {
     const script = commandText('temporal-admin-tools');
     const registrations = [...script.matchAll(/--namespace\s+(\S+)\s+--name\s+(\S+)\s+--type\s+(\S+)/g)]
       .map((m) => ({ namespace: m[1], name: m[2], type: m[3] }));
@@ -230,7 +230,7 @@ describe('docker-compose.yml', () => {
     for (const r of registrations) {
       expect(r.namespace).toBe(namespace);
       const key = searchAttributeKeys.find((k) => k.name === r.name)!;
-      expect(r.type!.toUpperCase()).toBe(key.type);
+      expect(r.type).toBe(cliTypeName(key.type));
     }
     // Re-running against an existing server must not fail the stack.
     expect(script).toMatch(/already exists/);

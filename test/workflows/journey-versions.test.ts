@@ -66,6 +66,10 @@ describe('a journey edited while customers wait', () => {
     expect(bad.body.error.details[0].field).toMatch(/steps\.wait/);
     expect((await admin('post', '/v1/journeys/moved/migrate', { fromVersion: 1, toVersion: 2, steps: { wait: 'pause' } }).expect(200)).body).toEqual({ customers: 1 });
 
+    // Operators see who is in which journey in the Temporal UI.
+    const ana = (await s.db.models.identities.findOne({ _id: 'userId:ana' }))!.customerId;
+    expect((await s.env.client.workflow.getHandle(`customer-${ana}`).describe()).searchAttributes.ActiveJourneys).toEqual(['pinned']);
+
     await s.env.sleep('12 days');
     expect(await received()).toEqual({
       ana: ['pinned@v1:old:day 10'],
@@ -73,5 +77,6 @@ describe('a journey edited while customers wait', () => {
       cai: ['moved@v2:new:day 10'],
       bo: ['pinned@v2:new:day 11'],
     });
+    expect((await s.env.client.workflow.getHandle(`customer-${ana}`).describe()).searchAttributes.ActiveJourneys ?? []).toEqual([]);
   }, 180_000);
 });
