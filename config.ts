@@ -46,6 +46,8 @@ const Env = z.object({
   API_WRITE_KEYS: keyList,
   /** Keys for journeys, segments, customers and reports, comma-separated. */
   API_ADMIN_KEYS: keyList,
+  /** Requests a minute per API key. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(12_000),
   /** How long the API waits for Temporal to accept events before answering 503. */
   API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Country assumed for phone numbers written without a country code (ISO 3166 alpha-2). */
@@ -84,7 +86,7 @@ const Env = z.object({
 export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string };
   mongodbUri: string;
-  api: { port: number; writeKeys: string[]; adminKeys: string[]; temporalTimeoutMs: number };
+  api: { port: number; writeKeys: string[]; adminKeys: string[]; temporalTimeoutMs: number; rateLimitPerMinute: number };
   identity: { defaultPhoneCountry: string; extraTraits: string[] };
   lifecycleRules: LifecycleRules;
   messagingPolicy: MessagingPolicy;
@@ -118,7 +120,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     mongodbUri: e.MONGODB_URI,
-    api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS },
+    api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
     identity: { defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY, extraTraits: e.IDENTITY_TRAITS },
     lifecycleRules: e.LIFECYCLE_RULES ?? defaultLifecycleRules,
     messagingPolicy: e.MESSAGING_POLICY ?? defaultMessagingPolicy,

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../activities/db/connection.js';
 import { customerRepository } from '../activities/db/customers.js';
 import { identityRepository } from '../activities/db/identities.js';
-import { keyring, requireScope } from './auth.js';
+import { keyring, rateLimitPerKey, requireScope } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { ingestService } from './ingest/service.js';
 import { customerService } from './customers/service.js';
@@ -62,7 +62,7 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
   app.use('/v1/customers', requireScope(scopeOf, 'admin'), json);
   app.use('/v1/templates', requireScope(scopeOf, 'admin'), json);
   app.use('/v1/journeys', requireScope(scopeOf, 'admin'), json);
-  app.use('/v1', requireScope(scopeOf, 'write'), json);
+  app.use('/v1', requireScope(scopeOf, 'write'), rateLimitPerKey(config.api.rateLimitPerMinute), json);
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
   app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal })));

@@ -2,6 +2,7 @@
 // compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { ApiError } from './errors.js';
 
 export type Scope = 'write' | 'admin';
@@ -43,6 +44,20 @@ export function requireScope(scopeOf: (key: string) => Scope | undefined, needed
     const scope = scopeOf(key);
     if (!scope) return next(new ApiError(401, 'invalid_key', 'unknown API key'));
     if (needed === 'admin' && scope !== 'admin') return next(new ApiError(403, 'forbidden', 'this key may only send events'));
+    res.locals.keyId = hash(key).toString('hex');
     next();
   };
+}
+
+/** Requests per minute per API key (after authentication); 429 `rate_limited` with Retry-After. */
+export function rateLimitPerKey(perMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => String(res.locals.keyId),
+    validate: { keyGeneratorIpFallback: false },
+    handler: (_req, _res, next) => next(new ApiError(429, 'rate_limited', `more than ${perMinute} requests a minute with this key; retry after the Retry-After header`)),
+  });
 }

@@ -26,6 +26,17 @@ if [ ! -x "$CACHE/temporal/bin/temporal" ] || ! grep -qx "$TEMPORAL_VERSION" "$C
   echo "$TEMPORAL_VERSION" > "$CACHE/temporal/.version"
 fi
 
+# 2b. schemathesis (property-based API tests against /openapi.json), from PyPI, in its own venv.
+SCHEMATHESIS_VERSION=4.32.5
+if [ ! -x "$CACHE/schemathesis/bin/schemathesis" ] || ! grep -qx "$SCHEMATHESIS_VERSION" "$CACHE/schemathesis/.version" 2>/dev/null; then
+  need python3 "install Python 3 (schemathesis comes from PyPI)"
+  say "installing schemathesis $SCHEMATHESIS_VERSION"
+  rm -rf "$CACHE/schemathesis"
+  python3 -m venv "$CACHE/schemathesis"
+  "$CACHE/schemathesis/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  echo "$SCHEMATHESIS_VERSION" > "$CACHE/schemathesis/.version"
+fi
+
 # 3. Java servers from Maven Central: Temporal's time-skipping test server, mongo-java-server.
 fetch_jars() { # profile, target dir
   if [ ! -f "$2/.done" ] || ! cmp -s "$ROOT/scripts/maven/pom.xml" "$2/.done"; then

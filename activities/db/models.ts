@@ -9,6 +9,7 @@ import { createWebhookReceiptModels, type WebhookReceiptModels } from './webhook
 import { createTemplateModels, type TemplateModels } from './templates.js';
 import { createOutboxModels, type OutboxModels } from './outbox.js';
 import { createJourneyModels, type JourneyModels } from './journey-models.js';
+import { createSegmentModels, type SegmentModels } from './segments.js';
 
 export interface CustomerDoc {
   _id: string;
@@ -84,6 +85,8 @@ const eventSchema = new Schema<EventDoc>({
 }, { versionKey: false, minimize: false });
 // The timeline: one customer's events, newest first.
 eventSchema.index({ customerId: 1, timestamp: -1, _id: -1 });
+// Segments' behaviour: who did an event in a window (activities/db/segment-query.ts).
+eventSchema.index({ name: 1, timestamp: 1 });
 
 const identitySchema = new Schema<IdentityDoc>({
   _id: String,
@@ -93,7 +96,7 @@ const identitySchema = new Schema<IdentityDoc>({
 }, { versionKey: false });
 
 /** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
-export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels {
+export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels {
   Customer: Model<CustomerDoc>;
   Event: Model<EventDoc>;
   Identity: Model<IdentityDoc>;
@@ -113,6 +116,7 @@ export function createModels(connection: Connection): Models {
     ...createTemplateModels(connection),
     ...createOutboxModels(connection),
     ...createJourneyModels(connection),
+    ...createSegmentModels(connection),
     customers: Customer.collection as unknown as Collection<CustomerDoc>,
     events: Event.collection as unknown as Collection<EventDoc>,
     identities: Identity.collection as unknown as Collection<IdentityDoc>,

@@ -85,6 +85,21 @@ describe('validation', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('answers 429 with Retry-After past the per-key limit, counting each key apart, and stores nothing more', async () => {
+    const app = createApp({ config: { ...stack.config, api: { ...stack.config.api, rateLimitPerMinute: 3 } }, db: stack.db, temporal: stack.temporal, logger: pino({ level: 'silent' }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await request(app).post('/v1/track').auth(writeKey, '').send({ event: 'X' })).status);
+    expect(statuses).toEqual([400, 400, 400, 429]);
+    const limited = await request(app).post('/v1/track').auth(writeKey, '').send({ userId: 'u-rl', event: 'X' });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await request(app).get('/v1/customers?userId=nobody').auth(adminKey, '')).status).toBe(404);
+    await nothingStored();
+  });
+});
+
 describe('availability', () => {
   it('reports both servers up on /healthz', async () => {
     const res = await request(stack.app).get('/healthz');

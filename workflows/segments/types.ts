@@ -1,0 +1,47 @@
+// A segment as marketers define it: a rule over the profile and recent behaviour, plain data
+// (validated by api/segments/schema.ts), evaluated per customer by evaluate.ts inside the
+// workflow and compiled to MongoDB by activities/db/segment-query.ts. Types only.
+import type { Condition } from '../journeys/types.js';
+
+/**
+ * A condition on one profile field: `stage`, `tier`, `points`, `tags`, `traits.<name>`,
+ * `consent.<channel>` or `counters.<events|orders|spend|firstSeenAt|lastSeenAt|lastOrderAt>`.
+ * Values compare as MongoDB compares them (conditions.ts): by type, no number-in-text coercion;
+ * on an array field `eq`/`in`/`gt`… hold when any element does. On the `counters.*At` dates,
+ * `gt`/`gte`/`lt`/`lte`/`eq` take an ISO 8601 instant or "<whole days> ago" (00:00 UTC that day).
+ */
+export interface ProfileRule extends Condition {
+  type: 'profile';
+}
+
+/**
+ * How often the customer did `event` (matching every `where` condition on its top-level
+ * properties) in the last `within`: a whole number of UTC days, today included, at most
+ * `maxBehaviourDays` (90, conditions.ts). "Searched at least once in 7 days": `count: { gte: 1 }`; "no order in
+ * 30 days": `count: { lte: 0 }`.
+ */
+export interface BehaviourRule {
+  type: 'behaviour';
+  event: string;
+  where?: Condition[];
+  /** ms-style duration of whole days: "7 days", "1 week", "48h". */
+  within: string;
+  /** Inclusive bounds on the number of events; at least one is given. */
+  count: { gte?: number; lte?: number };
+}
+
+export type SegmentRule =
+  | { type: 'and'; rules: SegmentRule[] }
+  | { type: 'or'; rules: SegmentRule[] }
+  | { type: 'not'; rule: SegmentRule }
+  | ProfileRule
+  | BehaviourRule;
+
+export interface Segment {
+  id: string;
+  name: string;
+  rule: SegmentRule;
+  /** ISO 8601. */
+  createdAt?: string;
+  updatedAt?: string;
+}
