@@ -12,6 +12,9 @@ import { startCustomerOptions } from './temporal.js';
 import { createChannels, type Channels } from './channels/index.js';
 import { createMessagingActivities } from './messaging.js';
 import { createJourneyActivities } from './journeys.js';
+import { createDelivery, type Normalised } from './delivery.js';
+import { identityRepository } from './db/identities.js';
+import { journeyRepository } from './db/journeys.js';
 
 export interface ActivityDeps {
   models: Models;
@@ -24,9 +27,21 @@ export interface ActivityDeps {
 export function createActivities({ models, temporal, config, channels }: ActivityDeps) {
   const customers = customerRepository(models);
   const taskQueue = config.temporal.taskQueue;
+  const journeys = journeyRepository(models);
+  const delivery = createDelivery({
+    temporal, identities: identityRepository(models), taskQueue,
+    settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision: () => journeys.catalogRevision(),
+  });
   return {
     ...createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config }),
     ...createJourneyActivities({ models }),
+    /** Events accepted while MongoDB was away: resolve and deliver them now (retried until it is back). */
+    async deliverDeferred(items: Normalised[]): Promise<{ customers: number }> {
+      const resolved = await delivery.resolveAll(items);
+      await delivery.signal(resolved, await delivery.catalogRevision());
+      return { customers: resolved.byCustomer.size };
+    },
+
     async restoreCustomer(customerId: string): Promise<CustomerState | null> {
       return customers.restore(customerId);
     },

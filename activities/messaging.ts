@@ -17,6 +17,7 @@
 // Two attempts running at once (a start-to-close timeout while the first still runs) both claim;
 // the second sees the first's attempt open, so SMTP still sends at most once. If the first then
 // succeeds, `sent` replaces the 'outcome_unknown' guess.
+import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import type { Config } from '../config.js';
 import type { SendOutcome, SendRequest, SuppressedSend } from '../workflows/messaging/types.js';
 import { addressBook, needsAddress } from './db/addresses.js';
@@ -65,39 +66,51 @@ export function createMessagingActivities({ models, channels, config }: Messagin
     return { message, links: tracked.links };
   }
 
+  /** One attempt at a logical send; the state machine above. */
+  async function send(req: SendRequest): Promise<SendOutcome> {
+    const stored = outcomeOf(await ledger.open(req));
+    if (stored) return stored;
+    const prepared = await prepare(req);
+    if ('reason' in prepared) return ledger.failed(req.key, prepared.reason, prepared.detail);
+
+    const before = await ledger.claim(req.key, prepared.links);
+    if (!before) {
+      // Settled by a concurrent attempt between open and claim.
+      const now = await ledger.find(req.key);
+      return (now && outcomeOf(now)) ?? { status: 'failed', messageId: req.key, reason: 'message_removed' };
+    }
+    const provider = channels[req.channel];
+    const attemptOpen = before.attempts > (before.attemptsEnded ?? 0);
+    if (attemptOpen && !provider.idempotent) {
+      return ledger.failed(req.key, 'outcome_unknown', 'an earlier attempt ended without an answer; not sent again');
+    }
+
+    let providerId: string;
+    try {
+      ({ providerId } = await provider.deliver(prepared.message));
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) {
+        // Not a provider answer (a bug, a database error): retry only where repeating is safe.
+        if (provider.idempotent) await ledger.release(req.key, String(err));
+        throw err;
+      }
+      if (err.kind === 'permanent') return ledger.failed(req.key, err.reason, err.message);
+      if (provider.idempotent || !err.options.mayHaveArrived) await ledger.release(req.key, `${err.reason}: ${err.message}`);
+      throw toActivityFailure(err);
+    }
+    return ledger.sent(req.key, providerId);
+  }
+
   return {
     async sendMessage(req: SendRequest): Promise<SendOutcome> {
-      const stored = outcomeOf(await ledger.open(req));
-      if (stored) return stored;
-      const prepared = await prepare(req);
-      if ('reason' in prepared) return ledger.failed(req.key, prepared.reason, prepared.detail);
-
-      const before = await ledger.claim(req.key, prepared.links);
-      if (!before) {
-        // Settled by a concurrent attempt between open and claim.
-        const now = await ledger.find(req.key);
-        return (now && outcomeOf(now)) ?? { status: 'failed', messageId: req.key, reason: 'message_removed' };
-      }
-      const provider = channels[req.channel];
-      const attemptOpen = before.attempts > (before.attemptsEnded ?? 0);
-      if (attemptOpen && !provider.idempotent) {
-        return ledger.failed(req.key, 'outcome_unknown', 'an earlier attempt ended without an answer; not sent again');
-      }
-
-      let providerId: string;
+      // Heartbeats let Temporal notice a dead worker in seconds, not at the start-to-close timeout.
+      const context = activityContext.getStore();
+      const beat = context ? setInterval(() => context.heartbeat(), 3000) : undefined;
       try {
-        ({ providerId } = await provider.deliver(prepared.message));
-      } catch (err) {
-        if (!(err instanceof DeliveryError)) {
-          // Not a provider answer (a bug, a database error): retry only where repeating is safe.
-          if (provider.idempotent) await ledger.release(req.key, String(err));
-          throw err;
-        }
-        if (err.kind === 'permanent') return ledger.failed(req.key, err.reason, err.message);
-        if (provider.idempotent || !err.options.mayHaveArrived) await ledger.release(req.key, `${err.reason}: ${err.message}`);
-        throw toActivityFailure(err);
+        return await send(req);
+      } finally {
+        clearInterval(beat);
       }
-      return ledger.sent(req.key, providerId);
     },
 
     async recordSuppressed(s: SuppressedSend): Promise<void> {

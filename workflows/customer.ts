@@ -25,6 +25,8 @@ const profile = proxyActivities<Activities>({
 // Sends retry provider hiccups for about a day; permanent failures come back as outcomes.
 const messaging = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  // sendMessage heartbeats every 3 s: a dead worker's send is retried after 10 s, not a minute.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150, nonRetryableErrorTypes: ['PermanentDeliveryError'] },
 });
 

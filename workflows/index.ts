@@ -1,2 +1,3 @@
 // Every workflow type the worker registers.
 export { customerWorkflow } from './customer.js';
+export { deferredIngestWorkflow } from './deferred-ingest.js';

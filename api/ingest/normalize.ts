@@ -12,10 +12,9 @@ export interface IdentityOptions {
   extraTraits: string[];
 }
 
-export interface Normalised {
-  event: CustomerEvent;
-  identities: Identity[];
-}
+import type { Normalised } from '../../activities/delivery.js';
+
+export type { Normalised };
 
 // Trait names people use for the identities we know, in Segment's and Chinese platforms' styles.
 const traitAliases: Record<string, string[]> = {

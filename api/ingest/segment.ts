@@ -17,12 +17,12 @@ const common = {
 const needsAnId = (e: { userId?: string | null; anonymousId?: string | null }) => Boolean(e.userId || e.anonymousId);
 const anIdMessage = { message: 'userId or anonymousId is required', path: ['userId'] };
 
-export const Track = z.object({ ...common, type: z.literal('track').optional(), event: z.string().min(1).max(200), properties: dict.default({}) }).refine(needsAnId, anIdMessage);
-export const Identify = z.object({ ...common, type: z.literal('identify').optional(), traits: dict.default({}) }).refine(needsAnId, anIdMessage);
-export const Page = z.object({ ...common, type: z.literal('page').optional(), name: z.string().max(200).optional(), category: z.string().optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage);
-export const Screen = z.object({ ...common, type: z.literal('screen').optional(), name: z.string().max(200).optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage);
-export const Group = z.object({ ...common, type: z.literal('group').optional(), groupId: id, traits: dict.default({}) }).refine(needsAnId, anIdMessage);
-export const Alias = z.object({ ...common, type: z.literal('alias').optional(), previousId: id, userId: id });
+export const Track = z.object({ ...common, type: z.literal('track').optional(), event: z.string().min(1).max(200), properties: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Track' });
+export const Identify = z.object({ ...common, type: z.literal('identify').optional(), traits: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Identify' });
+export const Page = z.object({ ...common, type: z.literal('page').optional(), name: z.string().max(200).optional(), category: z.string().optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Page' });
+export const Screen = z.object({ ...common, type: z.literal('screen').optional(), name: z.string().max(200).optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Screen' });
+export const Group = z.object({ ...common, type: z.literal('group').optional(), groupId: id, traits: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Group' });
+export const Alias = z.object({ ...common, type: z.literal('alias').optional(), previousId: id, userId: id }).meta({ id: 'Alias' });
 
 export const kinds = { track: Track, identify: Identify, page: Page, screen: Screen, group: Group, alias: Alias } as const;
 export type Kind = keyof typeof kinds;
@@ -38,7 +38,14 @@ export const Batch = z.object({
   batch: z.array(z.object({ type: z.enum(Object.keys(kinds) as [Kind, ...Kind[]]) }).loose()).min(1).max(2500),
   sentAt: isoDate.optional(),
   context: dict.optional(),
-});
+}).meta({ id: 'Batch', description: 'Each item is then checked as its `type`\'s event (Track, Identify, …); a batch is all or nothing.' });
+
+/** What ingestion answers once Temporal has accepted every event. */
+export const Accepted = z.object({
+  success: z.literal(true),
+  accepted: z.number().int().meta({ description: 'events accepted' }),
+  customers: z.number().int().meta({ description: 'customers they belong to' }),
+}).meta({ id: 'Accepted' });
 
 /** Segment's limits. */
 export const maxEventBytes = 32 * 1024;

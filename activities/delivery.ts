@@ -1,0 +1,88 @@
+// Delivery of resolved events into customer workflows: identity resolution, then one
+// signalWithStart per customer (merges first). Shared by the API and by the deferred-ingest
+// activity that finishes the job when MongoDB was away.
+import pLimit from 'p-limit';
+import type { Client } from '@temporalio/client';
+import type { CustomerEvent } from '../workflows/lifecycle/event.js';
+import { eventsSignal, mergeIntoSignal } from '../workflows/messages.js';
+import { identityKey, type Identity, type IdentityRepository } from './db/identities.js';
+import { startCustomerOptions, type CustomerSettings } from './temporal.js';
+
+/** An event as the API accepted it, with the identities it carries. */
+export interface Normalised {
+  event: CustomerEvent;
+  identities: Identity[];
+}
+
+export interface DeliveryDeps {
+  temporal: Client;
+  identities: IdentityRepository;
+  taskQueue: string;
+  settings: CustomerSettings;
+  /** The journey catalog revision, read once a request, so workflows reload journeys that changed. */
+  catalogRevision?: () => Promise<number>;
+}
+
+export interface Resolved {
+  byCustomer: Map<string, CustomerEvent[]>;
+  merges: Map<string, string>;
+}
+
+export function createDelivery(deps: DeliveryDeps) {
+  const limit = pLimit(32);
+
+  /** One round trip finds every known identity; events linked by a shared identity resolve together. */
+  async function resolveAll(items: Normalised[]): Promise<Resolved> {
+    const known = await deps.identities.owners([...new Set(items.flatMap((n) => n.identities.map(identityKey)))]);
+    const groups = linkedGroups(items);
+    const resolutions = await Promise.all(groups.map((g) => limit(() => deps.identities.resolve(g.identities, known))));
+    const byCustomer = new Map<string, CustomerEvent[]>();
+    const merges = new Map<string, string>();
+    const customerOf = new Map<number, string>();
+    groups.forEach((g, i) => {
+      for (const index of g.members) customerOf.set(index, resolutions[i]!.customerId);
+      for (const loser of resolutions[i]!.merged) merges.set(loser, resolutions[i]!.customerId);
+    });
+    items.forEach((n, index) => {
+      const customerId = customerOf.get(index)!;
+      byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), n.event]);
+    });
+    return { byCustomer, merges };
+  }
+
+  async function signal({ byCustomer, merges }: Resolved, catalogRevision?: number): Promise<void> {
+    const start = (customerId: string) => startCustomerOptions(customerId, deps.settings, deps.taskQueue);
+    const calls = [
+      ...[...merges].map(([loser, survivor]) => () =>
+        deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(loser), signal: mergeIntoSignal, signalArgs: [survivor] })),
+      ...[...byCustomer].map(([customerId, events]) => () =>
+        deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(customerId), signal: eventsSignal, signalArgs: [events, { catalogRevision }] })),
+    ];
+    await Promise.all(calls.map((call) => limit(call)));
+  }
+
+  return { resolveAll, signal, catalogRevision: () => deps.catalogRevision?.() ?? Promise.resolve(undefined) };
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;
+
+/** Events that share any identity belong to one person: union-find over identity keys. */
+export function linkedGroups(items: Normalised[]): { members: number[]; identities: Identity[] }[] {
+  const parent = items.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  const firstWithKey = new Map<string, number>();
+  items.forEach((n, i) => {
+    for (const key of n.identities.map(identityKey)) {
+      const j = firstWithKey.get(key);
+      if (j === undefined) firstWithKey.set(key, i); else parent[root(i)] = root(j);
+    }
+  });
+  const groups = new Map<number, { members: number[]; identities: Map<string, Identity> }>();
+  items.forEach((n, i) => {
+    const g = groups.get(root(i)) ?? { members: [] as number[], identities: new Map<string, Identity>() };
+    g.members.push(i);
+    for (const id of n.identities) g.identities.set(identityKey(id), id);
+    groups.set(root(i), g);
+  });
+  return [...groups.values()].map((g) => ({ members: g.members, identities: [...g.identities.values()] }));
+}
