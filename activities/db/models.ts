@@ -1,7 +1,7 @@
 // The MongoDB collections Closedloop owns. Shapes live here; queries live in the repositories.
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Collection } from 'mongodb';
-import type { Counters } from '../../workflows/lifecycle/state.js';
+import type { CustomerState } from '../../workflows/lifecycle/state.js';
 import type { JourneysState } from '../../workflows/journeys/state.js';
 import type { EnrollmentSummary } from '../../workflows/messages.js';
 import { createMessageModels, type MessageModels } from './messages.js';
@@ -11,27 +11,15 @@ import { createOutboxModels, type OutboxModels } from './outbox.js';
 import { createJourneyModels, type JourneyModels } from './journey-models.js';
 import { createSegmentModels, type SegmentModels } from './segments.js';
 
-export interface CustomerDoc {
+/** A profile is the workflow's state as of its last write, keyed by customer id. */
+export type CustomerDoc = Omit<CustomerState, 'customerId' | 'journeys'> & {
   _id: string;
-  stage: string;
-  tier?: string;
-  points: number;
-  counters: Counters;
-  followed: boolean;
-  registered: boolean;
-  tags: string[];
-  consent: Record<string, boolean>;
-  traits: Record<string, unknown>;
-  recentMessageIds: string[];
-  mergedFrom: string[];
-  mergedInto?: string;
-  revision: number;
   /** Where the customer is in journeys (for migration and reports). */
   journeys?: EnrollmentSummary[];
   /** The workflow's full journey state, so a restored workflow keeps its place. */
   journeyState?: JourneysState;
   updatedAt: Date;
-}
+};
 
 export interface EventDoc {
   /** The client's messageId: unique, so a retried event is stored once. */
