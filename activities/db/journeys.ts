@@ -3,6 +3,8 @@
 import type { JourneyCatalog, JourneyDefinition, JourneyStatus } from '../../workflows/journeys/types.js';
 import { isDuplicateKey } from './connection.js';
 import type { JourneyDoc, JourneyDraft, JourneyModels, JourneyVersionDoc } from './journey-models.js';
+import type { SegmentModels } from './segments.js';
+import type { Segment } from '../../workflows/segments/types.js';
 
 export type JourneyErrorCode = 'not_found' | 'already_exists' | 'invalid_transition' | 'invalid_journey' | 'publish_conflict';
 
@@ -32,7 +34,11 @@ const sameDraft = (definition: JourneyDefinition, draft: JourneyDraft): boolean 
   return canonical(rest) === canonical(draft);
 };
 
-export function journeyRepository({ journeys, journeyVersions, counters }: JourneyModels) {
+export function journeyRepository({ journeys, journeyVersions, counters, segments }: JourneyModels & SegmentModels) {
+  /** The segments journeys trigger on, as the workflows will evaluate them. */
+  const segmentsOf = async (ids: string[]): Promise<Segment[]> =>
+    (await segments.find({ _id: { $in: ids } }).toArray()).map((d) => ({ id: d._id, name: d.name, rule: d.rule }));
+
   async function mustFind(id: string): Promise<JourneyDoc> {
     const journey = await journeys.findOne({ _id: id });
     if (!journey) throw new JourneyError('not_found', `no journey "${id}"`);
@@ -161,7 +167,9 @@ export function journeyRepository({ journeys, journeyVersions, counters }: Journ
         const definition = byId.get(j._id);
         return definition ? [{ definition: { ...definition, onPause: j.onPause }, status: j.status as 'active' | 'paused' }] : [];
       });
-      return { revision, journeys: entries.sort((a, b) => (a.definition.id < b.definition.id ? -1 : 1)) };
+      const segmentIds = [...new Set(entries.flatMap((e) => (e.definition.trigger.type === 'segment' ? [e.definition.trigger.segment] : [])))];
+      const segments = segmentIds.length ? await segmentsOf(segmentIds) : [];
+      return { revision, journeys: entries.sort((a, b) => (a.definition.id < b.definition.id ? -1 : 1)), segments };
     },
   };
 }

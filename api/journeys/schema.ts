@@ -31,7 +31,7 @@ export const Condition = z.strictObject({
     : c.op === 'in' ? (!Array.isArray(c.value) ? 'in takes a list of values' : undefined)
       : c.value === undefined || Array.isArray(c.value) ? `${c.op} takes one value` : undefined;
   if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
-});
+}).meta({ id: 'Condition' });
 const Conditions = z.array(Condition).max(20);
 
 export const Trigger = z.discriminatedUnion('type', [
@@ -41,7 +41,8 @@ export const Trigger = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('date_attribute'), trait: TraitKey, time: TimeOfDay.optional() }),
   z.strictObject({ type: z.literal('fixed_date'), date: MonthDay, time: TimeOfDay.optional() }),
   z.strictObject({ type: z.literal('inactivity'), days: z.number().int().min(1).max(3650) }),
-]);
+  z.strictObject({ type: z.literal('segment'), segment: z.string().min(1).max(100) }),
+]).meta({ id: 'Trigger' });
 
 export const Step = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('wait'), duration: Duration, next: StepRef }),
@@ -66,7 +67,7 @@ export const Step = z.discriminatedUnion('type', [
     points: z.number().int().optional(), traits: z.record(TraitKey, Scalar).optional(), next: StepRef,
   }),
   z.strictObject({ type: z.literal('exit') }),
-]);
+]).meta({ id: 'Step' });
 
 const EventFilter = z.strictObject({ event: EventName, where: Conditions.optional() });
 
@@ -80,10 +81,10 @@ export const JourneyDraft = z.strictObject({
   exitOn: z.array(EventFilter).max(20).optional(),
   reentry: z.strictObject({ mode: z.enum(['never', 'always', 'cooldown']), cooldown: Duration.optional() }).default({ mode: 'never' }),
   onPause: z.enum(['hold', 'exit']).default('hold'),
-});
+}).meta({ id: 'JourneyDraft' });
 export type JourneyDraft = StoredDraft;
 
-export const CreateJourney = JourneyDraft.extend({ id: JourneyId.optional() });
+export const CreateJourney = JourneyDraft.extend({ id: JourneyId.optional().meta({ description: 'chosen by the server when absent' }) }).meta({ id: 'CreateJourney' });
 
 export const PauseRequest = z.strictObject({ onPause: z.enum(['hold', 'exit']).optional() });
 
@@ -94,6 +95,35 @@ export const MigrationRequest = z.strictObject({
   steps: z.record(StepId, StepId).refine((s) => Object.keys(s).length > 0, 'map at least one old step to a new step'),
 }).refine((m) => m.fromVersion !== m.toVersion, { path: ['toVersion'], message: 'must differ from fromVersion' });
 export type MigrationRequest = z.output<typeof MigrationRequest>;
+
+// What the API answers: journeys as stored, with dates as ISO 8601 strings.
+export const JourneyStatus = z.enum(['draft', 'active', 'paused', 'archived']);
+/** A published version as customers on it run it: the draft as it was, with its id and version. */
+export const JourneyDefinition = JourneyDraft.extend({ id: JourneyId, version: z.number().int().min(1) }).meta({ id: 'JourneyDefinition' });
+const journeyFields = {
+  id: JourneyId,
+  name: z.string(),
+  status: JourneyStatus,
+  latestVersion: z.number().int().min(0).meta({ description: '0 until the first publish' }),
+  onPause: z.enum(['hold', 'exit']).meta({ description: 'what pausing means for customers inside' }),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  publishedAt: z.date().optional(),
+};
+const versionFields = { version: z.number().int().min(1), publishedAt: z.date() };
+export const JourneySummary = z.object(journeyFields).meta({ id: 'JourneySummary' });
+export const Journey = z.object({ ...journeyFields, draft: JourneyDraft }).meta({ id: 'Journey' });
+export const JourneyDetail = z.object({ ...journeyFields, draft: JourneyDraft, versions: z.array(z.object(versionFields)) }).meta({ id: 'JourneyDetail' });
+export const JourneyList = z.object({ items: z.array(JourneySummary) }).meta({ id: 'JourneyList' });
+export const JourneyRemoval = z.union([
+  z.object({ id: JourneyId, deleted: z.literal(true) }).meta({ description: 'a draft never published: deleted' }),
+  z.object({ ...journeyFields, draft: JourneyDraft, deleted: z.literal(false) }).meta({ description: 'anything else: archived' }),
+]).meta({ id: 'JourneyRemoval' });
+export const PublishedVersion = z.object({ ...versionFields, definition: JourneyDefinition }).meta({ id: 'PublishedVersion' });
+export const Publication = z.object({
+  ...versionFields, definition: JourneyDefinition, created: z.boolean().meta({ description: 'false when the draft was the latest version already' }),
+}).meta({ id: 'Publication' });
+export const Migration = z.object({ customers: z.number().int().min(0).meta({ description: 'customers signalled to move' }) }).meta({ id: 'Migration' });
 
 // The schemas mirror the contract exactly: each output type and its contract type accept each other.
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

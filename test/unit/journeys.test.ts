@@ -258,3 +258,50 @@ describe('versions, pause and migration', () => {
     expect(leave.exits).toEqual(['paused']);
   });
 });
+
+describe('segment triggers', () => {
+  const vipSearchers = { id: 'vip-searchers', name: 'VIPs who searched this week', rule: { type: 'and' as const, rules: [
+    { type: 'profile' as const, field: 'tags', op: 'contains' as const, value: 'vip' },
+    { type: 'behaviour' as const, event: 'Product Searched', within: '7 days', count: { gte: 1 } },
+  ] } };
+  const onEntry = journey({ offer: { type: 'send', channel: 'sms', template: 'offer', priority: 'transactional', next: 'x' }, x: { type: 'exit' } },
+    { id: 'vip-offer', trigger: { type: 'segment', segment: 'vip-searchers' }, reentry: { mode: 'always' } });
+
+  function customerWithSegment(tags: string[] = []): Customer {
+    const c = new Customer([]);
+    c.state.tags = tags;
+    c.take(onCatalog(c.input(t0), { revision: 2, journeys: [{ definition: onEntry, status: 'active' }], segments: [vipSearchers] }), t0);
+    return c;
+  }
+
+  it('enters when the customer joins the segment, not while they stay in it, and again after leaving and rejoining', () => {
+    const c = customerWithSegment(['vip']);
+    c.send(event('Page Viewed', {}, t0 + H));
+    expect(c.sends).toEqual([]);
+    c.send(event('Product Searched', {}, t0 + 2 * H));
+    expect(c.sends.map((s) => s.template)).toEqual(['offer']);
+    c.send(event('Product Searched', {}, t0 + 3 * H));
+    expect(c.sends).toHaveLength(1);
+    // Eight days without a search: out of the segment; a new search brings them back in.
+    c.send(event('Page Viewed', {}, t0 + 9 * D));
+    expect(c.journeys.membership).toEqual({ 'vip-searchers': false });
+    c.send(event('Product Searched', {}, t0 + 10 * D));
+    expect(c.sends).toHaveLength(2);
+  });
+
+  it('does not enter customers who were already in the segment when the journey was published', () => {
+    const vips = { id: 'vips', name: 'VIPs', rule: { type: 'profile' as const, field: 'tags', op: 'contains' as const, value: 'vip' } };
+    const welcome = { ...onEntry, id: 'vip-welcome', trigger: { type: 'segment' as const, segment: 'vips' } };
+    const already = new Customer([]);
+    already.state.tags = ['vip'];
+    already.take(onCatalog(already.input(t0), { revision: 2, journeys: [{ definition: welcome, status: 'active' }], segments: [vips] }), t0);
+    already.send(event('Page Viewed', {}, t0 + H));
+    expect(already.sends).toEqual([]);
+    expect(already.journeys.membership).toEqual({ vips: true });
+
+    const later = new Customer([]);
+    later.take(onCatalog(later.input(t0), { revision: 2, journeys: [{ definition: welcome, status: 'active' }], segments: [vips] }), t0);
+    later.send({ ...event('x', {}, t0 + H), kind: 'identify', name: undefined, traits: { tags: ['vip'] } });
+    expect(later.sends.map((s) => s.template)).toEqual(['offer']);
+  });
+});

@@ -8,7 +8,7 @@ import { allHold } from './conditions.js';
 import { initialJourneys, pinKey, type JourneysState } from './state.js';
 import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from './steps.js';
 import { isTimeZone } from './time.js';
-import { enrollOnChange, enrollOnEvent, runTimers } from './triggers.js';
+import { baselineSegments, enrollOnChange, enrollOnEvent, runSegments, runTimers } from './triggers.js';
 import type { Condition, JourneyCatalog } from './types.js';
 
 export interface JourneyInput {
@@ -28,7 +28,7 @@ export interface JourneyOutcome {
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const engagementEvents = ['Message Opened', 'Message Clicked'];
 
-function run(input: JourneyInput, act: (ctx: StepContext) => void): JourneyOutcome {
+function run(input: JourneyInput, act: (ctx: StepContext) => void, events: CustomerEvent[] = []): JourneyOutcome {
   const customer = clone(input.customer);
   const journeys = clone(input.journeys);
   const zone = customer.traits.timezone;
@@ -36,6 +36,7 @@ function run(input: JourneyInput, act: (ctx: StepContext) => void): JourneyOutco
   const ctx: StepContext = { customer, journeys, policy: input.policy, rules: input.rules, timeZone, now: input.now, commands: [] };
   act(ctx);
   const enroll = { customer, journeys, maxConcurrent: input.policy.maxConcurrentJourneys, now: input.now };
+  runSegments(enroll, events);
   runTimers(enroll, input.rules, timeZone);
   advanceAll(ctx);
   journeys.sendLog = pruneSendLog(journeys.sendLog, input.policy, input.now);
@@ -64,7 +65,7 @@ export function onEvents(input: JourneyInput, events: CustomerEvent[], changed: 
       enrollOnEvent(enroll, event);
     }
     if (changed.stage || changed.tier) enrollOnChange(enroll, changed.stage, changed.tier);
-  });
+  }, events);
 }
 
 /** A timer fired: waits end, deferred sends retry, date and inactivity triggers fire. */
@@ -77,6 +78,8 @@ export function onCatalog(input: JourneyInput, catalog: JourneyCatalog): Journey
   return run(input, (ctx) => {
     ctx.journeys.catalog = catalog.journeys;
     ctx.journeys.catalogRevision = catalog.revision;
+    ctx.journeys.segments = catalog.segments ?? [];
+    baselineSegments({ customer: ctx.customer, journeys: ctx.journeys, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now });
     for (const e of [...ctx.journeys.enrollments]) {
       const entry = catalog.journeys.find((c) => c.definition.id === e.journeyId);
       if (!entry) exit(ctx, e, 'archived');

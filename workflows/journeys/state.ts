@@ -1,5 +1,7 @@
 import type { SendLogEntry } from '../messaging/arbiter.js';
 import type { JourneyCatalog, JourneyDefinition } from './types.js';
+import type { Segment } from '../segments/types.js';
+import type { BehaviourLog } from '../segments/evaluate.js';
 
 /** One customer's place in one journey. */
 export interface Enrollment {
@@ -38,6 +40,11 @@ export interface JourneysState {
   sendLog: SendLogEntry[];
   /** Time-based triggers: the next occurrence per journey, and what it was computed from. */
   timers: Record<string, { at: number; basis: string; fired?: boolean }>;
+  /** Segments journeys trigger on: their rules, and whether the customer was in each at the last look. */
+  segments?: Segment[];
+  membership?: Record<string, boolean>;
+  /** Daily counts of the events those segments' behaviour rules ask about. */
+  behaviour?: BehaviourLog;
 }
 
 export function initialJourneys(): JourneysState {

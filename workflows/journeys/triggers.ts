@@ -6,6 +6,7 @@ import type { CustomerState } from '../lifecycle/state.js';
 import { allHold } from './conditions.js';
 import { pinKey, type JourneysState } from './state.js';
 import { nextAnnual } from './time.js';
+import { behaviourEventsOf, emptyBehaviourLog, inSegment, recordBehaviour } from '../segments/evaluate.js';
 import type { JourneyDefinition } from './types.js';
 
 const dayMs = 86_400_000;
@@ -92,4 +93,32 @@ export function runTimers(ctx: EnrollContext, rules: LifecycleRules, timeZone: s
     j.timers[def.id] = next;
   }
   for (const id of Object.keys(j.timers)) if (!live.some((d) => d.id === id)) delete j.timers[id];
+}
+
+/**
+ * Live segment membership: records the behaviour the segments ask about, then enters the
+ * journeys whose segment the customer has just joined (it was not in it at the last look).
+ */
+export function runSegments(ctx: EnrollContext, events: CustomerEvent[]): void {
+  const j = ctx.journeys;
+  const segments = j.segments ?? [];
+  if (segments.length === 0) return;
+  j.behaviour = recordBehaviour(j.behaviour ?? emptyBehaviourLog(), events, behaviourEventsOf(segments.map((s) => s.rule)), ctx.now);
+  const was = j.membership ?? {};
+  const now: Record<string, boolean> = {};
+  for (const segment of segments) now[segment.id] = inSegment(segment.rule, ctx.customer, j.behaviour, ctx.now);
+  j.membership = now;
+  for (const def of active(j)) {
+    const t = def.trigger;
+    if (t.type === 'segment' && now[t.segment] && !was[t.segment]) tryEnroll(ctx, def, { segment: t.segment });
+  }
+}
+
+/** Segments newly in the catalog start from the customer's membership now: only later entries trigger. */
+export function baselineSegments(ctx: EnrollContext): void {
+  const j = ctx.journeys;
+  j.membership ??= {};
+  for (const segment of j.segments ?? []) {
+    j.membership[segment.id] ??= inSegment(segment.rule, ctx.customer, j.behaviour ?? emptyBehaviourLog(), ctx.now);
+  }
 }

@@ -2,6 +2,7 @@
 // pure engine in this folder inside each customer's workflow. Types only.
 import type { Channel, Priority } from '../messaging/types.js';
 import type { Stage } from '../lifecycle/rules.js';
+import type { Segment } from '../segments/types.js';
 
 /** A condition on an event's properties or on the profile (`stage`, `tier`, `points`, `tags`, `traits.x`, `counters.x`). */
 export interface Condition {
@@ -19,7 +20,9 @@ export type Trigger =
   /** Every year on a fixed date (MM-DD, e.g. 06-18, 11-11) at `time` local. */
   | { type: 'fixed_date'; date: string; time?: string }
   /** A buyer with no `orderEvent` for this many days. */
-  | { type: 'inactivity'; days: number };
+  | { type: 'inactivity'; days: number }
+  /** The customer enters the segment (its rule turns true on an event or a wake-up). */
+  | { type: 'segment'; segment: string };
 
 /** Durations are ms-style strings ("3 days", "12 hours", "30m"). */
 export type Step =
@@ -64,4 +67,6 @@ export interface JourneyCatalog {
   /** Changes whenever a journey is published, paused, resumed or archived. */
   revision: number;
   journeys: { definition: JourneyDefinition; status: 'active' | 'paused' }[];
+  /** The segments that active journeys trigger on. */
+  segments?: Segment[];
 }
