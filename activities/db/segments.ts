@@ -31,9 +31,11 @@ export function createSegmentModels(connection: Connection): SegmentModels {
 }
 
 export type SegmentDraft = Pick<Segment, 'name' | 'rule'>;
+/** A stored segment always has its dates. */
+export type StoredSegment = Required<Segment>;
 
 /** The API's and the workflows' view: plain JSON, dates as ISO 8601. */
-const view = ({ _id, name, rule, createdAt, updatedAt }: SegmentDoc): Segment =>
+const view = ({ _id, name, rule, createdAt, updatedAt }: SegmentDoc): StoredSegment =>
   ({ id: _id, name, rule, createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() });
 
 /** Key order does not matter: two drafts are the same when their sorted JSON is. */
@@ -41,7 +43,7 @@ const canonical = (value: unknown): string => JSON.stringify(value, (_k, v: unkn
   (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
 
 export function segmentRepository({ segments }: SegmentModels) {
-  const find = async (id: string): Promise<Segment | null> => {
+  const find = async (id: string): Promise<StoredSegment | null> => {
     const doc = await segments.findOne({ _id: id });
     return doc && view(doc);
   };
@@ -51,7 +53,7 @@ export function segmentRepository({ segments }: SegmentModels) {
      * Stores a new segment. A retry of the same create (same id, name and rule) answers the stored
      * segment with `created: false`; a different segment under a taken id is a conflict.
      */
-    async create(id: string, draft: SegmentDraft): Promise<{ segment: Segment; created: boolean } | { conflict: true }> {
+    async create(id: string, draft: SegmentDraft): Promise<{ segment: StoredSegment; created: boolean } | { conflict: true }> {
       const now = new Date();
       const doc: SegmentDoc = { _id: id, name: draft.name, rule: draft.rule, createdAt: now, updatedAt: now };
       try {
@@ -66,14 +68,14 @@ export function segmentRepository({ segments }: SegmentModels) {
       }
     },
 
-    async list(): Promise<Segment[]> {
+    async list(): Promise<StoredSegment[]> {
       return (await segments.find({}).sort({ _id: 1 }).limit(1000).toArray()).map(view);
     },
 
     find,
 
     /** null when there is no such segment. */
-    async replace(id: string, draft: SegmentDraft): Promise<Segment | null> {
+    async replace(id: string, draft: SegmentDraft): Promise<StoredSegment | null> {
       const res = await segments.updateOne({ _id: id }, { $set: { name: draft.name, rule: draft.rule, updatedAt: new Date() } });
       if (res.matchedCount === 0) return null;
       return find(id);
