@@ -25,6 +25,12 @@ import { enrollmentRepository } from '../activities/db/enrollments.js';
 import { templateRepository } from '../activities/db/templates.js';
 import { journeyService } from './journeys/service.js';
 import { journeysRouter } from './routes/journeys.js';
+import { docsRouter } from './routes/docs.js';
+import { openApiDocument } from './openapi.js';
+import { segmentRepository } from '../activities/db/segments.js';
+import { segmentQueries } from '../activities/db/segment-query.js';
+import { segmentService } from './segments/service.js';
+import { segmentsRouter } from './routes/segments.js';
 
 export interface AppDeps {
   config: Config;
@@ -50,6 +56,7 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
 
   // Routers added by feature: mount them below, in this order (public routes first).
   app.use(healthRouter(temporal, db, Math.min(2000, config.api.temporalTimeoutMs)));
+  app.use(docsRouter(openApiDocument()));
   // Reactions to messages: signed tracking tokens and signed provider webhooks, no API key.
   const feedback = feedbackService({
     messages: messageFeedbackRepository(db.models), receipts: webhookReceiptRepository(db.models),
@@ -62,11 +69,13 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
   app.use('/v1/customers', requireScope(scopeOf, 'admin'), json);
   app.use('/v1/templates', requireScope(scopeOf, 'admin'), json);
   app.use('/v1/journeys', requireScope(scopeOf, 'admin'), json);
+  app.use('/v1/segments', requireScope(scopeOf, 'admin'), json);
   app.use('/v1', requireScope(scopeOf, 'write'), rateLimitPerKey(config.api.rateLimitPerMinute), json);
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
   app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal })));
   app.use(templatesRouter({ models: db.models }));
+  app.use(segmentsRouter(segmentService({ segments: segmentRepository(db.models), queries: segmentQueries(db.models) })));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;

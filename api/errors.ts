@@ -1,13 +1,18 @@
 // One error shape crosses the API: { error: { code, message, details[] } }.
 import type { ErrorRequestHandler } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Logger } from 'pino';
 
-export interface ErrorDetail {
-  /** Where in the request, e.g. `batch.3.traits.phone`. */
-  field: string;
-  message: string;
-}
+export const ErrorDetail = z.object({
+  field: z.string().meta({ description: 'where in the request, e.g. `batch.3.traits.phone`, or `(body)`' }),
+  message: z.string(),
+});
+export type ErrorDetail = z.infer<typeof ErrorDetail>;
+
+/** The body of every error response. */
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.array(ErrorDetail) }),
+}).meta({ id: 'Error' });
 
 export class ApiError extends Error {
   constructor(
@@ -40,6 +45,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       e = new ApiError(500, 'internal', 'internal error');
     }
     if (e.status >= 500 && err instanceof ApiError) logger.warn({ code: e.code, path: req.path }, e.message);
-    res.status(e.status).json({ error: { code: e.code, message: e.message, details: e.details } });
+    res.status(e.status).json({ error: { code: e.code, message: e.message, details: e.details } } satisfies z.input<typeof ErrorBody>);
   };
 }

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
 import type { CustomerState } from '../../workflows/lifecycle/state.js';
 import type { CustomerRepository } from '../../activities/db/customers.js';
+import type { CustomerDoc } from '../../activities/db/models.js';
 import type { Identity, IdentityRepository } from '../../activities/db/identities.js';
 import { ApiError } from '../errors.js';
 
@@ -25,6 +26,9 @@ function decodeCursor(cursor: string): { timestamp: Date; id: string } | undefin
   }
 }
 
+/** The stored profile as the view shows it: without the key and the dedupe list. */
+const stored = ({ _id, recentMessageIds: _ids, ...rest }: CustomerDoc) => rest;
+
 export function customerService({ temporal, customers, identities }: CustomerServiceDeps) {
   async function live(customerId: string): Promise<{ status: string; state?: CustomerState }> {
     const handle = temporal.workflow.getHandle(customerWorkflowId(customerId));
@@ -44,8 +48,7 @@ export function customerService({ temporal, customers, identities }: CustomerSer
     async view(customerId: string) {
       const [profile, ids, workflow] = await Promise.all([customers.find(customerId), identities.of(customerId), live(customerId)]);
       if (!profile && ids.length === 0 && !workflow.state) return null;
-      const { _id, recentMessageIds: _ids, ...rest } = profile ?? { _id: customerId };
-      return { customerId, profile: profile ? rest : null, identities: ids, workflow };
+      return { customerId, profile: profile ? stored(profile) : null, identities: ids, workflow };
     },
 
     async timeline(customerId: string, limit: number, cursor?: string) {

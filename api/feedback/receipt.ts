@@ -14,7 +14,8 @@ export const ProviderReceipt = z.object({
   at: z.iso.datetime({ offset: true }).optional(),
 })
   .refine((r) => r.messageId !== undefined || r.providerId !== undefined, { message: 'give messageId or providerId', path: ['messageId'] })
-  .refine((r) => r.type !== 'reply' || r.text !== undefined, { message: 'a reply needs its text', path: ['text'] });
+  .refine((r) => r.type !== 'reply' || r.text !== undefined, { message: 'a reply needs its text', path: ['text'] })
+  .meta({ id: 'ProviderReceipt' });
 export type ProviderReceipt = z.infer<typeof ProviderReceipt>;
 
 // Carrier and regulator conventions (CTIA in the US; 退订 / TD / T for Chinese SMS).

@@ -17,8 +17,10 @@ const common = {
 const needsAnId = (e: { userId?: string | null; anonymousId?: string | null }) => Boolean(e.userId || e.anonymousId);
 const anIdMessage = { message: 'userId or anonymousId is required', path: ['userId'] };
 
-export const Track = z.object({ ...common, type: z.literal('track').optional(), event: z.string().min(1).max(200), properties: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Track' });
-export const Identify = z.object({ ...common, type: z.literal('identify').optional(), traits: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Identify' });
+export const Track = z.object({ ...common, type: z.literal('track').optional(), event: z.string().min(1).max(200), properties: dict.default({}) }).refine(needsAnId, anIdMessage)
+  .meta({ id: 'Track', examples: [{ userId: 'u-1', event: 'Order Completed', properties: { total: 99 } }] });
+export const Identify = z.object({ ...common, type: z.literal('identify').optional(), traits: dict.default({}) }).refine(needsAnId, anIdMessage)
+  .meta({ id: 'Identify', examples: [{ userId: 'u-1', traits: { name: 'Ada', email: 'ada@example.com' } }] });
 export const Page = z.object({ ...common, type: z.literal('page').optional(), name: z.string().max(200).optional(), category: z.string().optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Page' });
 export const Screen = z.object({ ...common, type: z.literal('screen').optional(), name: z.string().max(200).optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Screen' });
 export const Group = z.object({ ...common, type: z.literal('group').optional(), groupId: id, traits: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Group' });
@@ -38,13 +40,17 @@ export const Batch = z.object({
   batch: z.array(z.object({ type: z.enum(Object.keys(kinds) as [Kind, ...Kind[]]) }).loose()).min(1).max(2500),
   sentAt: isoDate.optional(),
   context: dict.optional(),
-}).meta({ id: 'Batch', description: 'Each item is then checked as its `type`\'s event (Track, Identify, …); a batch is all or nothing.' });
+}).meta({
+  id: 'Batch', examples: [{ batch: [{ type: 'identify', userId: 'u-1', traits: { name: 'Ada' } }, { type: 'track', userId: 'u-1', event: 'Followed' }] }],
+  description: 'Each item is then checked as its `type`\'s event (Track, Identify, …); a batch is all or nothing.',
+});
 
 /** What ingestion answers once Temporal has accepted every event. */
 export const Accepted = z.object({
   success: z.literal(true),
   accepted: z.number().int().meta({ description: 'events accepted' }),
-  customers: z.number().int().meta({ description: 'customers they belong to' }),
+  customers: z.number().int().meta({ description: 'customers they belong to (0 while deferred)' }),
+  deferred: z.literal(true).optional().meta({ description: 'MongoDB was unreachable: the events wait in Temporal and are applied once it is back' }),
 }).meta({ id: 'Accepted' });
 
 /** Segment's limits. */

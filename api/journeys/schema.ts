@@ -10,7 +10,8 @@ import { durationMs, isCalendarDate, isMonthDay, isTimeOfDay } from './formats.j
 
 /** Step ids become MongoDB keys and error paths (`steps.remind.next`): no dots, no `$`. */
 export const StepId = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a step id: a letter, then letters, digits, _ or -, at most 64');
-export const JourneyId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a journey id: lower-case letters, digits, _ or -, at most 64');
+export const JourneyId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a journey id: lower-case letters, digits, _ or -, at most 64')
+  .meta({ examples: ['welcome'] });
 const Name = z.string().trim().min(1).max(200);
 const EventName = z.string().min(1).max(200);
 const StepRef = z.string().min(1).max(64);
@@ -71,6 +72,11 @@ export const Step = z.discriminatedUnion('type', [
 
 const EventFilter = z.strictObject({ event: EventName, where: Conditions.optional() });
 
+const draftExample = {
+  name: 'New member: welcome', trigger: { type: 'event', event: 'Signed Up' }, entry: 'hello',
+  steps: { hello: { type: 'send', channel: 'sms', template: 'welcome', next: 'done' }, done: { type: 'exit' } },
+};
+
 /** A journey as the marketer edits it: the definition without id and version (publish adds them). */
 export const JourneyDraft = z.strictObject({
   name: Name,
@@ -81,10 +87,11 @@ export const JourneyDraft = z.strictObject({
   exitOn: z.array(EventFilter).max(20).optional(),
   reentry: z.strictObject({ mode: z.enum(['never', 'always', 'cooldown']), cooldown: Duration.optional() }).default({ mode: 'never' }),
   onPause: z.enum(['hold', 'exit']).default('hold'),
-}).meta({ id: 'JourneyDraft' });
+}).meta({ id: 'JourneyDraft', examples: [draftExample] });
 export type JourneyDraft = StoredDraft;
 
-export const CreateJourney = JourneyDraft.extend({ id: JourneyId.optional().meta({ description: 'chosen by the server when absent' }) }).meta({ id: 'CreateJourney' });
+export const CreateJourney = JourneyDraft.extend({ id: JourneyId.optional().meta({ description: 'chosen by the server when absent' }) })
+  .meta({ id: 'CreateJourney', examples: [{ id: 'welcome', ...draftExample }] });
 
 export const PauseRequest = z.strictObject({ onPause: z.enum(['hold', 'exit']).optional() });
 
@@ -93,7 +100,8 @@ export const MigrationRequest = z.strictObject({
   toVersion: z.number().int().min(1),
   /** Old step id → new step id. */
   steps: z.record(StepId, StepId).refine((s) => Object.keys(s).length > 0, 'map at least one old step to a new step'),
-}).refine((m) => m.fromVersion !== m.toVersion, { path: ['toVersion'], message: 'must differ from fromVersion' });
+}).refine((m) => m.fromVersion !== m.toVersion, { path: ['toVersion'], message: 'must differ from fromVersion' })
+  .meta({ id: 'MigrationRequest', examples: [{ fromVersion: 1, toVersion: 2, steps: { hello: 'hello' } }] });
 export type MigrationRequest = z.output<typeof MigrationRequest>;
 
 // What the API answers: journeys as stored, with dates as ISO 8601 strings.

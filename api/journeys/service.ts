@@ -35,7 +35,7 @@ async function answer<T>(work: Promise<T>): Promise<T> {
 
 export function journeyService(deps: JourneyServiceDeps) {
   const { journeys } = deps;
-  const view = ({ _id, ...rest }: { _id: string }) => ({ id: _id, ...rest });
+  const view = <T extends { _id: string }>({ _id, ...rest }: T) => ({ id: _id, ...rest });
 
   return {
     async create(draft: JourneyDraft & { id?: string }) {
@@ -56,8 +56,8 @@ export function journeyService(deps: JourneyServiceDeps) {
 
     /** Drafts never published are deleted; any other journey is archived (its versions stay readable). */
     async remove(id: string) {
-      if (await journeys.deleteDraft(id)) return { id, deleted: true };
-      return { ...view(await answer(journeys.change(id, 'archive'))), deleted: false };
+      if (await journeys.deleteDraft(id)) return { id, deleted: true as const };
+      return { ...view(await answer(journeys.change(id, 'archive'))), deleted: false as const };
     },
 
     async version(id: string, version: number) {

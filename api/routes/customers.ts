@@ -4,22 +4,35 @@ import { z } from 'zod';
 import { ApiError, invalid, zodDetails } from '../errors.js';
 import { normaliseEmail, normalisePhone } from '../ingest/normalize.js';
 import type { CustomerService } from '../customers/service.js';
+import { CustomerId, CustomerView, Erased, Lookup, Timeline, TimelinePage } from '../customers/schema.js';
+import type { ApiRoute } from '../openapi.js';
 
-const Lookup = z.object({
-  phone: z.string().optional(),
-  email: z.string().optional(),
-  userId: z.string().optional(),
-  anonymousId: z.string().optional(),
-  wechat_openid: z.string().optional(),
-  wechat_unionid: z.string().optional(),
-}).refine((q) => Object.values(q).filter(Boolean).length === 1, { message: 'give exactly one of phone, email, userId, anonymousId, wechat_openid, wechat_unionid', path: ['query'] });
+const byId = z.object({ id: CustomerId });
+const badId = '`invalid_request`: not a customer id';
 
-const Page = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional(),
-});
-
-const CustomerId = z.string().regex(/^c[0-9a-z]{9}[0-9a-f]{10}$/, 'not a customer id');
+export const customersApi: ApiRoute[] = [
+  {
+    method: 'get', path: '/v1/customers', key: 'admin', summary: 'Find a customer by any one identity', query: Lookup,
+    description: 'Give exactly one of the parameters; a phone without a country code is read in the configured default country.',
+    responses: { 200: { description: 'the customer view', schema: CustomerView } },
+    errors: { 400: '`invalid_request`: not exactly one identity, or not a valid phone or e-mail', 404: '`not_found`: no customer with that identity' },
+  },
+  {
+    method: 'get', path: '/v1/customers/:id', key: 'admin', summary: 'Profile, identities and the workflow\'s live state', params: byId,
+    responses: { 200: { description: 'the customer view', schema: CustomerView } },
+    errors: { 400: badId, 404: '`not_found`: no such customer' },
+  },
+  {
+    method: 'get', path: '/v1/customers/:id/timeline', key: 'admin', summary: 'Events and messages, newest first, a page at a time', params: byId, query: TimelinePage,
+    responses: { 200: { description: 'one page', schema: Timeline } },
+    errors: { 400: `${badId}, a bad limit, or not a cursor from a previous page` },
+  },
+  {
+    method: 'delete', path: '/v1/customers/:id', key: 'admin', summary: 'End the workflow and erase profile, timeline, messages and identities', params: byId,
+    responses: { 200: { description: 'what was erased (zeros for an unknown customer)', schema: Erased } },
+    errors: { 400: badId, 503: '`temporal_unavailable`: the workflow could not be stopped; nothing was erased' },
+  },
+];
 
 export function customersRouter(service: CustomerService, defaultPhoneCountry: string): Router {
   const router = Router();
@@ -37,27 +50,28 @@ export function customersRouter(service: CustomerService, defaultPhoneCountry: s
     const value = type === 'phone' ? normalisePhone(raw, defaultPhoneCountry) : type === 'email' ? normaliseEmail(raw) : raw;
     if (!value) throw invalid([{ field: type, message: `not a valid ${type}` }]);
     const customerId = await service.lookup({ type, value });
-    if (!customerId) throw new ApiError(404, 'not_found', `no customer with that ${type}`);
-    res.json(await service.view(customerId));
+    const view = customerId && (await service.view(customerId));
+    if (!view) throw new ApiError(404, 'not_found', `no customer with that ${type}`);
+    res.json(view satisfies z.input<typeof CustomerView>);
   });
 
   router.get('/v1/customers/:id', async (req, res) => {
     const view = await service.view(idParam(req.params.id));
     if (!view) throw new ApiError(404, 'not_found', 'no such customer');
-    res.json(view);
+    res.json(view satisfies z.input<typeof CustomerView>);
   });
 
   router.get('/v1/customers/:id/timeline', async (req, res) => {
     const id = idParam(req.params.id);
-    const page = Page.safeParse(req.query);
+    const page = TimelinePage.safeParse(req.query);
     if (!page.success) throw invalid(zodDetails(page.error));
     const result = await service.timeline(id, page.data.limit, page.data.cursor);
     if (result === 'bad_cursor') throw invalid([{ field: 'cursor', message: 'not a cursor from a previous page' }]);
-    res.json(result);
+    res.json(result satisfies z.input<typeof Timeline>);
   });
 
   router.delete('/v1/customers/:id', async (req, res) => {
-    res.json({ deleted: await service.erase(idParam(req.params.id)) });
+    res.json({ deleted: await service.erase(idParam(req.params.id)) } satisfies z.input<typeof Erased>);
   });
 
   return router;

@@ -1,8 +1,10 @@
 // The Segment-compatible ingestion endpoints: /v1/{track,identify,page,screen,group,alias,batch}.
 import { Router, type Request } from 'express';
+import type { z } from 'zod';
 import { ApiError, invalid, zodDetails, type ErrorDetail } from '../errors.js';
-import { Batch, kinds, maxEventBytes, type Kind, type SegmentEvent } from '../ingest/segment.js';
+import { Accepted, Batch, kinds, maxEventBytes, type Kind, type SegmentEvent } from '../ingest/segment.js';
 import type { IngestItem, IngestService } from '../ingest/service.js';
+import type { ApiRoute } from '../openapi.js';
 
 const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
 
@@ -12,17 +14,35 @@ function parseEvent(kind: Kind, body: unknown, at: string, details: ErrorDetail[
   return { ...parsed.data, type: kind } as SegmentEvent;
 }
 
+const ingestion = (path: string, summary: string, body: z.ZodType): ApiRoute => ({
+  method: 'post', path, key: 'write', summary, body,
+  description: 'Answers once Temporal has durably accepted every event; a retry is safe (each workflow drops `messageId`s it has applied).',
+  responses: { 200: { description: 'accepted', schema: Accepted } },
+  errors: {
+    400: '`invalid_request`: every bad field named, e.g. `batch.3.traits.phone`',
+    413: `\`event_too_large\`: an event over ${maxEventBytes} bytes`,
+    503: '`temporal_unavailable` or `mongodb_unavailable`: nothing was applied twice; retry',
+  },
+});
+
+export const ingestApi: ApiRoute[] = [
+  ...(Object.keys(kinds) as Kind[]).map((kind) => ingestion(`/v1/${kind}`, `Segment ${kind}`, kinds[kind])),
+  ingestion('/v1/batch', 'Segment batch: up to 2,500 events, all or nothing at validation', Batch),
+];
+
 export function ingestRouter(service: IngestService): Router {
   const router = Router();
 
   for (const kind of Object.keys(kinds) as Kind[]) {
     router.post(`/v1/${kind}`, async (req: Request, res) => {
-      if (bytes(req.body) > maxEventBytes) throw new ApiError(413, 'event_too_large', `an event may be at most ${maxEventBytes} bytes`);
+      // No body (or one of a type the JSON parser skips) leaves req.body undefined: an empty event.
+      const body: unknown = req.body ?? {};
+      if (bytes(body) > maxEventBytes) throw new ApiError(413, 'event_too_large', `an event may be at most ${maxEventBytes} bytes`);
       const details: ErrorDetail[] = [];
-      const event = parseEvent(kind, req.body ?? {}, '', details);
+      const event = parseEvent(kind, body, '', details);
       if (!event) throw invalid(details);
       const result = await service.ingest([{ event, at: '(body)' }]);
-      res.json({ success: true, ...result });
+      res.json({ success: true, ...result } satisfies z.input<typeof Accepted>);
     });
   }
 
@@ -39,7 +59,7 @@ export function ingestRouter(service: IngestService): Router {
     });
     if (details.length > 0) throw invalid(details);
     const result = await service.ingest(items, envelope.data.sentAt);
-    res.json({ success: true, ...result });
+    res.json({ success: true, ...result } satisfies z.input<typeof Accepted>);
   });
 
   return router;

@@ -1,8 +1,11 @@
 // Message templates (admin): create, list, read, replace, delete at /v1/templates.
 import { Router } from 'express';
+import { z } from 'zod';
 import { ApiError, invalid, zodDetails } from '../errors.js';
-import { Template, TemplateId, TemplateReplacement } from '../templates/schema.js';
+import { SavedTemplate, Template, TemplateId, TemplateList, TemplateReplacement } from '../templates/schema.js';
 import { templateRepository, type TemplateDoc, type TemplateInput, type TemplateModels } from '../../activities/db/templates.js';
+import type { ApiRoute } from '../openapi.js';
+import type { Channel } from '../../workflows/messaging/types.js';
 
 export interface TemplatesRouterDeps {
   models: TemplateModels;
@@ -14,9 +17,35 @@ const toDoc = (id: string, t: Omit<TemplateReplacement, 'id'>): TemplateInput =>
   ...(t.html !== undefined && { html: t.html }),
 });
 
-const view = ({ _id, ...rest }: TemplateDoc) => ({ id: _id, ...rest });
+// Only this router writes templates, after Template's check: a stored channel is one of `channels`.
+const view = ({ _id, channel, ...rest }: TemplateDoc) => ({ id: _id, channel: channel as Channel, ...rest });
 
 const notFound = (id: string): ApiError => new ApiError(404, 'not_found', `no template ${id}`);
+
+const byId = z.object({ id: TemplateId });
+const Deleted = z.object({ deleted: z.literal(true) }).meta({ id: 'TemplateDeleted' });
+const invalidRequest = '`invalid_request`: every bad field named, broken Liquid by its field (e.g. `locales.zh-CN.body`)';
+const admin = (route: Omit<ApiRoute, 'key'>): ApiRoute => ({ ...route, key: 'admin' });
+
+export const templatesApi: ApiRoute[] = [
+  admin({ method: 'get', path: '/v1/templates', summary: 'List templates', responses: { 200: { description: 'templates by id', schema: TemplateList } } }),
+  admin({
+    method: 'post', path: '/v1/templates', summary: 'Create a template', body: Template,
+    responses: { 201: { description: 'the template', schema: SavedTemplate } }, errors: { 400: invalidRequest, 409: '`conflict`: a template with this id exists' },
+  }),
+  admin({
+    method: 'get', path: '/v1/templates/:id', summary: 'A template', params: byId,
+    responses: { 200: { description: 'the template', schema: SavedTemplate } }, errors: { 400: invalidRequest, 404: '`not_found`' },
+  }),
+  admin({
+    method: 'put', path: '/v1/templates/:id', summary: 'Replace a template', params: byId, body: TemplateReplacement,
+    responses: { 200: { description: 'the template', schema: SavedTemplate } }, errors: { 400: `${invalidRequest}, or a body \`id\` other than the URL's`, 404: '`not_found`' },
+  }),
+  admin({
+    method: 'delete', path: '/v1/templates/:id', summary: 'Delete a template', params: byId,
+    responses: { 200: { description: 'deleted', schema: Deleted } }, errors: { 400: invalidRequest, 404: '`not_found`' },
+  }),
+];
 
 export function templatesRouter({ models }: TemplatesRouterDeps): Router {
   const templates = templateRepository(models);
@@ -29,7 +58,7 @@ export function templatesRouter({ models }: TemplatesRouterDeps): Router {
   };
 
   router.get('/v1/templates', async (_req, res) => {
-    res.json({ templates: (await templates.list()).map(view) });
+    res.json({ templates: (await templates.list()).map(view) } satisfies z.input<typeof TemplateList>);
   });
 
   router.post('/v1/templates', async (req, res) => {
@@ -37,14 +66,14 @@ export function templatesRouter({ models }: TemplatesRouterDeps): Router {
     if (!parsed.success) throw invalid(zodDetails(parsed.error));
     const { id, ...fields } = parsed.data;
     if (!(await templates.create(toDoc(id, fields)))) throw new ApiError(409, 'conflict', `template ${id} already exists`);
-    res.status(201).json(view((await templates.find(id))!));
+    res.status(201).json(view((await templates.find(id))!) satisfies z.input<typeof SavedTemplate>);
   });
 
   router.get('/v1/templates/:id', async (req, res) => {
     const id = idParam(req.params.id);
     const doc = await templates.find(id);
     if (!doc) throw notFound(id);
-    res.json(view(doc));
+    res.json(view(doc) satisfies z.input<typeof SavedTemplate>);
   });
 
   router.put('/v1/templates/:id', async (req, res) => {
@@ -54,13 +83,13 @@ export function templatesRouter({ models }: TemplatesRouterDeps): Router {
     const { id: bodyId, ...fields } = parsed.data;
     if (bodyId !== undefined && bodyId !== id) throw invalid([{ field: 'id', message: `does not match the URL's ${id}` }]);
     if (!(await templates.replace(toDoc(id, fields)))) throw notFound(id);
-    res.json(view((await templates.find(id))!));
+    res.json(view((await templates.find(id))!) satisfies z.input<typeof SavedTemplate>);
   });
 
   router.delete('/v1/templates/:id', async (req, res) => {
     const id = idParam(req.params.id);
     if (!(await templates.remove(id))) throw notFound(id);
-    res.json({ deleted: true });
+    res.json({ deleted: true } satisfies z.input<typeof Deleted>);
   });
 
   return router;

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { channels } from '../../workflows/messaging/types.js';
 import { ApiError, invalid, zodDetails } from '../errors.js';
 import type { FeedbackService } from '../feedback/service.js';
+import type { ApiRoute } from '../openapi.js';
 import { ProviderReceipt } from '../feedback/receipt.js';
 import { checkSignature, signatureHeader, timestampHeader } from '../../activities/channels/signature.js';
 
@@ -15,6 +16,25 @@ export interface WebhooksDeps {
 }
 
 const Provider = z.enum(channels);
+
+const Received = z.object({ received: z.literal(true), duplicate: z.literal(true).optional().meta({ description: 'this receipt id was applied before; nothing changed' }) })
+  .meta({ id: 'Received' });
+
+export const webhooksApi: ApiRoute[] = [{
+  method: 'post', path: '/v1/webhooks/:provider', key: 'none', summary: 'A provider\'s delivery receipt or a customer\'s reply',
+  description: 'Signed, instead of an API key: `X-Closedloop-Signature: v1=hex(HMAC-SHA256(PROVIDER_SIGNING_SECRET, "<X-Closedloop-Timestamp>.<raw body>"))`, '
+    + 'the timestamp (Unix seconds) within 5 minutes. A reply `STOP`, `TD` or `退订` unsubscribes.',
+  params: z.object({ provider: Provider }),
+  headers: z.object({ [timestampHeader]: z.string(), [signatureHeader]: z.string() }),
+  body: ProviderReceipt,
+  responses: { 200: { description: 'applied, or a repeat', schema: Received } },
+  errors: {
+    400: '`invalid_json` or `invalid_request`',
+    401: '`invalid_signature` or `stale_timestamp`',
+    404: '`not_found`: an unknown provider, or no message of its with that messageId or providerId',
+    503: '`temporal_unavailable` or `mongodb_unavailable`: retry',
+  },
+}];
 
 const refusals = {
   invalid_signature: 'missing or wrong X-Closedloop-Signature',
@@ -41,7 +61,7 @@ export function webhooksRouter({ feedback, signingSecret, now = Date.now }: Webh
     if (!receipt.success) throw invalid(zodDetails(receipt.error));
 
     const outcome = await feedback.receipt(provider.data, receipt.data);
-    res.json(outcome === 'duplicate' ? { received: true, duplicate: true } : { received: true });
+    res.json((outcome === 'duplicate' ? { received: true, duplicate: true } : { received: true }) satisfies z.input<typeof Received>);
   });
 
   return router;

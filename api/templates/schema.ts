@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { channels } from '../../workflows/messaging/types.js';
 import { checkTemplate } from '../../activities/channels/templates.js';
 
-export const TemplateId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'letters, digits, _ . - (at most 100), starting with a letter or digit');
+export const TemplateId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'letters, digits, _ . - (at most 100), starting with a letter or digit')
+  .meta({ examples: ['welcome'] });
 const Subject = z.string().min(1).max(998);
 const Body = z.string().min(1).max(100_000);
 const Locale = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a locale like zh-CN or en');
@@ -33,9 +34,14 @@ function rules(t: z.infer<typeof Fields>, ctx: z.RefinementCtx): void {
 }
 
 /** POST /v1/templates */
-export const Template = Fields.extend({ id: TemplateId }).superRefine(rules);
+export const Template = Fields.extend({ id: TemplateId }).superRefine(rules)
+  .meta({ id: 'Template', examples: [{ id: 'welcome', channel: 'sms', body: 'Welcome, {{ profile.traits.name | default: "friend" }}!' }] });
 export type Template = z.infer<typeof Template>;
 
 /** PUT /v1/templates/:id (the id is the URL's; repeating it in the body is allowed). */
-export const TemplateReplacement = Fields.extend({ id: TemplateId.optional() }).superRefine(rules);
+export const TemplateReplacement = Fields.extend({ id: TemplateId.optional() }).superRefine(rules).meta({ id: 'TemplateReplacement' });
 export type TemplateReplacement = z.infer<typeof TemplateReplacement>;
+
+/** A template as stored and answered. */
+export const SavedTemplate = Fields.extend({ id: TemplateId, createdAt: z.date(), updatedAt: z.date() }).meta({ id: 'SavedTemplate' });
+export const TemplateList = z.object({ templates: z.array(SavedTemplate) }).meta({ id: 'TemplateList' });

@@ -555,6 +555,87 @@ describe('MongoDB operations the product relies on', () => {
     }
   });
 
+  it('segment filters: equality, $ne, $in and ordering match an array by any element and compare only values of the same type', async () => {
+    interface Seg { _id: string; f?: unknown }
+    const customers = fresh<Seg>('customers');
+    await customers.insertMany([
+      { _id: 'num', f: 5 }, { _id: 'text', f: '5' }, { _id: 'list', f: [5, 6] }, { _id: 'nulls', f: [null] }, { _id: 'null', f: null },
+      { _id: 'missing' }, { _id: 'word', f: 'xabcx' }, { _id: 'words', f: ['xabcx'] }, { _id: 'exact', f: ['abc'] }, { _id: 'empty', f: [] }, { _id: 'true', f: true },
+    ]);
+    const ids = async (filter: Record<string, unknown>) => (await customers.find(filter, { projection: { _id: 1 } }).toArray()).map((d) => d._id).sort();
+    expect(await ids({ f: 5 })).toEqual(['list', 'num']);
+    expect(await ids({ f: { $ne: 5 } })).toEqual(['empty', 'exact', 'missing', 'null', 'nulls', 'text', 'true', 'word', 'words']);
+    expect(await ids({ f: { $in: [5, 'abc'] } })).toEqual(['exact', 'list', 'num']);
+    expect(await ids({ f: { $in: [] } })).toEqual([]);
+    expect(await ids({ f: { $gt: 4 } })).toEqual(['list', 'num']);
+    expect(await ids({ f: { $gte: '5' } })).toEqual(['exact', 'text', 'word', 'words']);
+    expect(await ids({ f: true })).toEqual(['true']);
+    expect(await ids({ _id: { $nin: ['num', 'text', 'list', 'nulls', 'null', 'missing', 'word', 'words'] } })).toEqual(['empty', 'exact', 'true']);
+  });
+
+  it('segment filters: $type array, $ne null, $regex with $not $type array, $and / $or / $nor, and $exists false compose as documented', async () => {
+    interface Seg { _id: string; f?: unknown; mergedInto?: string }
+    const customers = fresh<Seg>('customers');
+    await customers.insertMany([
+      { _id: 'num', f: 5 }, { _id: 'list', f: [5, 6] }, { _id: 'nulls', f: [null] }, { _id: 'null', f: null }, { _id: 'missing' },
+      { _id: 'word', f: 'xabcx' }, { _id: 'words', f: ['xabcx'] }, { _id: 'exact', f: ['abc'] }, { _id: 'empty', f: [] }, { _id: 'merged', f: 5, mergedInto: 'num' },
+    ]);
+    const ids = async (filter: Record<string, unknown>) => (await customers.find(filter, { projection: { _id: 1 } }).toArray()).map((d) => d._id).sort();
+    const present = { $or: [{ f: { $type: 'array' } }, { f: { $ne: null } }] };
+    expect(await ids({ f: { $type: 'array' } })).toEqual(['empty', 'exact', 'list', 'nulls', 'words']);
+    expect(await ids(present)).toEqual(['empty', 'exact', 'list', 'merged', 'nulls', 'num', 'word', 'words']);
+    expect(await ids({ $nor: [present] })).toEqual(['missing', 'null']);
+    expect(await ids({ f: { $regex: 'abc' } })).toEqual(['exact', 'word', 'words']);
+    expect(await ids({ f: { $regex: 'abc', $not: { $type: 'array' } } })).toEqual(['word']);
+    expect(await ids({ $and: [{ f: { $type: 'array' } }, { f: 'abc' }] })).toEqual(['exact']);
+    expect(await ids({ f: { $regex: 'a\\.c' } })).toEqual([]);
+    const segment = { $and: [{ mergedInto: { $exists: false } }, { $or: [{ $and: [{ f: { $type: 'array' } }, { f: 5 }] }, { $nor: [{ f: { $ne: 5 } }] }] }] };
+    expect(await ids(segment)).toEqual(['list', 'num']);
+    expect(await customers.countDocuments(segment)).toBe(2);
+    expect(await ids({ $and: [{}, { $nor: [{}] }] })).toEqual([]);
+    const sample = await customers.find({ $and: [{ mergedInto: { $exists: false } }, present] }, { projection: { f: 1 } }).sort({ _id: 1 }).limit(2).toArray();
+    expect(sample).toEqual([{ _id: 'empty', f: [] }, { _id: 'exact', f: ['abc'] }]);
+  });
+
+  it('aggregate $match on name, a timestamp range and properties, then $group by customer with $sum 1, then $match on the count (segment behaviour)', async () => {
+    interface Evt { _id: string; customerId: string; name: string; timestamp: Date; properties: Record<string, unknown> }
+    const events = fresh<Evt>('events');
+    const at = (iso: string) => new Date(iso);
+    await events.insertMany([
+      { _id: 'e1', customerId: 'c1', name: 'Order Completed', timestamp: at('2026-03-04T00:00:00.000Z'), properties: { total: 600, category: ['gift', 'skincare'] } },
+      { _id: 'e2', customerId: 'c1', name: 'Order Completed', timestamp: at('2026-03-10T23:59:59.999Z'), properties: { total: 700 } },
+      { _id: 'e3', customerId: 'c2', name: 'Order Completed', timestamp: at('2026-03-05T10:00:00.000Z'), properties: { total: '900' } },
+      { _id: 'e4', customerId: 'c2', name: 'Order Completed', timestamp: at('2026-03-03T23:59:59.999Z'), properties: { total: 900 } },
+      { _id: 'e5', customerId: 'c3', name: 'Order Completed', timestamp: at('2026-03-11T00:00:00.000Z'), properties: { total: 900 } },
+      { _id: 'e6', customerId: 'c3', name: 'Order Completed', timestamp: at('2026-03-06T00:00:00.000Z'), properties: { total: 550, category: 'skincare' } },
+      { _id: 'e7', customerId: 'c3', name: 'Product Viewed', timestamp: at('2026-03-06T00:00:00.000Z'), properties: { total: 900 } },
+    ]);
+    const counts = (extra: Record<string, unknown>[], counted: Record<string, unknown>) => events.aggregate<{ _id: string; n: number }>([
+      { $match: { name: 'Order Completed', timestamp: { $gte: at('2026-03-04T00:00:00.000Z'), $lt: at('2026-03-11T00:00:00.000Z') }, ...(extra.length > 0 && { $and: extra }) } },
+      { $group: { _id: '$customerId', n: { $sum: 1 } } },
+      { $match: counted },
+    ]).toArray().then((rows) => rows.sort((a, b) => a._id.localeCompare(b._id)));
+    expect(await counts([], { n: { $gte: 1 } })).toEqual([{ _id: 'c1', n: 2 }, { _id: 'c2', n: 1 }, { _id: 'c3', n: 1 }]);
+    expect(await counts([{ 'properties.total': { $gte: 500 } }], { n: { $gte: 2, $lte: 4 } })).toEqual([{ _id: 'c1', n: 2 }]);
+    expect(await counts([{ $and: [{ 'properties.category': { $type: 'array' } }, { 'properties.category': 'skincare' }] }], { n: { $gt: 0 } })).toEqual([{ _id: 'c1', n: 1 }]);
+    expect(await counts([{ 'properties.total': { $gte: 500 } }], { n: { $gt: 1 } })).toEqual([{ _id: 'c1', n: 2 }]);
+  });
+
+  it('createIndexes through the mongoose models builds the events { name, timestamp } index and the segments collection\'s _id', async () => {
+    const connection = mongoose.createConnection(uri, { dbName, autoIndex: false, serverSelectionTimeoutMS: 5000 });
+    try {
+      await connection.asPromise();
+      const models = createModels(connection);
+      await Promise.all([models.Event, models.Segment].map((m) => m.createIndexes()));
+      expect((await db.collection('events').listIndexes().toArray()).map((i) => i.key)).toContainEqual({ name: 1, timestamp: 1 });
+      await models.segments.insertOne({ _id: 's1', name: 'S', rule: { type: 'not', rule: { type: 'profile', field: 'tags', op: 'in', value: ['a', 1] } }, createdAt: new Date(0), updatedAt: new Date(0) });
+      expect((await models.segments.updateOne({ _id: 's9' }, { $set: { name: 'x' } })).matchedCount).toBe(0);
+      expect(await models.segments.findOne({ _id: 's1' }, { projection: { rule: 1 } })).toEqual({ _id: 's1', rule: { type: 'not', rule: { type: 'profile', field: 'tags', op: 'in', value: ['a', 1] } } });
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('customers saved through the mongoose model keep an empty consent {} (minimize: false)', async () => {
     const connection = mongoose.createConnection(uri, { dbName, autoIndex: false, serverSelectionTimeoutMS: 5000 });
     try {

@@ -1,0 +1,93 @@
+// The single customer view as the API takes and answers it: lookups, the view, the timeline, erasure.
+import { z } from 'zod';
+import { stages } from '../../workflows/lifecycle/rules.js';
+
+export const CustomerId = z.string().regex(/^c[0-9a-z]{9}[0-9a-f]{10}$/, 'not a customer id');
+
+export const Lookup = z.object({
+  phone: z.string().optional(),
+  email: z.string().optional(),
+  userId: z.string().optional().meta({ examples: ['u-1'] }),
+  anonymousId: z.string().optional(),
+  wechat_openid: z.string().optional(),
+  wechat_unionid: z.string().optional(),
+}).refine((q) => Object.values(q).filter(Boolean).length === 1, { message: 'give exactly one of phone, email, userId, anonymousId, wechat_openid, wechat_unionid', path: ['query'] });
+
+export const TimelinePage = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional().meta({ description: '`nextCursor` of the previous page' }),
+});
+
+const Counters = z.object({
+  events: z.number().int(),
+  orders: z.number().int(),
+  spend: z.number(),
+  firstSeenAt: z.string().optional(),
+  lastSeenAt: z.string().optional(),
+  lastOrderAt: z.string().optional(),
+});
+
+/** What the lifecycle knows of a customer: in the stored profile and in the workflow's live state. */
+const lifecycle = {
+  tier: z.string().optional(),
+  points: z.number().int(),
+  counters: Counters,
+  followed: z.boolean(),
+  registered: z.boolean(),
+  tags: z.array(z.string()),
+  consent: z.record(z.string(), z.boolean()).meta({ description: 'per channel: true opted in, false opted out; absent: never said' }),
+  traits: z.record(z.string(), z.unknown()),
+  mergedFrom: z.array(z.string()).meta({ description: 'customers folded into this one' }),
+  mergedInto: z.string().optional().meta({ description: 'set when this customer was folded into another' }),
+  revision: z.number().int(),
+};
+const journeyState = z.unknown().optional().meta({ description: 'the workflow\'s journey state (enrollments, send log, timers): internal, may change' });
+
+const Profile = z.object({
+  ...lifecycle,
+  stage: z.string(),
+  journeys: z.array(z.object({ journeyId: z.string(), version: z.number().int(), stepId: z.string(), enteredAt: z.string() })).optional()
+    .meta({ description: 'where the customer is in journeys' }),
+  journeyState,
+  updatedAt: z.date(),
+}).meta({ id: 'Profile', description: 'as stored in MongoDB' });
+
+const LiveState = z.object({
+  ...lifecycle,
+  customerId: CustomerId,
+  stage: z.enum(stages),
+  recentMessageIds: z.array(z.string()).meta({ description: 'recently applied messageIds, for dedupe of retries' }),
+  journeys: journeyState,
+}).meta({ id: 'LiveState', description: 'the customer workflow\'s state, as its query answers it' });
+
+export const CustomerView = z.object({
+  customerId: CustomerId,
+  profile: Profile.nullable().meta({ description: 'null until the workflow first stores it' }),
+  identities: z.array(z.object({ type: z.string(), value: z.string().meta({ description: 'normalised: E.164 phone, lower-case e-mail' }) })),
+  workflow: z.object({
+    status: z.string().meta({ description: '`running`, another Temporal status in lower case (`completed`, `terminated`…), `none`, or `unavailable` when Temporal does not answer' }),
+    state: LiveState.optional().meta({ description: 'only while running' }),
+  }),
+}).meta({ id: 'CustomerView' });
+
+const TimelineEntry = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('event'), id: z.string().meta({ description: 'the messageId' }), timestamp: z.date(),
+    kind: z.string(), name: z.string().optional(), properties: z.record(z.string(), z.unknown()), traits: z.record(z.string(), z.unknown()), channel: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('message'), id: z.string(), timestamp: z.date(), channel: z.string(), template: z.string(),
+    status: z.string().meta({ description: '`queued`, `sent`, `delivered`, `opened`, `clicked`, `failed`, `bounced` or `suppressed` (then `reason`)' }),
+    reason: z.string().optional(), journeyId: z.string().optional(), stepId: z.string().optional(), campaignId: z.string().optional(),
+  }),
+]);
+
+export const Timeline = z.object({
+  items: z.array(TimelineEntry).meta({ description: 'newest first' }),
+  nextCursor: z.string().nullable().meta({ description: 'for the next (older) page; null on the last' }),
+}).meta({ id: 'Timeline' });
+
+export const Erased = z.object({
+  deleted: z.object({ customers: z.number().int(), events: z.number().int(), identities: z.number().int(), messages: z.number().int() })
+    .meta({ description: 'documents erased per collection' }),
+}).meta({ id: 'Erased' });

@@ -1,0 +1,131 @@
+// The OpenAPI 3.1 document, generated from the zod schemas the routes parse with and answer with.
+// Each route file describes its routes next to its handlers (`…Api`); this file adds what the
+// app's middleware answers for them (keys, rate limit, body parsing) and builds the document once.
+import { OpenApiGeneratorV31, OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { z } from 'zod';
+import pkg from '../package.json' with { type: 'json' };
+import type { Scope } from './auth.js';
+import { ErrorBody } from './errors.js';
+import { customersApi } from './routes/customers.js';
+import { docsApi } from './routes/docs.js';
+import { healthApi } from './routes/health.js';
+import { ingestApi } from './routes/ingest.js';
+import { journeysApi } from './routes/journeys.js';
+import { segmentsApi } from './routes/segments.js';
+import { templatesApi } from './routes/templates.js';
+import { trackingApi } from './routes/tracking.js';
+import { webhooksApi } from './routes/webhooks.js';
+
+export interface ApiResponse {
+  description: string;
+  /** A JSON body, unless `contentType` says otherwise. */
+  schema?: z.ZodType;
+  contentType?: string;
+  headers?: z.ZodObject;
+}
+
+/** One route as a route file describes it. */
+export interface ApiRoute {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** As Express routes it, e.g. `/v1/journeys/:id`. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** The API key it needs (app.ts mounts the check), or `none`. */
+  key: Scope | 'none';
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: z.ZodObject;
+  /** A JSON body (parsed by app.ts's JSON middleware, or by the route itself). */
+  body?: z.ZodType;
+  /** The route takes `{}` when no body is sent. */
+  optionalBody?: true;
+  responses: Record<number, ApiResponse>;
+  /** Error responses the route itself gives, by status: which codes and when. */
+  errors?: Record<number, string>;
+}
+
+/** Route files by tag, in the order the docs page shows them. Each holds every route its router registers. */
+const apis: Record<string, ApiRoute[]> = {
+  Ingestion: ingestApi,
+  Customers: customersApi,
+  Journeys: journeysApi,
+  Templates: templatesApi,
+  Segments: segmentsApi,
+  Tracking: trackingApi,
+  Webhooks: webhooksApi,
+  Health: healthApi,
+  Docs: docsApi,
+};
+
+const keyDescription = 'The API key as the Basic user name (empty password), as Segment libraries send it, or as a Bearer token.';
+
+/** What app.ts's middleware answers before a route runs. */
+function middlewareErrors(route: ApiRoute): Record<number, string> {
+  const errors: Record<number, string> = {};
+  if (route.key !== 'none') {
+    errors[401] = '`unauthenticated` (no key) or `invalid_key`';
+    if (route.key === 'admin') errors[403] = '`forbidden`: a write key on an admin route';
+    errors[429] = '`rate_limited`: too many requests a minute with this key; retry after `Retry-After`';
+  }
+  if (route.body) {
+    errors[400] = '`invalid_json`';
+    errors[413] = '`payload_too_large`: the body is over the limit';
+    errors[415] = '`unsupported_encoding`: an unknown Content-Encoding or charset';
+  }
+  return errors;
+}
+
+function responseConfig({ description, schema, contentType = 'application/json', headers }: ApiResponse): ResponseConfig {
+  return { description, ...(headers && { headers }), ...(schema && { content: { [contentType]: { schema } } }) };
+}
+
+function routeConfig(tag: string, route: ApiRoute): RouteConfig {
+  const errors = { ...middlewareErrors(route) };
+  for (const [status, what] of Object.entries(route.errors ?? {})) {
+    errors[Number(status)] = errors[Number(status)] ? `${what}; ${errors[Number(status)]}` : what;
+  }
+  const responses: RouteConfig['responses'] = {};
+  for (const [status, response] of Object.entries(route.responses)) responses[status] = responseConfig(response);
+  for (const [status, what] of Object.entries(errors)) responses[status] = responseConfig({ description: what, schema: ErrorBody });
+  return {
+    method: route.method,
+    path: route.path.replace(/:(\w+)/g, '{$1}'),
+    operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    tags: [tag],
+    summary: route.summary,
+    ...(route.description && { description: route.description }),
+    security: route.key === 'none' ? [] : [{ basicKey: [] }, { bearerKey: [] }],
+    request: {
+      ...(route.params && { params: route.params }),
+      ...(route.query && { query: route.query }),
+      ...(route.headers && { headers: route.headers }),
+      ...(route.body && { body: { required: !route.optionalBody, content: { 'application/json': { schema: route.body } } } }),
+    },
+    responses,
+  };
+}
+
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+let built: OpenApiDocument | undefined;
+
+/** The whole document; the same object on every call. */
+export function openApiDocument(): OpenApiDocument {
+  if (built) return built;
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'basicKey', { type: 'http', scheme: 'basic', description: keyDescription });
+  registry.registerComponent('securitySchemes', 'bearerKey', { type: 'http', scheme: 'bearer', description: keyDescription });
+  for (const [tag, routes] of Object.entries(apis)) for (const route of routes) registry.registerPath(routeConfig(tag, route));
+  built = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Closedloop API',
+      version: pkg.version,
+      description: 'Segment-compatible ingestion, the single customer view, journeys and templates. Write keys may only send events; admin keys may do everything. '
+        + 'Every error has one shape, `{ error: { code, message, details: [{ field, message }] } }`.',
+    },
+    tags: Object.keys(apis).map((name) => ({ name })),
+  });
+  return built;
+}
