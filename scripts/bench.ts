@@ -4,11 +4,16 @@
 //   ceiling  — a bare client doing signalWithStart of new customers, 32 in flight
 //   ingest   — POST /v1/batch: 100 events for 100 customers, and 100 events for 10 customers
 //   profile  — (when ingest misses 80% of the ceiling, or BENCH_PROFILE=1) the ingest pipeline
-//              in this process, timing identity resolution and signalWithStart separately
+//              in this process with identity resolution and signalWithStart timed per request,
+//              and the API with one request in flight
 //   latency  — POST /v1/track → message recorded as sent by a journey, sequential and 8 in flight
 //   history  — 10,000 events to one customer: runs and history length per run
 //   memory   — the worker's RSS before and after, and its workflow cache size
-// Prints one JSON summary on stdout; progress goes to stderr. Stops everything it started.
+// Throughput phases run while the worker applies what they send; after each, every running
+// workflow is terminated so the next phase starts on an idle server (the worker applies new
+// customers several times slower than Temporal accepts them, so waiting would take minutes).
+// CPU per process (from /proc) is reported for every phase, including other processes on the
+// machine. Prints one JSON summary on stdout; progress goes to stderr. Stops all it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { once } from 'node:events';
@@ -19,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
+import protos, { type temporal as proto } from '@temporalio/proto';
 import { loadConfig } from '../config.js';
 import { connectDatabase, type Database } from '../activities/db/connection.js';
 import { identityRepository, newCustomerId, type IdentityRepository } from '../activities/db/identities.js';
@@ -43,26 +49,29 @@ const int = (name: string, fallback: number): number => {
 };
 const sizes = {
   /** Customers (signals) for the ceiling. */
-  ceilingCustomers: int('BENCH_CUSTOMERS', 2000),
+  ceilingCustomers: int('BENCH_CUSTOMERS', 500),
   /** Concurrent signalWithStart calls of the bare client (the API's own limit is also 32). */
   ceilingInFlight: int('BENCH_CEILING_IN_FLIGHT', 32),
   /** Requests of 100 events for 100 new customers. */
-  distinctBatches: int('BENCH_INGEST_BATCHES', 20),
+  distinctBatches: int('BENCH_INGEST_BATCHES', 5),
   /** Requests of 100 events for 10 customers (10 each). */
-  groupedBatches: int('BENCH_GROUPED_BATCHES', 60),
+  groupedBatches: int('BENCH_GROUPED_BATCHES', 20),
   batchSize: 100,
   groupedPerCustomer: 10,
   /** Concurrent HTTP requests during ingest. */
   requestsInFlight: int('BENCH_REQUESTS_IN_FLIGHT', 4),
-  /** Customers for event-to-send latency, in each of the two runs (sequential, then in flight). */
+  /** Customers for event-to-send latency: one at a time, then several in flight. */
   latencyCustomers: int('BENCH_LATENCY_CUSTOMERS', 200),
+  latencyConcurrentCustomers: int('BENCH_LATENCY_CONCURRENT_CUSTOMERS', 100),
   latencyInFlight: int('BENCH_LATENCY_IN_FLIGHT', 8),
   historyEvents: int('BENCH_HISTORY_EVENTS', 10_000),
   historyBatch: int('BENCH_HISTORY_BATCH', 50),
-  historyInFlight: int('BENCH_HISTORY_IN_FLIGHT', 4),
+  /** One customer's events usually arrive one request at a time: the most history per event. */
+  historyInFlight: int('BENCH_HISTORY_IN_FLIGHT', 1),
   /** Requests for the in-process profile of identity resolution vs signalWithStart. */
-  profileBatches: int('BENCH_PROFILE_BATCHES', 10),
-  drainTimeoutMs: int('BENCH_DRAIN_TIMEOUT_MS', 120_000),
+  profileBatches: int('BENCH_PROFILE_BATCHES', 3),
+  /** How long the history phase waits for the workflow to apply every event. */
+  applyTimeoutMs: int('BENCH_APPLY_TIMEOUT_MS', 120_000),
 };
 const profileMode = env.BENCH_PROFILE ?? 'auto'; // auto | 1 | 0
 const target = 0.8;
@@ -116,7 +125,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 function runChild(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: rootDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) process.stderr.write(`  [${name}] ${line}\n`);
+    for (const line of chunk.toString().split('\n')) {
+      // Expected after a reset: completions for workflows the bench just terminated.
+      if (!line.trim() || /Activity not found on completion|Task not found when completing/.test(line)) continue;
+      process.stderr.write(`  [${name}] ${line}\n`);
+    }
   };
   child.stdout!.on('data', forward);
   child.stderr!.on('data', forward);
@@ -200,6 +213,79 @@ function cpuCores(from: CpuSnapshot, to: CpuSnapshot): Record<string, number> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Workflow histories: where a customer's time goes
+
+type HistoryEvent = proto.api.history.v1.IHistoryEvent;
+// A CommonJS module: its namespaces come through the default export.
+const EventType = protos.temporal.api.enums.v1.EventType;
+const num = (v: unknown): number => (typeof v === 'number' ? v : v && typeof (v as { toNumber?: unknown }).toNumber === 'function' ? (v as { toNumber(): number }).toNumber() : Number(v));
+const timeOf = (e: HistoryEvent | undefined): number => (e?.eventTime ? num(e.eventTime.seconds) * 1000 + (e.eventTime.nanos ?? 0) / 1e6 : NaN);
+
+/** How many events of each type (activities by name) one history has. */
+function historyComposition(events: HistoryEvent[]): Record<string, number> {
+  const byId = new Map(events.map((e) => [num(e.eventId), e]));
+  const counts: Record<string, number> = {};
+  for (const e of events) {
+    let name = (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) name += ` ${e.activityTaskScheduledEventAttributes?.activityType?.name}`;
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
+      name += ` ${byId.get(num(e.activityTaskCompletedEventAttributes?.scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType?.name}`;
+    }
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+interface Leg { n: number; queueMs: number; runMs: number }
+/**
+ * The path from the workflow's start to its first sendMessage completing: time each workflow
+ * task and activity spent queued (scheduled → started: server dispatch and worker poll) and
+ * running (started → completed: worker execution, MongoDB, the completion round trip).
+ */
+function pathToSend(events: HistoryEvent[]): { totalMs: number; legs: Record<string, Leg> } | undefined {
+  const byId = new Map(events.map((e) => [num(e.eventId), e]));
+  const legs: Record<string, Leg> = {};
+  const leg = (name: string) => (legs[name] ??= { n: 0, queueMs: 0, runMs: 0 });
+  const start = timeOf(events[0]);
+  for (const e of events) {
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
+      leg('workflowTask').queueMs += timeOf(e) - timeOf(byId.get(num(e.workflowTaskStartedEventAttributes?.scheduledEventId)));
+    } else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+      const l = leg('workflowTask');
+      l.n += 1;
+      l.runMs += timeOf(e) - timeOf(byId.get(num(e.workflowTaskCompletedEventAttributes?.startedEventId)));
+    } else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
+      const a = e.activityTaskCompletedEventAttributes;
+      const scheduled = byId.get(num(a?.scheduledEventId));
+      const started = byId.get(num(a?.startedEventId));
+      const name = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
+      const l = leg(`activity ${name}`);
+      l.n += 1;
+      l.queueMs += timeOf(started) - timeOf(scheduled);
+      l.runMs += timeOf(e) - timeOf(started);
+      if (name === 'sendMessage') return { totalMs: timeOf(e) - start, legs };
+    }
+  }
+  return undefined;
+}
+
+/** Mean over customers of pathToSend, in ms per customer. */
+async function sendPathProfile(customerIds: string[]) {
+  const paths = (await Promise.all(customerIds.map(async (id) => {
+    try { return pathToSend((await temporal.workflow.getHandle(customerWorkflowId(id)).fetchHistory()).events ?? []); } catch { return undefined; }
+  }))).filter((p) => p !== undefined);
+  const mean = (f: (p: NonNullable<ReturnType<typeof pathToSend>>) => number) => round(paths.reduce((a, p) => a + f(p), 0) / Math.max(1, paths.length));
+  const names = [...new Set(paths.flatMap((p) => Object.keys(p.legs)))];
+  return {
+    customers: paths.length,
+    workflowStartToSendCompletedMs: mean((p) => p.totalMs),
+    perCustomer: Object.fromEntries(names.map((name) => [name, {
+      count: mean((p) => p.legs[name]?.n ?? 0), queuedMs: mean((p) => p.legs[name]?.queueMs ?? 0), runningMs: mean((p) => p.legs[name]?.runMs ?? 0),
+    }])),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // HTTP against the API
 
 let api = '';
@@ -243,22 +329,24 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 let db: Db;
 let temporal: Client;
 let taskQueue = '';
-let eventsSent = 0;
 
-/** Waits until MongoDB holds every event sent so far: the worker has applied them all. */
-async function drain(label: string, since: number): Promise<{ drained: boolean; processedAfterMs: number; events: number }> {
-  const deadline = Date.now() + sizes.drainTimeoutMs;
-  let count = 0;
-  for (;;) {
-    count = await db.collection('events').countDocuments({});
-    if (count >= eventsSent) break;
-    if (Date.now() > deadline) {
-      log(`${label}: worker not drained after ${sizes.drainTimeoutMs} ms (${count}/${eventsSent} events stored)`);
-      return { drained: false, processedAfterMs: Math.round(performance.now() - since), events: count };
-    }
-    await sleep(250);
-  }
-  return { drained: true, processedAfterMs: Math.round(performance.now() - since), events: count };
+const storedEvents = (): Promise<number> => db.collection('events').countDocuments({});
+
+/**
+ * Between throughput phases: end every running customer workflow, so that the next phase starts
+ * on an idle server and worker. (Applying the whole backlog takes the worker minutes here: it
+ * applies new customers several times slower than Temporal accepts them; see workerApplied.)
+ */
+async function reset(label: string): Promise<{ terminated: number; seconds: number }> {
+  const t0 = performance.now();
+  const ids: string[] = [];
+  for await (const wf of temporal.workflow.list({ query: 'ExecutionStatus = "Running"' })) ids.push(wf.workflowId);
+  const limit = pLimit(32);
+  await Promise.all(ids.map((id) => limit(() => temporal.workflow.getHandle(id).terminate('bench: reset between phases').catch(() => undefined))));
+  await sleep(2000); // let the worker finish the tasks it holds
+  const result = { terminated: ids.length, seconds: seconds(performance.now() - t0) };
+  log(`${label}: terminated ${result.terminated} running workflows in ${result.seconds} s`);
+  return result;
 }
 
 const trackEvent = (i: number, prefix: string): CustomerEvent => ({
@@ -271,6 +359,7 @@ async function ceilingPhase(settings: Parameters<typeof startCustomerOptions>[1]
   const limit = pLimit(sizes.ceilingInFlight);
   const calls = Array.from({ length: n }, (_, i) => ({ customerId: newCustomerId(), event: trackEvent(i, 'ceiling') }));
   const latencies: number[] = [];
+  const stored0 = await storedEvents();
   const cpu0 = cpuSnapshot();
   const t0 = performance.now();
   await Promise.all(calls.map(({ customerId, event }) => limit(async () => {
@@ -282,16 +371,22 @@ async function ceilingPhase(settings: Parameters<typeof startCustomerOptions>[1]
   })));
   const ms = performance.now() - t0;
   const cpu = cpuCores(cpu0, cpuSnapshot());
-  eventsSent += n;
-  const drained = await drain('ceiling', t0);
+  const applied = (await storedEvents()) - stored0;
+  // What one new customer costs the server: the first customer's history once its event is stored.
+  const sampleHandle = temporal.workflow.getHandle(customerWorkflowId(calls[0]!.customerId));
+  for (let waited = 0; waited < 20_000 && !(await db.collection('events').findOne({ _id: 'ceiling-0' } as object)); waited += 250) await sleep(250);
+  await sleep(500);
+  const sample = await sampleHandle.describe();
+  const sampleHistory = historyComposition((await sampleHandle.fetchHistory()).events ?? []);
   const result = {
     signals: n, inFlight: sizes.ceilingInFlight, seconds: seconds(ms), signalsPerSec: round(n / (ms / 1000)),
     callMs: stats(latencies),
-    workerApplied: { drained: drained.drained, seconds: seconds(drained.processedAfterMs), signalsPerSec: round(n / (drained.processedAfterMs / 1000)) },
+    workerApplied: { duringPhase: applied, perSec: round(applied / (ms / 1000)) },
+    newCustomerHistory: { length: sample.historyLength, events: sampleHistory },
     cpuCores: cpu,
   };
-  log(`ceiling: ${result.signalsPerSec} signals/s (worker applied all after ${result.workerApplied.seconds} s)`);
-  return result;
+  log(`ceiling: ${result.signalsPerSec} signals/s; the worker applied ${applied} of them meanwhile (${result.workerApplied.perSec}/s)`);
+  return { ...result, reset: await reset('ceiling') };
 }
 
 /** Batches of `batchSize` events: `perCustomer` events for each of batchSize/perCustomer new customers. */
@@ -309,16 +404,17 @@ function makeBatches(prefix: string, batches: number, perCustomer: number): stri
   }));
 }
 
-async function ingestPhase(label: string, prefix: string, batches: number, perCustomer: number, ceilingPerSec: number) {
+async function ingestPhase(label: string, prefix: string, batches: number, perCustomer: number, inFlight: number, ceilingPerSec: number) {
   const bodies = makeBatches(prefix, batches, perCustomer);
   const customersPerBatch = sizes.batchSize / perCustomer;
-  log(`ingest ${label}: ${batches} requests of ${sizes.batchSize} events for ${customersPerBatch} customers, ${sizes.requestsInFlight} in flight`);
-  const limit = pLimit(sizes.requestsInFlight);
+  log(`ingest ${label}: ${batches} requests of ${sizes.batchSize} events for ${customersPerBatch} customers, ${inFlight} in flight`);
+  const limit = pLimit(inFlight);
   const latencies: number[] = [];
   let events = 0;
   let signals = 0;
   let failed = 0;
   let retries = 0;
+  const stored0 = await storedEvents();
   const cpu0 = cpuSnapshot();
   const t0 = performance.now();
   await Promise.all(bodies.map((body) => limit(async () => {
@@ -333,20 +429,21 @@ async function ingestPhase(label: string, prefix: string, batches: number, perCu
   })));
   const ms = performance.now() - t0;
   const cpu = cpuCores(cpu0, cpuSnapshot());
-  eventsSent += events;
-  const drained = await drain(`ingest ${label}`, t0);
+  const applied = (await storedEvents()) - stored0;
   const perSec = (n: number) => round(n / (ms / 1000));
   const result = {
-    requests: batches, eventsPerRequest: sizes.batchSize, customersPerRequest: customersPerBatch, requestsInFlight: sizes.requestsInFlight, failedRequests: failed, retriedAfter503: retries,
+    requests: batches, eventsPerRequest: sizes.batchSize, customersPerRequest: customersPerBatch, requestsInFlight: inFlight,
+    failedRequests: failed, retriedAfter503: retries,
     seconds: seconds(ms), eventsPerSec: perSec(events), signalsPerSec: perSec(signals), requestsPerSec: round(batches / (ms / 1000), 2),
     ratioSignalsToCeiling: round(perSec(signals) / ceilingPerSec, 2),
     ratioEventsToCeiling: round(perSec(events) / ceilingPerSec, 2),
     requestMs: stats(latencies),
-    workerApplied: { drained: drained.drained, seconds: seconds(drained.processedAfterMs), eventsPerSec: round(events / (drained.processedAfterMs / 1000)) },
+    workerApplied: { eventsDuringPhase: applied, eventsPerSec: perSec(applied) },
     cpuCores: cpu,
   };
-  log(`ingest ${label}: ${result.eventsPerSec} events/s, ${result.signalsPerSec} signals/s, ${result.requestsPerSec} req/s (ratio ${result.ratioSignalsToCeiling} of ceiling in signals)`);
-  return result;
+  log(`ingest ${label}: ${result.eventsPerSec} events/s, ${result.signalsPerSec} signals/s, ${result.requestsPerSec} req/s `
+    + `(${result.ratioSignalsToCeiling} of the ceiling in signals; ${retries} retries after 503)`);
+  return { ...result, reset: await reset(`ingest ${label}`) };
 }
 
 /**
@@ -391,7 +488,7 @@ async function profilePhase(database: Database, config: ReturnType<typeof loadCo
   const run = async (label: string, real: boolean) => {
     const service = ingestService({
       temporal: timedTemporal(real), identities: timedIdentities, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy },
-      identity: config.identity, temporalDeadlineMs: 10_000, catalogRevision: journeys.catalogRevision,
+      identity: config.identity, temporalDeadlineMs: config.api.temporalTimeoutMs, catalogRevision: journeys.catalogRevision,
     });
     const prefix = `prof-${label}`;
     const batches = makeBatches(prefix, sizes.profileBatches, 1).map((body) => (JSON.parse(body) as { batch: SegmentEvent[] }).batch);
@@ -406,8 +503,7 @@ async function profilePhase(database: Database, config: ReturnType<typeof loadCo
       const items: IngestItem[] = batch.map((event, i) => ({ event, at: `batch.${i}` }));
       const s = performance.now();
       try {
-        const { accepted } = await als.run(timing, () => service.ingest(items));
-        if (real) eventsSent += accepted;
+        await als.run(timing, () => service.ingest(items));
       } catch (err) {
         // A 503 (deadline) after some signals went through: those events still reach MongoDB.
         failures += 1;
@@ -434,6 +530,7 @@ async function profilePhase(database: Database, config: ReturnType<typeof loadCo
   log('profile: resolution + signalWithStart, in this process');
   const both = await run('both', true);
   log(`profile: both stages ${both.eventsPerSec} events/s`);
+  await reset('profile');
   return {
     how: `ingestService (api/ingest/service.ts) in the bench process, ${sizes.profileBatches} requests of ${sizes.batchSize} new customers, ${sizes.requestsInFlight} in flight, stages timed per request with AsyncLocalStorage`,
     identityResolutionOnly: resolveOnly,
@@ -486,6 +583,7 @@ async function latencyPhase(label: string, n: number, inFlight: number) {
   const waitSent = sentWatcher();
   const toSend: number[] = [];
   const ack: number[] = [];
+  const customerIds: string[] = [];
   let failed = 0;
   const limit = pLimit(inFlight);
   const cpu0 = cpuSnapshot();
@@ -500,18 +598,22 @@ async function latencyPhase(label: string, n: number, inFlight: number) {
     ack.push(performance.now() - s);
     if (retries > 0) log(`latency: ${userId} needed ${retries} retries after 503`);
     if (status !== 200) { failed += 1; log(`latency: ${status} ${JSON.stringify(json)}`); return; }
-    eventsSent += 1;
     const identity = await db.collection<{ _id: string; customerId: string }>('identities').findOne({ _id: `userId:${userId}` });
     if (!identity) { failed += 1; log(`latency: no identity for ${userId}`); return; }
     try {
       const sentAt = await waitSent(identity.customerId);
       toSend.push(sentAt.getTime() - start);
+      customerIds.push(identity.customerId);
     } catch (err) { failed += 1; log(`latency: ${(err as Error).message}`); }
   })));
   const ms = performance.now() - t0;
+  const cpu = cpuCores(cpu0, cpuSnapshot());
   const result = {
     customers: n, inFlight, failed, seconds: seconds(ms),
-    eventToSentMs: stats(toSend), ackMs: stats(ack), cpuCores: cpuCores(cpu0, cpuSnapshot()),
+    eventToSentMs: stats(toSend), ackMs: stats(ack), cpuCores: cpu,
+    // Where the time between the workflow's start and the send goes (histories of up to 50 of them).
+    workflowPathToSend: await sendPathProfile(customerIds.slice(0, 50)),
+    ...(customerIds[0] && { sampleHistory: historyComposition((await temporal.workflow.getHandle(customerWorkflowId(customerIds[0])).fetchHistory()).events ?? []) }),
   };
   log(`latency ${label}: event→sent p50 ${result.eventToSentMs.p50} ms, p95 ${result.eventToSentMs.p95} ms, p99 ${result.eventToSentMs.p99} ms; ack p50 ${result.ackMs.p50} ms`);
   return result;
@@ -537,12 +639,11 @@ async function historyPhase() {
     if (status !== 200) throw new Error(`history: ${status} ${JSON.stringify(json)}`);
   })));
   const acceptedMs = performance.now() - t0;
-  eventsSent += total;
   const identity = await db.collection<{ _id: string; customerId: string }>('identities').findOne({ _id: `userId:${userId}` });
   const customerId = identity!.customerId;
   const workflowId = customerWorkflowId(customerId);
   const handle = temporal.workflow.getHandle(workflowId);
-  const deadline = Date.now() + sizes.drainTimeoutMs;
+  const deadline = Date.now() + sizes.applyTimeoutMs;
   let applied = 0;
   while (Date.now() < deadline) {
     applied = (await handle.query(stateQuery)).counters.events;
@@ -553,11 +654,13 @@ async function historyPhase() {
   // Let a continue-as-new triggered by the last signals finish before counting runs.
   await sleep(1500);
   const description = await handle.describe();
-  const runs: { runId: string; status: string; historyLength: number; historySizeBytes?: number }[] = [];
+  // Every run of the chain (visibility lists them all), each described for its own history length.
+  const runs: { runId: string; status: string; historyLength: number; historySizeBytes: number }[] = [];
   for await (const info of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    runs.push({ runId: info.runId, status: info.status.name, historyLength: info.historyLength, historySizeBytes: info.historySize });
+    const d = await temporal.workflow.getHandle(workflowId, info.runId).describe();
+    runs.push({ runId: info.runId, status: d.status.name, historyLength: d.historyLength, historySizeBytes: Number(d.historySize ?? 0) });
   }
-  runs.reverse();
+  runs.sort((a, b) => (a.status === 'RUNNING' ? 1 : 0) - (b.status === 'RUNNING' ? 1 : 0));
   const stored = await db.collection('events').countDocuments({ customerId });
   const maxRun = Math.max(...runs.map((r) => r.historyLength));
   const result = {
@@ -568,6 +671,7 @@ async function historyPhase() {
     finalRun: { historyLength: Number(description.historyLength), historySizeBytes: Number(description.historySize ?? 0) },
     maxHistoryLengthPerRun: maxRun,
     perRunHistoryLength: runs.map((r) => r.historyLength),
+    maxHistorySizeBytesPerRun: Math.max(...runs.map((r) => r.historySizeBytes)),
     bound: 'continueAsNew at 500 signals or 2,000 history events (or when the server suggests it); server terminates at 51,200 events',
   };
   log(`history: ${result.runs} runs, final run history ${result.finalRun.historyLength}, max per run ${maxRun}`);
@@ -620,22 +724,23 @@ async function main() {
   log(`worker RSS before load: ${memoryBefore.rssMB} MB`);
 
   const ceiling = await ceilingPhase({ rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision);
-  const distinct = await ingestPhase('100 customers/request', 'ing', sizes.distinctBatches, 1, ceiling.signalsPerSec);
-  const grouped = await ingestPhase('10 customers/request', 'grp', sizes.groupedBatches, sizes.groupedPerCustomer, ceiling.signalsPerSec);
+  const distinct = await ingestPhase('100 customers/request', 'ing', sizes.distinctBatches, 1, sizes.requestsInFlight, ceiling.signalsPerSec);
+  const grouped = await ingestPhase('10 customers/request', 'grp', sizes.groupedBatches, sizes.groupedPerCustomer, sizes.requestsInFlight, ceiling.signalsPerSec);
   const ratio = distinct.ratioSignalsToCeiling;
 
-  let profile: Awaited<ReturnType<typeof profilePhase>> | undefined;
+  let profile: (Awaited<ReturnType<typeof profilePhase>> & { apiOneRequestInFlight: Awaited<ReturnType<typeof ingestPhase>> }) | undefined;
   if (profileMode === '1' || (profileMode === 'auto' && ratio < target)) {
     const database = await connectDatabase(config.mongodbUri);
     closers.push(() => database.close());
-    profile = await profilePhase(database, config);
-    await drain('profile', performance.now());
+    const stages = await profilePhase(database, config);
+    // The same API with nothing queued behind another request's signals (no 503 from the deadline).
+    const apiOneRequestInFlight = await ingestPhase('1 request in flight', 'one', sizes.profileBatches, 1, 1, ceiling.signalsPerSec);
+    profile = { ...stages, apiOneRequestInFlight };
   }
 
   const latencySequential = await latencyPhase('sequential', sizes.latencyCustomers, 1);
-  const latencyConcurrent = await latencyPhase('concurrent', sizes.latencyCustomers, sizes.latencyInFlight);
+  const latencyConcurrent = await latencyPhase('concurrent', sizes.latencyConcurrentCustomers, sizes.latencyInFlight);
   const history = await historyPhase();
-  await drain('end', performance.now());
 
   const memoryAfter = memoryOf(pids.worker);
   const running = await temporal.workflow.count('ExecutionStatus = "Running"');
@@ -658,7 +763,7 @@ async function main() {
       ratio,
       target,
       meetsTarget: ratio >= target,
-      note: 'ratio = API signals/s (100 customers per request, one event each) ÷ bare-client signalWithStart/s. With 10 events per customer per request, events/s exceed the ceiling because 10 events travel in one signal.',
+      note: 'ratio = API signals/s (100 customers per request, one event each) ÷ bare-client signalWithStart/s. With 10 events per customer per request, events/s exceed the ceiling because 10 events travel in one signal. Between phases every running workflow is terminated so each phase starts on an idle server.',
     },
     ...(profile && { profile }),
     latency: { sequential: latencySequential, concurrent: latencyConcurrent },
