@@ -17,7 +17,6 @@
 // machine. Prints one JSON summary on stdout; progress goes to stderr. Stops all it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,7 +34,7 @@ import { ingestService, type IngestItem } from '../api/ingest/service.js';
 import type { SegmentEvent } from '../api/ingest/segment.js';
 import { customerWorkflowId, eventsSignal, stateQuery } from '../workflows/messages.js';
 import type { CustomerEvent } from '../workflows/lifecycle/event.js';
-import { freePort, rootDir, startMongo, startTemporal, type RunningServer } from './servers.js';
+import { freePort, rootDir, startMongo, startTemporal, type RunningServer, stopProcess } from './servers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes (env) and small helpers
@@ -100,14 +99,7 @@ const closers: (() => Promise<unknown>)[] = [];
 let tempDir: string | undefined;
 let cleanedUp = false;
 
-async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
+const stopChild = (child: ChildProcess): Promise<void> => stopProcess(child, 15_000);
 
 async function cleanup(): Promise<void> {
   if (cleanedUp) return;

@@ -33,7 +33,8 @@ function requireFile(file: string): void {
   if (!existsSync(file)) throw new Error(`${file} is missing: run 'bash scripts/provision.sh' first`);
 }
 
-async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+/** SIGTERM, then SIGKILL after the grace period; resolves once the process has exited. */
+export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
