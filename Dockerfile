@@ -10,7 +10,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 ENV PATH=/app/node_modules/.bin:$PATH
 
-COPY tsconfig.json config.ts ./
+COPY tsconfig.json config.ts logging.ts ./
 COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api

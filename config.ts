@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defaultLifecycleRules, type LifecycleRules } from './workflows/lifecycle/rules.js';
 import { defaultMessagingPolicy, type MessagingPolicy } from './workflows/messaging/arbiter.js';
 import { isTimeZone } from './workflows/journeys/time.js';
+import { channels, type Channel } from './workflows/messaging/types.js';
 
 const keyList = z
   .string()
@@ -14,6 +15,10 @@ const jsonOf = <T extends z.ZodType>(schema: T) =>
     try { return JSON.parse(s) as unknown; } catch { ctx.addIssue({ code: 'custom', message: 'not valid JSON' }); return z.NEVER; }
   }).pipe(schema);
 
+/** Four ascending cut-offs (value scores 2 to 5). */
+const ascending4 = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0), z.number().min(0)])
+  .refine((t) => t.every((x, i) => i === 0 || x > t[i - 1]!), 'must ascend');
+
 export const LifecycleRulesSchema: z.ZodType<LifecycleRules> = z.object({
   fanEvents: z.array(z.string().min(1)),
   memberEvents: z.array(z.string().min(1)),
@@ -24,6 +29,14 @@ export const LifecycleRulesSchema: z.ZodType<LifecycleRules> = z.object({
   pointsPerUnit: z.number().min(0),
   tiers: z.array(z.object({ name: z.string().min(1), minSpend: z.number().min(0) })).min(1)
     .refine((t) => t.every((tier, i) => i === 0 || tier.minSpend > t[i - 1]!.minSpend), 'tiers must ascend by minSpend'),
+  attribution: z.strictObject({
+    conversionEvents: z.array(z.string().min(1)).optional(),
+    lookbackDays: z.number().positive().max(365).optional(),
+    halfLifeDays: z.number().positive().optional(),
+  }).optional(),
+  scoreThresholds: z.strictObject({
+    recencyDays: ascending4, orders: ascending4, spend: ascending4,
+  }).optional(),
 });
 
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'expected a duration like "1 day"');
@@ -35,6 +48,9 @@ export const MessagingPolicySchema: z.ZodType<MessagingPolicy> = z.object({
   defaultTimeZone: z.string().refine(isTimeZone, 'not an IANA time zone'),
   maxConcurrentJourneys: z.number().int().min(1).max(50),
 });
+
+/** What one message costs on a channel, in revenue's currency; a channel left out has no cost in reports. */
+export const ChannelCostsSchema = z.partialRecord(z.enum(channels), z.number().min(0));
 
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
@@ -57,6 +73,8 @@ const Env = z.object({
   LIFECYCLE_RULES: jsonOf(LifecycleRulesSchema).optional(),
   /** Frequency caps, quiet hours, default time zone, journeys at once: JSON. */
   MESSAGING_POLICY: jsonOf(MessagingPolicySchema).optional(),
+  /** Cost of one message per channel, for reports: JSON like {"sms":0.05}. */
+  CHANNEL_COSTS: jsonOf(ChannelCostsSchema).optional(),
   /** Base URL of this API as customers' devices reach it: open pixels, click and unsubscribe links. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
   /** Signs tracking tokens (opens, clicks, unsubscribes); at least 32 characters. */
@@ -76,6 +94,7 @@ const Env = z.object({
   /** HMAC-SHA256 key for requests to HTTP providers and for their webhooks back to us. */
   PROVIDER_SIGNING_SECRET: z.string().min(32, 'at least 32 characters').default('local-provider-secret-change-me-0123456789'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(2000),
 }).superRefine((env, ctx) => {
   if (env.EMAIL_PROVIDER === 'smtp' && !env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_PROVIDER=smtp' });
   for (const channel of ['SMS', 'WECHAT', 'PUSH', 'WEBHOOK'] as const) {
@@ -90,6 +109,8 @@ export interface Config {
   identity: { defaultPhoneCountry: string; extraTraits: string[] };
   lifecycleRules: LifecycleRules;
   messagingPolicy: MessagingPolicy;
+  /** Cost of one message by channel (reports' cost per conversion). */
+  channelCosts: Partial<Record<Channel, number>>;
   publicUrl: string;
   trackingSecret: string;
   channels: {
@@ -101,6 +122,8 @@ export interface Config {
     signingSecret: string;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Customer workflows a worker keeps in memory; the rest are replayed from history when they wake. */
+  workerMaxCachedWorkflows: number;
 }
 
 export interface HttpChannelConfig { provider: 'outbox' | 'http'; url?: string }
@@ -124,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     identity: { defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY, extraTraits: e.IDENTITY_TRAITS },
     lifecycleRules: e.LIFECYCLE_RULES ?? defaultLifecycleRules,
     messagingPolicy: e.MESSAGING_POLICY ?? defaultMessagingPolicy,
+    channelCosts: e.CHANNEL_COSTS ?? {},
     publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
     trackingSecret: e.TRACKING_SECRET,
     channels: {
@@ -135,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       signingSecret: e.PROVIDER_SIGNING_SECRET,
     },
     logLevel: e.LOG_LEVEL,
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
   };
 }
 

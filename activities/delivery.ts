@@ -21,7 +21,15 @@ export interface DeliveryDeps {
   settings: CustomerSettings;
   /** The journey catalog revision, read once a request, so workflows reload journeys that changed. */
   catalogRevision?: () => Promise<number>;
+  /**
+   * How long one signalWithStart may take once it is sent (not while it queues behind others):
+   * past it Temporal counts as unavailable. Unset: the client's own default.
+   */
+  callDeadlineMs?: number;
 }
+
+/** Calls in flight to each server: MongoDB for identities, Temporal for signals. */
+const concurrency = 32;
 
 export interface Resolved {
   byCustomer: Map<string, CustomerEvent[]>;
@@ -29,13 +37,15 @@ export interface Resolved {
 }
 
 export function createDelivery(deps: DeliveryDeps) {
-  const limit = pLimit(32);
+  // Separate queues: a slow identity lookup never holds a signal back, nor the other way round.
+  const resolving = pLimit(concurrency);
+  const signalling = pLimit(concurrency);
 
   /** One round trip finds every known identity; events linked by a shared identity resolve together. */
   async function resolveAll(items: Normalised[]): Promise<Resolved> {
     const known = await deps.identities.owners([...new Set(items.flatMap((n) => n.identities.map(identityKey)))]);
     const groups = linkedGroups(items);
-    const resolutions = await Promise.all(groups.map((g) => limit(() => deps.identities.resolve(g.identities, known))));
+    const resolutions = await Promise.all(groups.map((g) => resolving(() => deps.identities.resolve(g.identities, known))));
     const byCustomer = new Map<string, CustomerEvent[]>();
     const merges = new Map<string, string>();
     const customerOf = new Map<number, string>();
@@ -58,10 +68,28 @@ export function createDelivery(deps: DeliveryDeps) {
       ...[...byCustomer].map(([customerId, events]) => () =>
         deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(customerId), signal: eventsSignal, signalArgs: [events, { catalogRevision }] })),
     ];
-    await Promise.all(calls.map((call) => limit(call)));
+    // The first failure fails the request at once: calls still queued are not sent, so a Temporal
+    // outage answers within one deadline instead of one per queued call. The client's retry is
+    // safe: workflows drop the events they already have.
+    let failure: unknown;
+    const timed = <T>(call: () => Promise<T>) => (deps.callDeadlineMs === undefined ? call() : deps.temporal.connection.withDeadline(Date.now() + deps.callDeadlineMs, call));
+    await Promise.all(calls.map((call) => signalling(async () => {
+      if (failure !== undefined) throw failure;
+      try {
+        return await timed(call);
+      } catch (err) {
+        failure ??= err;
+        throw err;
+      }
+    })));
   }
 
-  return { resolveAll, signal, catalogRevision: () => deps.catalogRevision?.() ?? Promise.resolve(undefined) };
+  return {
+    resolveAll, signal,
+    /** Signals queued or in flight in this process: the admission check's measure of load. */
+    backlog: () => signalling.pendingCount + signalling.activeCount,
+    catalogRevision: () => deps.catalogRevision?.() ?? Promise.resolve(undefined),
+  };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;

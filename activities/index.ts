@@ -15,6 +15,8 @@ import { createJourneyActivities } from './journeys.js';
 import { createDelivery, type Normalised } from './delivery.js';
 import { identityRepository } from './db/identities.js';
 import { journeyRepository } from './db/journeys.js';
+import { createCampaignActivities } from './campaigns.js';
+import { analyticsRepository, type AnalyticsRecords } from './db/analytics.js';
 
 export interface ActivityDeps {
   models: Models;
@@ -28,6 +30,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
   const customers = customerRepository(models);
   const taskQueue = config.temporal.taskQueue;
   const journeys = journeyRepository(models);
+  const analytics = analyticsRepository(models);
   const delivery = createDelivery({
     temporal, identities: identityRepository(models), taskQueue,
     settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision: () => journeys.catalogRevision(),
@@ -35,6 +38,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
   return {
     ...createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config }),
     ...createJourneyActivities({ models }),
+    ...createCampaignActivities({ models, temporal, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy } }),
     /** Events accepted while MongoDB was away: resolve and deliver them now (retried until it is back). */
     async deliverDeferred(items: Normalised[]): Promise<{ customers: number }> {
       const resolved = await delivery.resolveAll(items);
@@ -46,10 +50,16 @@ export function createActivities({ models, temporal, config, channels }: Activit
       return customers.restore(customerId);
     },
 
-    /** `adopt`: customers just folded into this one, whose timelines move here. */
-    async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[] }): Promise<void> {
-      await customers.save(input.state, input.events);
-      if (input.adopt?.length) await customers.adoptTimelines(input.state.customerId, input.adopt);
+    /**
+     * `adopt`: customers just folded into this one, whose timelines move here. Conversions, a
+     * stage move and journey progress go to the report collections first: the profile's
+     * revision is the last thing written, so a retry redoes all of it.
+     */
+    async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[] } & Omit<AnalyticsRecords, 'customerId' | 'revision'>): Promise<void> {
+      const { state } = input;
+      await analytics.record({ customerId: state.customerId, revision: state.revision, ...input });
+      await customers.save(state, input.events);
+      if (input.adopt?.length) await customers.adoptTimelines(state.customerId, input.adopt);
     },
 
     /** The merged customer's last act: store where it went and pass its state to the survivor. */

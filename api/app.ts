@@ -31,6 +31,13 @@ import { segmentRepository } from '../activities/db/segments.js';
 import { segmentQueries } from '../activities/db/segment-query.js';
 import { segmentService } from './segments/service.js';
 import { segmentsRouter } from './routes/segments.js';
+import { reportQueries } from '../activities/db/reports.js';
+import { reportService } from './reports/service.js';
+import { reportsRouter } from './routes/reports.js';
+import { campaignRepository } from '../activities/db/campaigns.js';
+import { broadcasts } from './campaigns/broadcasts.js';
+import { campaignService } from './campaigns/service.js';
+import { campaignsRouter } from './routes/campaigns.js';
 
 export interface AppDeps {
   config: Config;
@@ -70,12 +77,19 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
   app.use('/v1/templates', requireScope(scopeOf, 'admin'), json);
   app.use('/v1/journeys', requireScope(scopeOf, 'admin'), json);
   app.use('/v1/segments', requireScope(scopeOf, 'admin'), json);
+  app.use('/v1/reports', requireScope(scopeOf, 'admin'), json);
+  app.use('/v1/campaigns', requireScope(scopeOf, 'admin'), json);
   app.use('/v1', requireScope(scopeOf, 'write'), rateLimitPerKey(config.api.rateLimitPerMinute), json);
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
   app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal })));
   app.use(templatesRouter({ models: db.models }));
   app.use(segmentsRouter(segmentService({ segments: segmentRepository(db.models), queries: segmentQueries(db.models) })));
+  app.use(reportsRouter(reportService({ queries: reportQueries(db.models), costs: config.channelCosts })));
+  app.use(campaignsRouter(campaignService({
+    campaigns: campaignRepository(db.models), segments: segmentRepository(db.models), templates: templateRepository(db.models),
+    broadcasts: broadcasts({ temporal, taskQueue: config.temporal.taskQueue }), timeZone: config.messagingPolicy.defaultTimeZone,
+  })));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;

@@ -20,6 +20,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** Sent as Retry-After: when the client should try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -45,6 +47,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       e = new ApiError(500, 'internal', 'internal error');
     }
     if (e.status >= 500 && err instanceof ApiError) logger.warn({ code: e.code, path: req.path }, e.message);
+    if (e.retryAfterSeconds !== undefined) res.set('Retry-After', String(e.retryAfterSeconds));
     res.status(e.status).json({ error: { code: e.code, message: e.message, details: e.details } } satisfies z.input<typeof ErrorBody>);
   };
 }

@@ -12,6 +12,8 @@ import { healthApi } from './routes/health.js';
 import { ingestApi } from './routes/ingest.js';
 import { journeysApi } from './routes/journeys.js';
 import { segmentsApi } from './routes/segments.js';
+import { reportsApi } from './routes/reports.js';
+import { campaignsApi } from './routes/campaigns.js';
 import { templatesApi } from './routes/templates.js';
 import { trackingApi } from './routes/tracking.js';
 import { webhooksApi } from './routes/webhooks.js';
@@ -52,6 +54,8 @@ const apis: Record<string, ApiRoute[]> = {
   Journeys: journeysApi,
   Templates: templatesApi,
   Segments: segmentsApi,
+  Reports: reportsApi,
+  Campaigns: campaignsApi,
   Tracking: trackingApi,
   Webhooks: webhooksApi,
   Health: healthApi,

@@ -70,6 +70,9 @@ const sizes = {
   historyInFlight: int('BENCH_HISTORY_IN_FLIGHT', 1),
   /** Requests for the in-process profile of identity resolution vs signalWithStart. */
   profileBatches: int('BENCH_PROFILE_BATCHES', 3),
+  /** Live customers: new customers left alive and waiting, against a worker with a small cache (0 skips). */
+  liveCustomers: int('BENCH_LIVE_CUSTOMERS', 1500),
+  liveCache: int('BENCH_LIVE_CACHE', 250),
   /** How long the history phase waits for the workflow to apply every event. */
   applyTimeoutMs: int('BENCH_APPLY_TIMEOUT_MS', 120_000),
 };
@@ -670,6 +673,57 @@ async function historyPhase() {
   return result;
 }
 
+/**
+ * Live customers: a fresh worker with a small workflow cache, then new customers (one order each,
+ * so each also waits on its at-risk timer) until well past the cache size. Worker memory should
+ * level off once the cache is full: evicted workflows live on in Temporal, not in the worker.
+ */
+async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeof startCustomerOptions>[1], catalogRevision: number) {
+  const n = sizes.liveCustomers;
+  log(`live: restarting the worker with WORKER_MAX_CACHED_WORKFLOWS=${sizes.liveCache}, then ${n} new customers`);
+  const old = children.find((c) => c.pid === pids.worker)!;
+  await stopChild(old);
+  const worker = runChild('worker', 'worker/main.ts', { ...childEnv, WORKER_MAX_CACHED_WORKFLOWS: String(sizes.liveCache) });
+  await waitForOutput(worker, 'worker polling task queue', 180_000);
+  pids.worker = worker.pid!;
+  await sleep(2000);
+  const idle = memoryOf(worker.pid!);
+  const applied = () => db.collection('events').countDocuments({ _id: { $regex: '^live-' } } as object);
+  const samples: { applied: number; rssMB: number }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      samples.push({ applied: await applied(), rssMB: memoryOf(worker.pid!).rssMB });
+      await sleep(5000);
+    }
+  })();
+  const limit = pLimit(8);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, i) => limit(() => temporal.workflow.signalWithStart('customerWorkflow', {
+    ...startCustomerOptions(newCustomerId(), settings, taskQueue), signal: eventsSignal,
+    signalArgs: [[{ messageId: `live-${i}`, kind: 'track', name: 'Order Completed', properties: { total: 10 }, traits: {}, timestamp: new Date().toISOString() }], { catalogRevision }],
+  }))));
+  const acceptedSeconds = seconds(performance.now() - t0);
+  const deadline = Date.now() + 30 * 60_000;
+  while ((await applied()) < n && Date.now() < deadline) await sleep(2000);
+  const appliedSeconds = seconds(performance.now() - t0);
+  sampling = false;
+  await sampler;
+  const end = { applied: await applied(), ...memoryOf(worker.pid!) };
+  const running = (await temporal.workflow.count('ExecutionStatus = "Running"')).count;
+  // Memory once the cache was full against memory at the end: the growth per extra customer.
+  const atCache = samples.find((x) => x.applied >= sizes.liveCache) ?? samples[0]!;
+  const result = {
+    customers: n, workerCache: sizes.liveCache, acceptedSeconds, appliedSeconds, appliedPerSec: round(end.applied / appliedSeconds),
+    runningWorkflows: running,
+    workerRssMB: { idle: idle.rssMB, whenCacheFull: atCache.rssMB, end: end.rssMB, peak: end.peakRssMB },
+    growthAfterCacheFullKBPerCustomer: end.applied > atCache.applied ? round(((end.rssMB - atCache.rssMB) * 1024) / (end.applied - atCache.applied), 2) : null,
+    samples: samples.filter((_, i) => i % 3 === 0),
+  };
+  log(`live: ${end.applied} customers applied in ${appliedSeconds} s; worker RSS ${idle.rssMB} idle → ${atCache.rssMB} with a full cache → ${end.rssMB} MB at the end`);
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -748,6 +802,7 @@ async function main() {
   const history = await historyPhase();
 
   const memoryAfter = memoryOf(pids.worker);
+  const live = sizes.liveCustomers > 0 ? await livePhase(childEnv, settings, catalogRevision) : undefined;
   const running = await temporal.workflow.count('ExecutionStatus = "Running"');
   const summary = {
     command: 'npm run bench',
@@ -773,10 +828,11 @@ async function main() {
     ...(profile && { profile }),
     latency: { sequential: latencySequential, concurrent: latencyConcurrent },
     history,
+    ...(live && { live }),
     retriedAfter503: retried503,
     memory: {
       workerRssBeforeMB: memoryBefore.rssMB, workerRssAfterMB: memoryAfter.rssMB, workerPeakRssMB: memoryAfter.peakRssMB,
-      maxCachedWorkflows: 2000, maxCachedWorkflowsSource: 'worker/worker.ts default (not set by env)',
+      maxCachedWorkflows: config.workerMaxCachedWorkflows, maxCachedWorkflowsSource: 'WORKER_MAX_CACHED_WORKFLOWS (config.ts default)',
       runningWorkflows: running.count,
     },
   };

@@ -2,16 +2,23 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
+import { createLogger } from '../logging.js';
 import { connectDatabase } from '../activities/db/connection.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfigOrExit(process.env);
-Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : config.logLevel === 'info' ? 'INFO' : config.logLevel === 'warn' ? 'WARN' : 'ERROR') });
+const logger = createLogger(config.logLevel);
+// The SDK's own lines (activity failures quote their errors) go through the same redacting logger.
+Runtime.install({
+  logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : config.logLevel === 'info' ? 'INFO' : config.logLevel === 'warn' ? 'WARN' : 'ERROR',
+    ({ level, message, meta }) => logger[level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error'](meta ?? {}, message)),
+});
 const db = await connectDatabase(config.mongodbUri);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 const clientConnection = await Connection.connect({ address: config.temporal.address });
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const worker = await createWorker({ connection, config, models: db.models, temporal });
+// A plain line: start scripts and tests wait for it.
 console.log(`worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address}`);
 // worker.run() resolves after the SDK's own SIGINT/SIGTERM handling drains in-flight tasks.
 await worker.run();

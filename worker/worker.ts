@@ -27,7 +27,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.config.temporal.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities: createActivities({ models: deps.models, temporal: deps.temporal, config: deps.config, channels: deps.channels }),
-    // About 1 MB each; bounded by memory, not by the number of customers.
-    maxCachedWorkflows: deps.maxCachedWorkflows ?? 2000,
+    // Worker memory is bounded by this, not by the number of customers (BENCHMARKS.md, live customers).
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? deps.config.workerMaxCachedWorkflows,
   });
 }

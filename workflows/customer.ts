@@ -4,14 +4,16 @@ import {
   ActivityFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { absorb, applyEvents, nextWakeAt, tick, type Outcome } from './lifecycle/apply.js';
+import { absorb, applyEvents, nextWakeAt, tick, withTouch, type Outcome } from './lifecycle/apply.js';
 import type { CustomerEvent } from './lifecycle/event.js';
 import { initialState, type CustomerState } from './lifecycle/state.js';
-import { foldJourneys, initialJourneys, journeysWakeAt, onCatalog, onEvents, onMigration, onTime, type JourneyOutcome } from './journeys/engine.js';
+import { foldJourneys, initialJourneys, journeysWakeAt, onCampaign, onCatalog, onEvents, onMigration, onTime, type JourneyOutcome } from './journeys/engine.js';
+import type { JourneyProgress } from './journeys/steps.js';
+import { isCampaignJourney } from './campaigns/journey.js';
 import { defaultMessagingPolicy } from './messaging/arbiter.js';
 import {
-  absorbSignal, eventsSignal, mergeIntoSignal, migrateJourneySignal, stateQuery,
-  type AbsorbRequest, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
+  absorbSignal, campaignSignal, eventsSignal, mergeIntoSignal, migrateJourneySignal, stateQuery,
+  type AbsorbRequest, type CampaignDelivery, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
 } from './messages.js';
 import { ActiveJourneysAttribute, CustomerIdAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
 
@@ -44,6 +46,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   const pending: CustomerEvent[] = [...(input.pending ?? [])];
   const absorbs: AbsorbRequest[] = [...(input.absorbs ?? [])];
   const migrations: JourneyMigration[] = [...(input.migrations ?? [])];
+  const campaigns: CampaignDelivery[] = [...(input.campaigns ?? [])];
   let mergeInto = input.mergeInto;
   let catalogWanted = input.catalogRevision ?? 0;
   let signals = 0;
@@ -56,6 +59,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   setHandler(absorbSignal, (request) => { absorbs.push(request); signals += 1; });
   setHandler(mergeIntoSignal, (survivorId) => { mergeInto ??= survivorId; signals += 1; });
   setHandler(migrateJourneySignal, (migration) => { migrations.push(migration); signals += 1; });
+  setHandler(campaignSignal, (delivery) => { campaigns.push(delivery); signals += 1; });
 
   let state: CustomerState = input.state ?? initialState(customerId);
   setHandler(stateQuery, () => state);
@@ -74,7 +78,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   const commit = async (outcome: Outcome, adopt?: string[]): Promise<void> => {
     if (outcome.state === state && outcome.applied.length === 0) return;
     state = outcome.state;
-    await profile.saveCustomer({ state, events: outcome.applied, adopt });
+    const stageChange = outcome.stage && { ...outcome.stage, at: Date.now() };
+    await profile.saveCustomer({ state, events: outcome.applied, adopt, conversions: outcome.conversions, stageChange });
     if (outcome.stage || outcome.tier) publish(state);
   };
 
@@ -86,12 +91,19 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     state = { ...next, revision: state.revision + 1 };
     // Operators find a journey's customers in the Temporal UI (added after journeys: patched).
     if (activeJourneys(state) !== activeBefore && patched('active-journeys-attribute')) {
-      upsertSearchAttributes([{ key: ActiveJourneysAttribute, value: state.journeys!.enrollments.map((e) => e.journeyId).sort() }]);
+      upsertSearchAttributes([{ key: ActiveJourneysAttribute, value: journeyIds(state) }]);
     }
+    const journeyProgress: JourneyProgress[] = [];
     for (const command of outcome.commands) {
-      if (command.type === 'send') {
+      if (command.type === 'progress') {
+        if (!isCampaignJourney(command.record.journeyId)) journeyProgress.push(command.record);
+      } else if (command.type === 'send') {
         try {
-          await messaging.sendMessage(command.request);
+          const sent = await messaging.sendMessage(command.request);
+          if (sent.status === 'sent') {
+            const { channel, journeyId, campaignId, stepId, key } = command.request;
+            state = withTouch(state, { at: Date.now(), kind: 'sent', channel, ...(journeyId && { journeyId }), ...(campaignId && { campaignId }), ...(stepId && { stepId }), messageKey: key }, rules);
+          }
         } catch (err) {
           // Retries exhausted: the message stays recorded as not sent; the journey goes on.
           if (!(err instanceof ActivityFailure)) throw err;
@@ -100,13 +112,13 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
         await profile.recordSuppressed(command.send);
       }
     }
-    await profile.saveCustomer({ state, events: [] });
+    await profile.saveCustomer({ state, events: [], journeyProgress });
   };
 
   for (;;) {
     const wakeAt = Math.min(nextWakeAt(state, rules) ?? Infinity, journeysOn ? journeysWakeAt(journeys()) ?? Infinity : Infinity);
     const ready = () => pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined || runIsFull(signals)
-      || (journeysOn && catalogWanted > journeys().catalogRevision);
+      || (journeysOn && (catalogWanted > journeys().catalogRevision || campaigns.length > 0));
     const woken = Number.isFinite(wakeAt) ? await condition(ready, Math.max(1, wakeAt - Date.now())) : (await condition(ready), true);
     if (!woken) {
       // Time passed: the stage may slip; waits end, deferred sends retry, date triggers fire.
@@ -118,6 +130,9 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
       await runJourneys(onCatalog(journeyInput(), await profile.loadJourneyCatalog()));
     }
     while (journeysOn && migrations.length > 0) await runJourneys(onMigration(journeyInput(), migrations.shift()!));
+    // A run from before journeys has no one to migrate (and must not wake for it again and again).
+    if (!journeysOn) migrations.length = 0;
+    while (journeysOn && campaigns.length > 0) await runJourneys(onCampaign(journeyInput(), campaigns.shift()!));
 
     while (absorbs.length > 0) {
       const request = absorbs.shift()!;
@@ -141,8 +156,9 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
 
     if (runIsFull(signals)) {
       await condition(allHandlersFinished);
-      if (pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined) continue;
-      await continueAsNew<typeof customerWorkflow>({ customerId, rules, policy, state, catalogRevision: catalogWanted });
+      if (pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined || (journeysOn && campaigns.length > 0)) continue;
+      // A run without journeys keeps its broadcasts for the next run, which has them.
+      await continueAsNew<typeof customerWorkflow>({ customerId, rules, policy, state, catalogRevision: catalogWanted, ...(campaigns.length > 0 && { campaigns }) });
     }
   }
 }
@@ -152,7 +168,8 @@ function runIsFull(signals: number): boolean {
   return signals >= maxSignalsPerRun || info.historyLength >= maxHistoryPerRun || info.continueAsNewSuggested;
 }
 
-const activeJourneys = (state: CustomerState): string => (state.journeys?.enrollments ?? []).map((e) => e.journeyId).sort().join(',');
+const activeJourneys = (state: CustomerState): string => journeyIds(state).join(',');
+const journeyIds = (state: CustomerState): string[] => (state.journeys?.enrollments ?? []).map((e) => e.journeyId).filter((id) => !isCampaignJourney(id)).sort();
 
 function publish(state: CustomerState): void {
   upsertSearchAttributes([

@@ -1,3 +1,4 @@
 // Every workflow type the worker registers.
 export { customerWorkflow } from './customer.js';
 export { deferredIngestWorkflow } from './deferred-ingest.js';
+export { campaignWorkflow } from './campaign.js';

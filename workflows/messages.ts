@@ -17,6 +17,8 @@ export const migrateJourneySignal = defineSignal<[JourneyMigration]>('migrateJou
 export const absorbSignal = defineSignal<[AbsorbRequest]>('absorb');
 /** This customer turned out to be another: hand everything over and end. */
 export const mergeIntoSignal = defineSignal<[string]>('mergeInto');
+/** A broadcast reached this customer: its one send goes through the same arbiter as journeys'. */
+export const campaignSignal = defineSignal<[CampaignDelivery]>('campaign');
 export const stateQuery = defineQuery<CustomerState>('state');
 
 export interface EventsContext {
@@ -39,6 +41,18 @@ export interface EnrollmentSummary {
   enteredAt: string;
 }
 
+/**
+ * One occurrence of a campaign for one customer. A resumed broadcast may deliver it twice: the
+ * customer enters once per occurrence (`definition.version` is unique per occurrence).
+ */
+export interface CampaignDelivery {
+  campaignId: string;
+  /** The occurrence's instant (ISO 8601): the schedule's time, or when a send-now broadcast began. */
+  occurrence: string;
+  /** A one-send journey carrying `campaignId`; never in the catalog. */
+  definition: JourneyDefinition;
+}
+
 export interface AbsorbRequest {
   from: CustomerState;
   /** Events the merged customer received but had not applied yet. */
@@ -58,6 +72,8 @@ export interface CustomerWorkflowInput {
   migrations?: JourneyMigration[];
   /** The newest journey catalog revision announced but not loaded yet. */
   catalogRevision?: number;
+  /** Broadcasts received by a run that could not send (started before journeys). */
+  campaigns?: CampaignDelivery[];
 }
 
 export type CustomerWorkflowResult = { mergedInto: string } | { deleted: true };

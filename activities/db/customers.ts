@@ -12,7 +12,7 @@ export type TimelineEntry =
   | ({ type: 'event'; id: string; timestamp: Date } & Omit<EventDoc, '_id' | 'customerId' | 'timestamp'>)
   | { type: 'message'; id: string; timestamp: Date; channel: string; template: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
 
-export function customerRepository({ customers, events, identities, messages, outbox }: Models) {
+export function customerRepository({ customers, events, identities, messages, outbox, conversions, stageChanges, journeyEvents }: Models) {
   return {
     /** Stores events once each (messageId is the key), then the profile if it is newer. */
     async save(state: CustomerState, applied: CustomerEvent[]): Promise<void> {
@@ -77,7 +77,7 @@ export function customerRepository({ customers, events, identities, messages, ou
       return entries.sort((x, y) => y.timestamp.getTime() - x.timestamp.getTime() || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0)).slice(0, limit);
     },
 
-    /** Erases the profile, the timeline and every identity: nothing of the person is kept. */
+    /** Erases the profile, the timeline, every identity and the report records: nothing of the person is kept. */
     async erase(customerId: string): Promise<{ customers: number; events: number; identities: number; messages: number }> {
       const [c, e, i, m] = await Promise.all([
         customers.deleteMany({ $or: [{ _id: customerId }, { mergedInto: customerId }] }),
@@ -85,6 +85,9 @@ export function customerRepository({ customers, events, identities, messages, ou
         identities.deleteMany({ customerId }),
         messages.deleteMany({ customerId }),
         outbox.deleteMany({ customerId }),
+        conversions.deleteMany({ customerId }),
+        stageChanges.deleteMany({ customerId }),
+        journeyEvents.deleteMany({ customerId }),
       ]);
       return { customers: c.deletedCount, events: e.deletedCount, identities: i.deletedCount, messages: m.deletedCount };
     },

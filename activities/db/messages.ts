@@ -70,6 +70,10 @@ const messageSchema = new Schema<MessageDoc>({
 // A customer's messages, newest first (timeline, caps audit); provider receipts look up by providerId.
 messageSchema.index({ customerId: 1, createdAt: -1 });
 messageSchema.index({ providerId: 1 }, { sparse: true });
+// A campaign's messages by status (GET /v1/campaigns/:id).
+messageSchema.index({ campaignId: 1 }, { sparse: true });
+// Reports over a date range count messages by when they were sent.
+messageSchema.index({ sentAt: 1 });
 
 export interface MessageModels {
   Message: Model<MessageDoc>;

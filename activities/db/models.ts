@@ -10,6 +10,8 @@ import { createTemplateModels, type TemplateModels } from './templates.js';
 import { createOutboxModels, type OutboxModels } from './outbox.js';
 import { createJourneyModels, type JourneyModels } from './journey-models.js';
 import { createSegmentModels, type SegmentModels } from './segments.js';
+import { createAnalyticsModels, type AnalyticsModels } from './analytics.js';
+import { createCampaignModels, type CampaignModels } from './campaigns.js';
 
 /** A profile is the workflow's state as of its last write, keyed by customer id. */
 export type CustomerDoc = Omit<CustomerState, 'customerId' | 'journeys'> & {
@@ -84,7 +86,7 @@ const identitySchema = new Schema<IdentityDoc>({
 }, { versionKey: false });
 
 /** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
-export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels {
+export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels {
   Customer: Model<CustomerDoc>;
   Event: Model<EventDoc>;
   Identity: Model<IdentityDoc>;
@@ -105,6 +107,8 @@ export function createModels(connection: Connection): Models {
     ...createOutboxModels(connection),
     ...createJourneyModels(connection),
     ...createSegmentModels(connection),
+    ...createAnalyticsModels(connection),
+    ...createCampaignModels(connection),
     customers: Customer.collection as unknown as Collection<CustomerDoc>,
     events: Event.collection as unknown as Collection<EventDoc>,
     identities: Identity.collection as unknown as Collection<IdentityDoc>,

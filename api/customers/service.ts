@@ -42,6 +42,13 @@ export function customerService({ temporal, customers, identities }: CustomerSer
     }
   }
 
+  async function deleteHistories(workflowId: string): Promise<void> {
+    const { namespace } = temporal.options;
+    for await (const run of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      await temporal.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId: run.runId } });
+    }
+  }
+
   return {
     lookup: (identity: Identity) => identities.lookup(identity),
 
@@ -63,14 +70,25 @@ export function customerService({ temporal, customers, identities }: CustomerSer
       };
     },
 
-    /** Ends the workflow first so nothing is written back, then erases everything stored. */
+    /**
+     * Ends the workflow first so nothing is written back, erases everything stored, then deletes
+     * the workflow histories (every run, and those of customers merged into this one): their
+     * signals carried the person's traits.
+     */
     async erase(customerId: string) {
+      const merged = (await customers.find(customerId))?.mergedFrom ?? [];
       try {
         await temporal.workflow.getHandle(customerWorkflowId(customerId)).terminate('erased on request');
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw new ApiError(503, 'temporal_unavailable', 'cannot stop the customer workflow, retry later');
       }
-      return customers.erase(customerId);
+      const deleted = await customers.erase(customerId);
+      try {
+        for (const id of [customerId, ...merged]) await deleteHistories(customerWorkflowId(id));
+      } catch {
+        throw new ApiError(503, 'temporal_unavailable', 'the profile is erased but the workflow history is not yet: retry the request');
+      }
+      return deleted;
     },
   };
 }

@@ -84,6 +84,7 @@ export function normalise(
   const name = e.type === 'track' ? e.event : e.type === 'page' || e.type === 'screen' ? e.name : undefined;
   const channel = typeof properties.channel === 'string' ? properties.channel : typeof context.channel === 'string' ? context.channel : undefined;
   const timestamp = occurredAt(e, batchSentAt, receivedAt);
+  const campaign = utmOf(obj(context.campaign));
   const event: CustomerEvent = {
     messageId: e.messageId ?? contentId(e),
     kind: e.type,
@@ -92,8 +93,17 @@ export function normalise(
     traits: ownTraits,
     timestamp,
     ...(channel !== undefined && { channel }),
+    ...(campaign && { campaign }),
   };
   return { ok: true, value: { event, identities: dedupe(identities) } };
+}
+
+/** Segment's `context.campaign` (utm_source, utm_medium, utm_campaign), when it names any of them. */
+function utmOf(c: Record<string, unknown>): CustomerEvent['campaign'] {
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 200) : undefined);
+  const utm = { source: text(c.source), medium: text(c.medium), name: text(c.name) };
+  if (!utm.source && !utm.medium && !utm.name) return undefined;
+  return Object.fromEntries(Object.entries(utm).filter(([, v]) => v !== undefined));
 }
 
 /** No messageId: derive one from the content, so a client's retry is still recognised. */

@@ -11,15 +11,26 @@ import type { SegmentEvent } from './segment.js';
 
 export interface IngestDeps extends DeliveryDeps {
   identity: IdentityOptions;
-  /** How long Temporal may take to accept a request's signals before we answer 503. */
+  /** How long Temporal may take to accept one call (once sent) before we answer 503. */
   temporalDeadlineMs?: number;
+  /**
+   * Signals this process may have queued or in flight: a request that would go past it is
+   * refused at once (503 `overloaded`, Retry-After) rather than left to queue until clients time
+   * out and resend the same events on top.
+   */
+  maxBacklog?: number;
 }
+
+/** About 25 s of work at the dev server's measured ceiling (~40 signalWithStart/s, BENCHMARKS.md). */
+export const defaultMaxBacklog = 1000;
 
 export interface IngestItem { event: SegmentEvent; at: string }
 
 export function ingestService(deps: IngestDeps) {
-  const delivery = createDelivery(deps);
-  const withDeadline = <T>(fn: () => Promise<T>) => deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), fn);
+  const deadlineMs = deps.temporalDeadlineMs ?? 10_000;
+  const delivery = createDelivery({ ...deps, callDeadlineMs: deadlineMs });
+  const withDeadline = <T>(fn: () => Promise<T>) => deps.temporal.connection.withDeadline(Date.now() + deadlineMs, fn);
+  const maxBacklog = deps.maxBacklog ?? defaultMaxBacklog;
   const temporalUnavailable = (err: unknown) =>
     new ApiError(503, 'temporal_unavailable', `event log unavailable, retry later (${(err as Error).name})`);
 
@@ -39,12 +50,15 @@ export function ingestService(deps: IngestDeps) {
   }
 
   return {
+    /** Signals queued or in flight in this process. */
+    backlog: () => delivery.backlog(),
+
     /** Events about a customer we already know (message reactions, receipts): no resolution. */
     async deliver(customerId: string, events: CustomerEvent[]): Promise<void> {
       // Without the catalog revision the workflow just keeps its journeys until the next event.
       const catalogRevision = await delivery.catalogRevision().catch(() => undefined);
       try {
-        await withDeadline(() => delivery.signal({ byCustomer: new Map([[customerId, events]]), merges: new Map() }, catalogRevision));
+        await delivery.signal({ byCustomer: new Map([[customerId, events]]), merges: new Map() }, catalogRevision);
       } catch (err) {
         throw temporalUnavailable(err);
       }
@@ -60,6 +74,10 @@ export function ingestService(deps: IngestDeps) {
         if (n.ok) normalised.push(n.value); else details.push(...n.details);
       }
       if (details.length > 0) throw invalid(details);
+      // A request is one signal per customer at most; refusing it whole keeps it all-or-retry.
+      if (delivery.backlog() > 0 && delivery.backlog() + normalised.length > maxBacklog) {
+        throw new ApiError(503, 'overloaded', `${delivery.backlog()} signals are waiting for Temporal; retry shortly`, [], 2);
+      }
 
       let resolved: Resolved;
       let catalogRevision: number | undefined;
@@ -70,7 +88,7 @@ export function ingestService(deps: IngestDeps) {
         return { accepted: normalised.length, customers: 0, deferred: true };
       }
       try {
-        await withDeadline(() => delivery.signal(resolved, catalogRevision));
+        await delivery.signal(resolved, catalogRevision);
       } catch (err) {
         throw temporalUnavailable(err);
       }

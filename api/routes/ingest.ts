@@ -21,7 +21,7 @@ const ingestion = (path: string, summary: string, body: z.ZodType): ApiRoute => 
   errors: {
     400: '`invalid_request`: every bad field named, e.g. `batch.3.traits.phone`',
     413: `\`event_too_large\`: an event over ${maxEventBytes} bytes`,
-    503: '`temporal_unavailable` or `mongodb_unavailable`: nothing was applied twice; retry',
+    503: '`temporal_unavailable`, `mongodb_unavailable`, or `overloaded` (too many signals already waiting; see Retry-After): nothing was applied twice; retry',
   },
 });
 

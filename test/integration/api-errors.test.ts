@@ -4,6 +4,8 @@ import request from 'supertest';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
+import { ingestService, type IngestItem } from '../../api/ingest/service.js';
+import { identityRepository } from '../../activities/db/identities.js';
 import { freePort } from '../../scripts/servers.js';
 import { adminKey, startStack, writeKey, type Stack } from '../setup/stack.js';
 
@@ -119,4 +121,23 @@ describe('availability', () => {
     expect(health.body).toMatchObject({ temporal: 'down', mongodb: 'up' });
     await connection.close().catch(() => undefined);
   }, 15_000);
+
+  it('refuses a request at once with 503 overloaded while too many signals wait, and takes it when they have drained', async () => {
+    const ingest = ingestService({
+      temporal: stack.temporal, identities: identityRepository(stack.db.models), taskQueue: stack.config.temporal.taskQueue,
+      settings: { rules: stack.config.lifecycleRules, policy: stack.config.messagingPolicy }, identity: stack.config.identity, maxBacklog: 60,
+    });
+    const items = (prefix: string, n: number): IngestItem[] =>
+      Array.from({ length: n }, (_, i) => ({ event: { type: 'track', userId: `${prefix}-${i}`, event: 'Product Viewed', messageId: `${prefix}-m${i}` }, at: `batch.${i}` }) as IngestItem);
+    const first = ingest.ingest(items('busy', 50));
+    // Wait until the first request's signals are queued for Temporal.
+    for (let i = 0; i < 200 && ingest.backlog() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ingest.backlog()).toBeGreaterThan(10);
+    await expect(ingest.ingest(items('late', 20))).rejects.toMatchObject({ status: 503, code: 'overloaded', retryAfterSeconds: 2 });
+    // Nothing of the refused request was stored: identities are resolved only after admission.
+    expect(await stack.db.models.identities.countDocuments({ _id: /^userId:late-/ })).toBe(0);
+    expect(await first).toEqual({ accepted: 50, customers: 50 });
+    expect(ingest.backlog()).toBe(0);
+    expect(await ingest.ingest(items('late', 20))).toEqual({ accepted: 20, customers: 20 });
+  }, 60_000);
 });

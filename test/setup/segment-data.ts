@@ -4,6 +4,7 @@ import type { CustomerDoc, EventDoc } from '../../activities/db/models.js';
 import type { Condition } from '../../workflows/journeys/types.js';
 import type { BehaviourRule, SegmentRule } from '../../workflows/segments/types.js';
 import { stages } from '../../workflows/lifecycle/rules.js';
+import { scoresOf } from '../../workflows/lifecycle/scores.js';
 
 const D = 86_400_000;
 
@@ -41,16 +42,18 @@ export function customers(r: Random, count: number, now: number): CustomerDoc[] 
     if (r.chance(0.6)) consent.email = r.chance(0.7);
     if (r.chance(0.4)) consent.sms = r.chance(0.5);
     const tier = r.pick([undefined, 'bronze', 'silver', 'gold']);
+    const counters = {
+      events: r.int(0, 50), orders, spend: r.int(0, 500_000) / 100,
+      ...(r.chance(0.9) && { lastSeenAt: instant(r, now, -r.int(0, 120)).toISOString() }),
+      ...(orders > 0 && { lastOrderAt: instant(r, now, -r.int(0, 120)).toISOString() }),
+    };
     return {
       _id: `r${String(i).padStart(4, '0')}`,
       stage: r.pick(stages),
       ...(tier !== undefined && { tier }),
       points: r.int(0, 3000),
-      counters: {
-        events: r.int(0, 50), orders, spend: r.int(0, 500_000) / 100,
-        ...(r.chance(0.9) && { lastSeenAt: instant(r, now, -r.int(0, 120)).toISOString() }),
-        ...(orders > 0 && { lastOrderAt: instant(r, now, -r.int(0, 120)).toISOString() }),
-      },
+      counters,
+      scores: scoresOf(counters, now),
       followed: r.chance(0.5), registered: r.chance(0.5),
       tags: ['vip', 'vip-lapsed', 'wholesale', 'newsletter', 'b2b'].filter(() => r.chance(0.3)),
       consent, traits, recentMessageIds: [], mergedFrom: [], revision: 1, updatedAt: new Date(now),
@@ -95,6 +98,8 @@ function profileLeaf(r: Random): SegmentRule {
     () => c('counters.orders', r.pick(['gte', 'lt'] as const), r.int(0, 5)),
     () => c('counters.lastOrderAt', r.pick(['lt', 'gte'] as const), `${r.int(1, 100)} days ago`),
     () => c('counters.lastSeenAt', 'gte', new Date(Date.UTC(2026, 1, r.int(1, 28))).toISOString().slice(0, 10)),
+    () => c(`scores.${r.pick(['r', 'f', 'm', 'attrition', 'potential'])}`, r.pick(['gte', 'lte', 'eq'] as const), r.int(0, 5)),
+    () => c('scores.rfm', r.pick(['eq', 'in'] as const), r.pick(['555', '111', '511', '151'])),
   ];
   const leaf = r.pick(leaves)();
   if (leaf.op === 'in' && !Array.isArray(leaf.value)) leaf.value = [leaf.value as number];

@@ -65,4 +65,52 @@ describe('reactions change what the journey does next', () => {
     expect(await sentTemplates('clicker')).toEqual(['invite:clicked', 'reminder:sent']);
     expect(await sentTemplates('ignorer')).toEqual(['invite:sent', 'reminder:suppressed:no_reaction']);
   }, 120_000);
+
+  it('credits each order to the messages and the campaign visit that earned it, and records the journey funnel', async () => {
+    // Continues the first test: the clicker comes back from a social post and buys; the ignorer buys unprompted.
+    const timestamp = new Date(await s.env.currentTimeMs()).toISOString();
+    await request(s.app).post('/v1/batch').auth(writeKey, '').send({ batch: [
+      { type: 'track', userId: 'clicker', timestamp, event: 'Order Completed', messageId: 'order-clicker', properties: { total: 120 }, context: { campaign: { source: 'weibo', medium: 'social', name: 'spring' } } },
+      { type: 'track', userId: 'ignorer', timestamp, event: 'Order Completed', messageId: 'order-ignorer', properties: { total: 30 } },
+    ] }).expect(200);
+    const idOf = async (userId: string) => (await s.db.models.identities.findOne({ _id: `userId:${userId}` }))!.customerId;
+    const conversion = async (userId: string) => {
+      const customerId = await idOf(userId);
+      for (let i = 0; i < 100; i++) {
+        const doc = await s.db.models.conversions.findOne({ customerId });
+        if (doc) return doc;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no conversion for ${userId}`);
+    };
+
+    const clicker = await conversion('clicker');
+    expect(clicker).toMatchObject({ event: 'Order Completed', revenue: 120 });
+    expect(clicker.touches.map((t) => `${t.kind}:${t.channel}`)).toEqual(['sent:email', 'clicked:email', 'sent:email', 'inbound:social']);
+    expect(clicker.touches[0]).toMatchObject({ journeyId: 'sample', stepId: 'invite' });
+    expect(clicker.touches[3]).toMatchObject({ source: 'weibo', campaign: 'spring' });
+    const credited = (model: string) => clicker.credits.filter((c) => c.model === model).map((c) => [c.touch, c.channel, c.amount]);
+    expect(credited('first_touch')).toEqual([[0, 'email', 120]]);
+    expect(credited('last_touch')).toEqual([[3, 'social', 120]]);
+    expect(credited('linear')).toEqual([[0, 'email', 30], [1, 'email', 30], [2, 'email', 30], [3, 'social', 30]]);
+    expect(credited('position_based')).toEqual([[0, 'email', 48], [1, 'email', 12], [2, 'email', 12], [3, 'social', 48]]);
+    for (const model of ['first_touch', 'last_touch', 'linear', 'time_decay', 'position_based']) {
+      expect(clicker.credits.filter((c) => c.model === model).reduce((sum, c) => sum + Math.round(c.amount * 100), 0)).toBe(12_000);
+    }
+    const ignorer = await conversion('ignorer');
+    expect(ignorer.touches.map((t) => `${t.kind}:${t.channel}`)).toEqual(['sent:email']);
+
+    // The journey's funnel as the reports read it.
+    const progress = await s.db.models.journeyEvents.find({ journeyId: 'sample' }).toArray();
+    const exits = Object.fromEntries(await Promise.all(['opener', 'ignorer', 'clicker'].map(async (u) => {
+      const id = await idOf(u);
+      return [u, progress.filter((p) => p.customerId === id && p.type === 'exited').map((p) => p.reason)];
+    })));
+    expect(exits).toEqual({ opener: ['completed'], ignorer: ['no_reaction'], clicker: ['completed'] });
+    expect(progress.filter((p) => p.type === 'entered').map((p) => p.stepId)).toEqual(['invite', 'invite', 'invite']);
+    expect(progress.filter((p) => p.type === 'step' && p.stepId === 'remind')).toHaveLength(3);
+    // And the lifecycle moves: each became a fan on following, and the buyers customers.
+    const moves = (await s.db.models.stageChanges.find({}).toArray()).map((m) => `${m.from}>${m.to}`).sort();
+    expect(moves).toEqual(['fan>customer', 'fan>customer', 'stranger>fan', 'stranger>fan', 'stranger>fan']);
+  }, 120_000);
 });

@@ -3,7 +3,8 @@ import type { CustomerEvent } from '../lifecycle/event.js';
 import type { LifecycleRules } from '../lifecycle/rules.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { pruneSendLog, type MessagingPolicy } from '../messaging/arbiter.js';
-import type { EnrollmentSummary, JourneyMigration } from '../messages.js';
+import type { CampaignDelivery, EnrollmentSummary, JourneyMigration } from '../messages.js';
+import { enterCampaign } from '../campaigns/journey.js';
 import { allHold } from './conditions.js';
 import { initialJourneys, pinKey, type JourneysState } from './state.js';
 import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from './steps.js';
@@ -35,7 +36,7 @@ function run(input: JourneyInput, act: (ctx: StepContext) => void, events: Custo
   const timeZone = typeof zone === 'string' && isTimeZone(zone) ? zone : input.policy.defaultTimeZone;
   const ctx: StepContext = { customer, journeys, policy: input.policy, rules: input.rules, timeZone, now: input.now, commands: [] };
   act(ctx);
-  const enroll = { customer, journeys, maxConcurrent: input.policy.maxConcurrentJourneys, now: input.now };
+  const enroll = { customer, journeys, maxConcurrent: input.policy.maxConcurrentJourneys, now: input.now, commands: ctx.commands };
   runSegments(enroll, events);
   runTimers(enroll, input.rules, timeZone);
   advanceAll(ctx);
@@ -46,7 +47,7 @@ function run(input: JourneyInput, act: (ctx: StepContext) => void, events: Custo
 /** Events (already applied to the profile) and the stage/tier changes they caused. */
 export function onEvents(input: JourneyInput, events: CustomerEvent[], changed: { stage?: string; tier?: string }): JourneyOutcome {
   return run(input, (ctx) => {
-    const enroll = { customer: ctx.customer, journeys: ctx.journeys, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now };
+    const enroll = { customer: ctx.customer, journeys: ctx.journeys, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now, commands: ctx.commands };
     for (const event of events) {
       if (event.name && engagementEvents.includes(event.name)) {
         for (const e of ctx.journeys.enrollments) {
@@ -79,13 +80,20 @@ export function onCatalog(input: JourneyInput, catalog: JourneyCatalog): Journey
     ctx.journeys.catalog = catalog.journeys;
     ctx.journeys.catalogRevision = catalog.revision;
     ctx.journeys.segments = catalog.segments ?? [];
-    baselineSegments({ customer: ctx.customer, journeys: ctx.journeys, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now });
+    baselineSegments({ customer: ctx.customer, journeys: ctx.journeys, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now, commands: ctx.commands });
     for (const e of [...ctx.journeys.enrollments]) {
+      // Broadcasts are never in the catalog: their customers finish the send.
+      if (ctx.journeys.pinned[pinKey(e.journeyId, e.version)]?.campaignId !== undefined) continue;
       const entry = catalog.journeys.find((c) => c.definition.id === e.journeyId);
       if (!entry) exit(ctx, e, 'archived');
       else if (entry.status === 'paused' && entry.definition.onPause === 'exit') exit(ctx, e, 'paused');
     }
   });
+}
+
+/** A broadcast reached the customer: enter its one send, whatever the catalog says, once per occurrence. */
+export function onCampaign(input: JourneyInput, delivery: CampaignDelivery): JourneyOutcome {
+  return run(input, (ctx) => enterCampaign(ctx.journeys, delivery, ctx.now));
 }
 
 /** Moves customers on `fromVersion` to the new version at the mapped step; unmapped steps stay. */

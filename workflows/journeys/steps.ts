@@ -12,7 +12,33 @@ import type { JourneyDefinition, Step } from './types.js';
 export type JourneyCommand =
   | { type: 'send'; request: SendRequest }
   | { type: 'suppressed'; send: SuppressedSend }
-  | { type: 'exited'; journeyId: string; version: number; reason: ExitReason };
+  | { type: 'exited'; journeyId: string; version: number; reason: ExitReason }
+  /** Progress for the journey reports (funnel, variants): recorded, never acted on. */
+  | { type: 'progress'; record: JourneyProgress };
+
+export interface JourneyProgress {
+  enrollmentId: string;
+  journeyId: string;
+  version: number;
+  type: 'entered' | 'step' | 'exited';
+  /** Steps taken when it happened: with the type, unique within the enrollment. */
+  steps: number;
+  stepId?: string;
+  variant?: string;
+  reason?: ExitReason;
+  at: number;
+}
+
+/** A progress record of an enrollment as it is now. */
+export function progress(e: Enrollment, type: JourneyProgress['type'], at: number, reason?: ExitReason): JourneyCommand {
+  return {
+    type: 'progress',
+    record: {
+      enrollmentId: e.id, journeyId: e.journeyId, version: e.version, type, steps: e.steps, at,
+      ...(type !== 'exited' && { stepId: e.stepId }), ...(e.variant !== undefined && { variant: e.variant }), ...(reason !== undefined && { reason }),
+    },
+  };
+}
 
 export type ExitReason = 'completed' | 'goal' | 'exit_criteria' | 'holdout' | 'no_reaction' | 'paused' | 'archived' | 'merged';
 
@@ -29,7 +55,7 @@ export interface StepContext {
 const dur = (d: string): number => msToNumber(d as never);
 
 export function profileView(c: CustomerState): Record<string, unknown> {
-  return { stage: c.stage, tier: c.tier, points: c.points, tags: c.tags, traits: c.traits, counters: c.counters, consent: c.consent };
+  return { stage: c.stage, tier: c.tier, points: c.points, tags: c.tags, traits: c.traits, counters: c.counters, consent: c.consent, scores: c.scores };
 }
 
 /** Sticky per customer and journey: the same customer always lands in the same arm. */
@@ -45,7 +71,7 @@ export function exit(ctx: StepContext, e: Enrollment, reason: ExitReason): void 
   const past = j.history[e.journeyId];
   if (past) past.lastExitedAt = ctx.now;
   if (!j.enrollments.some((x) => x.journeyId === e.journeyId && x.version === e.version)) delete j.pinned[pinKey(e.journeyId, e.version)];
-  ctx.commands.push({ type: 'exited', journeyId: e.journeyId, version: e.version, reason });
+  ctx.commands.push({ type: 'exited', journeyId: e.journeyId, version: e.version, reason }, progress(e, 'exited', ctx.now, reason));
 }
 
 export function goTo(ctx: StepContext, e: Enrollment, next: string): void {
@@ -54,18 +80,21 @@ export function goTo(ctx: StepContext, e: Enrollment, next: string): void {
   e.stepSince = ctx.now;
   delete e.wakeAt;
   delete e.expiresAt;
+  ctx.commands.push(progress(e, 'step', ctx.now));
 }
 
-function base(ctx: StepContext, e: Enrollment, step: Extract<Step, { type: 'send' }>) {
+function base(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: Extract<Step, { type: 'send' }>) {
+  // A broadcast's sends are reported as its campaign's, not as a journey a marketer published.
+  const origin = def.campaignId !== undefined ? { campaignId: def.campaignId } : { journeyId: e.journeyId, journeyVersion: e.version, stepId: e.stepId };
   return {
     key: `${ctx.customer.customerId}:${e.id}:${e.stepId}:${e.steps}`,
     customerId: ctx.customer.customerId, channel: step.channel, template: step.template, priority: step.priority ?? 'marketing',
-    journeyId: e.journeyId, journeyVersion: e.version, stepId: e.stepId, requestedAt: new Date(ctx.now).toISOString(),
+    ...origin, requestedAt: new Date(ctx.now).toISOString(),
   } as const;
 }
 
-function suppress(ctx: StepContext, e: Enrollment, step: Extract<Step, { type: 'send' }>, reason: SuppressionReason): void {
-  ctx.commands.push({ type: 'suppressed', send: { ...base(ctx, e, step), reason } });
+function suppress(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: Extract<Step, { type: 'send' }>, reason: SuppressionReason): void {
+  ctx.commands.push({ type: 'suppressed', send: { ...base(ctx, e, def, step), reason } });
 }
 
 /** Returns false when the enrollment must wait (or has left). */
@@ -104,7 +133,7 @@ function runStep(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: 
     }
     case 'send': {
       if (step.onlyIfEngagedWith && !e.sent[step.onlyIfEngagedWith]?.engaged) {
-        suppress(ctx, e, step, 'no_reaction');
+        suppress(ctx, e, def, step, 'no_reaction');
         exit(ctx, e, 'no_reaction');
         return false;
       }
@@ -115,9 +144,9 @@ function runStep(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: 
       }, ctx.policy);
       if (decision.action === 'defer') { e.wakeAt = decision.until; return false; }
       if (decision.action === 'suppress') {
-        suppress(ctx, e, step, decision.reason);
+        suppress(ctx, e, def, step, decision.reason);
       } else {
-        const request: SendRequest = { ...base(ctx, e, step), variables: { profile: profileView(ctx.customer), event: e.context, variant: e.variant } };
+        const request: SendRequest = { ...base(ctx, e, def, step), variables: { profile: profileView(ctx.customer), event: e.context, variant: e.variant } };
         ctx.commands.push({ type: 'send', request });
         ctx.journeys.sendLog.push({ at: now, channel: step.channel, priority: request.priority });
         e.sent[e.stepId] = { key: request.key, engaged: false };

@@ -8,6 +8,7 @@ import { pinKey, type JourneysState } from './state.js';
 import { nextAnnual } from './time.js';
 import { behaviourEventsOf, emptyBehaviourLog, inSegment, recordBehaviour } from '../segments/evaluate.js';
 import type { JourneyDefinition } from './types.js';
+import { progress, type JourneyCommand } from './steps.js';
 
 const dayMs = 86_400_000;
 
@@ -16,6 +17,8 @@ export interface EnrollContext {
   journeys: JourneysState;
   maxConcurrent: number;
   now: number;
+  /** Where entries are recorded for the reports. */
+  commands: JourneyCommand[];
 }
 
 /** Enters the journey if its status, re-entry rule and the concurrency cap allow. */
@@ -34,6 +37,7 @@ export function tryEnroll(ctx: EnrollContext, def: JourneyDefinition, context: R
     enteredAt: now, stepSince: now, context, sent: {},
   });
   j.history[def.id] = { entries: (past?.entries ?? 0) + 1, lastEnteredAt: now, ...(past?.lastExitedAt !== undefined && { lastExitedAt: past.lastExitedAt }) };
+  ctx.commands.push(progress(j.enrollments[j.enrollments.length - 1]!, 'entered', now));
   return true;
 }
 

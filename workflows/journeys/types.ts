@@ -58,6 +58,8 @@ export interface JourneyDefinition {
   reentry: { mode: 'never' | 'always' | 'cooldown'; cooldown?: string };
   /** What paused means for customers already inside: hold their place, or leave. */
   onPause: 'hold' | 'exit';
+  /** Set on a broadcast's one-send journey (never on a published journey): its sends are the campaign's. */
+  campaignId?: string;
 }
 
 export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';

@@ -3,6 +3,9 @@ import type { CustomerEvent } from './event.js';
 import type { LifecycleRules, Stage } from './rules.js';
 import { recentMessageIdLimit, type CustomerState } from './state.js';
 import { atRiskAt, deriveStage, deriveTier } from './stage.js';
+import { scoresOf } from './scores.js';
+import { convert, recordTouch, touchOf } from '../attribution/credit.js';
+import { defaultAttribution, type AttributionSettings, type Conversion, type Touch } from '../attribution/types.js';
 
 export interface Transition<T> { from: T; to: T }
 
@@ -11,6 +14,8 @@ export interface Outcome {
   /** Events applied now, in order; duplicates are left out. */
   applied: CustomerEvent[];
   duplicates: number;
+  /** Conversions among the applied events, credited to the touches before them. */
+  conversions: Conversion[];
   stage?: Transition<Stage>;
   tier?: Transition<string | undefined>;
 }
@@ -22,8 +27,25 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 /** Receipts from providers: on the timeline, but not something the customer did. */
 const providerEvents = new Set(['Message Delivered', 'Message Bounced', 'Message Failed']);
 
-function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules): void {
+export function attributionOf(rules: LifecycleRules): AttributionSettings {
+  const a = { ...defaultAttribution, ...rules.attribution };
+  return a.conversionEvents.length > 0 ? a : { ...a, conversionEvents: [rules.orderEvent] };
+}
+
+/** Adds a touch (a message sent, or one from an event) to the customer's attribution window. */
+export function withTouch(s: CustomerState, touch: Touch, rules: LifecycleRules): CustomerState {
+  return { ...s, touches: recordTouch(s.touches ?? [], touch, attributionOf(rules)) };
+}
+
+function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, conversions: Conversion[]): void {
   s.counters.events += 1;
+  const attribution = attributionOf(rules);
+  const touch = touchOf(e);
+  if (touch) s.touches = recordTouch(s.touches ?? [], touch, attribution);
+  if (e.kind === 'track' && e.name && attribution.conversionEvents.includes(e.name)) {
+    const revenue = Math.max(0, num(e.properties[rules.revenueProperty] ?? e.properties.revenue));
+    conversions.push(convert(s.touches ?? [], { messageId: e.messageId, event: e.name, revenue, at: Date.parse(e.timestamp) }, attribution));
+  }
   if (!(e.name && providerEvents.has(e.name))) {
     s.counters.lastSeenAt = maxIso(s.counters.lastSeenAt, e.timestamp);
     s.counters.firstSeenAt = minIso(s.counters.firstSeenAt, e.timestamp);
@@ -71,16 +93,21 @@ function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules): vo
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-function finish(before: CustomerState, s: CustomerState, rules: LifecycleRules, now: number, applied: CustomerEvent[], duplicates: number): Outcome {
+function finish(before: CustomerState, s: CustomerState, rules: LifecycleRules, now: number, applied: CustomerEvent[], duplicates: number, conversions: Conversion[] = []): Outcome {
   s.stage = deriveStage(s, rules, now);
   s.tier = deriveTier(s, rules);
   if (s.tier === undefined) delete s.tier;
+  // Scores alone never count as a change: a wake-up that changes nothing else writes nothing.
   const changed = applied.length > 0 || s.stage !== before.stage || s.tier !== before.tier;
-  if (changed) s.revision = before.revision + 1;
+  if (changed) {
+    s.revision = before.revision + 1;
+    s.scores = scoresOf(s.counters, now, rules.scoreThresholds);
+  }
   return {
     state: changed ? s : before,
     applied,
     duplicates,
+    conversions,
     stage: s.stage !== before.stage ? { from: before.stage, to: s.stage } : undefined,
     tier: s.tier !== before.tier ? { from: before.tier, to: s.tier } : undefined,
   };
@@ -91,16 +118,17 @@ export function applyEvents(state: CustomerState, events: CustomerEvent[], rules
   const s = clone(state);
   const seen = new Set(s.recentMessageIds);
   const applied: CustomerEvent[] = [];
+  const conversions: Conversion[] = [];
   let duplicates = 0;
   for (const e of events) {
     if (seen.has(e.messageId)) { duplicates += 1; continue; }
     seen.add(e.messageId);
     s.recentMessageIds.push(e.messageId);
-    applyOne(s, e, rules);
+    applyOne(s, e, rules, conversions);
     applied.push(e);
   }
   if (s.recentMessageIds.length > recentMessageIdLimit) s.recentMessageIds.splice(0, s.recentMessageIds.length - recentMessageIdLimit);
-  return finish(state, s, rules, now, applied, duplicates);
+  return finish(state, s, rules, now, applied, duplicates, conversions);
 }
 
 /** Time passed with no event: stage may slip (e.g. to at risk). */
@@ -116,7 +144,7 @@ export function nextWakeAt(state: CustomerState, rules: LifecycleRules): number 
 /** Folds another customer (found to be the same person) into this one. */
 export function absorb(state: CustomerState, other: CustomerState, rules: LifecycleRules, now: number): Outcome {
   if (other.customerId === state.customerId || state.mergedFrom.includes(other.customerId)) {
-    return { state, applied: [], duplicates: 0 };
+    return { state, applied: [], duplicates: 0, conversions: [] };
   }
   const s = clone(state);
   const a = s.counters;
@@ -139,6 +167,9 @@ export function absorb(state: CustomerState, other: CustomerState, rules: Lifecy
   const ids = new Set(s.recentMessageIds);
   for (const id of other.recentMessageIds) if (!ids.has(id)) s.recentMessageIds.push(id);
   if (s.recentMessageIds.length > recentMessageIdLimit) s.recentMessageIds.splice(0, s.recentMessageIds.length - recentMessageIdLimit);
+  if (other.touches?.length) {
+    for (const t of other.touches) s.touches = recordTouch(s.touches ?? [], t, attributionOf(rules));
+  }
   s.mergedFrom.push(other.customerId, ...other.mergedFrom.filter((id) => !s.mergedFrom.includes(id)));
   const out = finish(state, s, rules, now, [], 0);
   // A merge always changes the state, even when stage and tier stay.

@@ -11,4 +11,6 @@ export interface CustomerEvent {
   timestamp: string;
   /** The touchpoint it came from (web, pos, wechat, sms…), when known. */
   channel?: string;
+  /** UTM campaign context it arrived with (Segment's `context.campaign`): an attribution touch. */
+  campaign?: { source?: string; medium?: string; name?: string };
 }

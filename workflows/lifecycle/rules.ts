@@ -1,4 +1,6 @@
 // Stage and tier rules are data: a brand configures them (config.ts validates them).
+import type { AttributionSettings } from '../attribution/types.js';
+import type { ScoreThresholds } from './scores.js';
 
 export const stages = ['stranger', 'fan', 'member', 'customer', 'loyal', 'at_risk'] as const;
 export type Stage = (typeof stages)[number];
@@ -25,6 +27,10 @@ export interface LifecycleRules {
   pointsPerUnit: number;
   /** Ascending by minSpend; the tier is the highest reached. Only members and buyers hold one. */
   tiers: TierRule[];
+  /** Conversions and their lookback; defaults in attribution/types.ts. */
+  attribution?: Partial<AttributionSettings>;
+  /** RFM score cut-offs; defaults in scores.ts. */
+  scoreThresholds?: ScoreThresholds;
 }
 
 export const defaultLifecycleRules: LifecycleRules = {

@@ -1,5 +1,7 @@
 import type { Stage } from './rules.js';
 import type { JourneysState } from '../journeys/state.js';
+import type { Touch } from '../attribution/types.js';
+import type { Scores } from './scores.js';
 
 export interface Counters {
   events: number;
@@ -31,6 +33,10 @@ export interface CustomerState {
   mergedInto?: string;
   /** Bumped on every change; the profile write keeps the highest. */
   revision: number;
+  /** Messages sent, opened, clicked and campaign arrivals inside the attribution window, oldest first. */
+  touches?: Touch[];
+  /** RFM and value scores as of the last change. */
+  scores?: Scores;
   /** Where the customer is in journeys, their send log for caps; absent before journeys existed. */
   journeys?: JourneysState;
 }

@@ -12,6 +12,8 @@ export const maxBehaviourDays = 90;
 
 export const counterFields = ['events', 'orders', 'spend', 'firstSeenAt', 'lastSeenAt', 'lastOrderAt'] as const;
 export const dateFields: readonly string[] = ['counters.firstSeenAt', 'counters.lastSeenAt', 'counters.lastOrderAt'];
+/** Value scores (lifecycle/scores.ts): 1–5 each, 0 where there is nothing to score; `rfm` is their code, e.g. "545". */
+export const scoreFields = ['r', 'f', 'm', 'rfm', 'value', 'attrition', 'potential'] as const;
 const nameRe = /^[A-Za-z_*][A-Za-z0-9_ -]{0,63}$/;
 
 /** Why `field` is not a profile field a segment can test, or undefined when it is. */
@@ -19,8 +21,9 @@ export function profileFieldProblem(field: string): string | undefined {
   if (['stage', 'tier', 'points', 'tags'].includes(field) || dateFields.includes(field)) return undefined;
   const [head, name, ...rest] = field.split('.');
   if (head === 'counters' && rest.length === 0 && (counterFields as readonly string[]).includes(name ?? '')) return undefined;
+  if (head === 'scores' && rest.length === 0 && (scoreFields as readonly string[]).includes(name ?? '')) return undefined;
   if ((head === 'traits' || head === 'consent') && name !== undefined && rest.length === 0 && nameRe.test(name)) return undefined;
-  return 'not a segment field: stage, tier, points, tags, traits.<name>, consent.<channel> or counters.<events|orders|spend|firstSeenAt|lastSeenAt|lastOrderAt>';
+  return 'not a segment field: stage, tier, points, tags, traits.<name>, consent.<channel>, counters.<events|orders|spend|firstSeenAt|lastSeenAt|lastOrderAt> or scores.<r|f|m|rfm|value|attrition|potential>';
 }
 
 /** Why `field` cannot be filtered on in an event's properties (one top-level property name). */

@@ -111,6 +111,6 @@ function holds(rule: SegmentRule, profile: Record<string, unknown>, log: Behavio
 /** Whether the customer is in the segment at `now`. A customer merged into another is in none. */
 export function inSegment(rule: SegmentRule, profile: CustomerState, behaviour: BehaviourLog, now: number): boolean {
   if (profile.mergedInto !== undefined) return false;
-  const { stage, tier, points, tags, traits, counters, consent } = profile;
-  return holds(rule, { stage, tier, points, tags, traits, counters, consent }, behaviour, now);
+  const { stage, tier, points, tags, traits, counters, consent, scores } = profile;
+  return holds(rule, { stage, tier, points, tags, traits, counters, consent, scores }, behaviour, now);
 }

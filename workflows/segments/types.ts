@@ -5,7 +5,8 @@ import type { Condition } from '../journeys/types.js';
 
 /**
  * A condition on one profile field: `stage`, `tier`, `points`, `tags`, `traits.<name>`,
- * `consent.<channel>` or `counters.<events|orders|spend|firstSeenAt|lastSeenAt|lastOrderAt>`.
+ * `consent.<channel>`, `counters.<events|orders|spend|firstSeenAt|lastSeenAt|lastOrderAt>` or
+ * `scores.<r|f|m|rfm|value|attrition|potential>` (as of the profile's last change).
  * Values compare as MongoDB compares them (conditions.ts): by type, no number-in-text coercion;
  * on an array field `eq`/`in`/`gt`… hold when any element does. On the `counters.*At` dates,
  * `gt`/`gte`/`lt`/`lte`/`eq` take an ISO 8601 instant or "<whole days> ago" (00:00 UTC that day).

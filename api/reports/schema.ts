@@ -1,0 +1,70 @@
+// Reports as the API takes and answers them: a date range [from, to) and, for channels, the
+// attribution model whose credits are counted.
+import { z } from 'zod';
+import { attributionModels } from '../../workflows/attribution/types.js';
+
+const Instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .refine((v) => Number.isFinite(Date.parse(v)), 'not a date')
+  .meta({ description: 'an ISO 8601 date (midnight UTC) or instant', examples: ['2026-03-01'] });
+
+const range = { from: Instant.meta({ description: 'the first instant counted' }), to: Instant.meta({ description: 'the end of the range, not counted' }) };
+const inOrder = (q: { from: string; to: string }): boolean => Date.parse(q.from) < Date.parse(q.to);
+const afterFrom = { path: ['to'], message: 'must be after from' };
+
+export const RangeQuery = z.object(range).refine(inOrder, afterFrom);
+export const ChannelQuery = z.object({
+  ...range,
+  model: z.enum(attributionModels).default('last_touch').meta({ description: 'whose credits count as conversions and revenue' }),
+}).refine(inOrder, afterFrom);
+
+const count = z.number().int().min(0);
+const money = z.number().meta({ description: 'rounded to cents' });
+/** null where the denominator is zero: nothing to divide by. */
+const ratio = z.number().min(0).nullable();
+const period = { from: z.iso.datetime(), to: z.iso.datetime() };
+
+export const ChannelReport = z.object({
+  ...period,
+  model: z.enum(attributionModels),
+  channels: z.array(z.object({
+    channel: z.string(),
+    reached: count.meta({ description: 'distinct customers sent a message (sentAt in the range)' }),
+    sent: count.meta({ description: 'messages with sentAt in the range' }),
+    delivered: count, opened: count, clicked: count,
+    converted: count.meta({ description: 'conversions in the range with a credit for this channel under the model' }),
+    conversionRate: ratio.meta({ description: 'converted / reached; can pass 1, as a customer may convert more than once' }),
+    revenue: money.meta({ description: "the model's credits for this channel" }),
+    cost: money.nullable().meta({ description: 'sent × CHANNEL_COSTS for the channel; null when none is configured' }),
+    costPerConversion: money.nullable().meta({ description: 'cost / converted; null without a cost or a conversion' }),
+  })).meta({ description: 'by channel name' }),
+  unattributed: z.object({ conversions: count, revenue: money }).meta({ description: 'conversions in the range without a touch to credit' }),
+}).meta({ id: 'ChannelReport' });
+
+export const JourneyReport = z.object({
+  journeyId: z.string(),
+  ...period,
+  goal: z.string().nullable().meta({ description: "the latest version's goal event" }),
+  entered: count.meta({ description: 'distinct customers who entered in the range' }),
+  goalRate: ratio.meta({ description: 'customers who left on reaching the goal / entered' }),
+  steps: z.array(z.object({ stepId: z.string(), customers: count })).meta({ description: 'distinct customers at each step, in the order of the journey' }),
+  exited: z.array(z.object({ reason: z.string(), customers: count })).meta({ description: 'distinct customers who left, by reason' }),
+  variants: z.array(z.object({
+    variant: z.string(),
+    customers: count,
+    converted: count.meta({ description: "left on reaching the goal; for the holdout, did the goal event after being held out" }),
+    conversionRate: ratio,
+    uplift: z.number().nullable().meta({ description: "(rate − holdout's rate) / holdout's rate; null for the holdout or without one" }),
+    pValue: z.number().min(0).max(1).nullable().meta({ description: 'two-proportion z-test against the holdout, two-sided' }),
+    significant: z.boolean().nullable().meta({ description: 'pValue < 0.05' }),
+  })).meta({ description: 'A/B/n variants by name, then the holdout' }),
+}).meta({ id: 'JourneyReport' });
+
+export const LifecycleReport = z.object({
+  ...period,
+  stages: z.array(z.object({ stage: z.string(), customers: count })).meta({ description: 'customers at each stage now (merged-away ones left out), up the ladder' }),
+  moves: z.array(z.object({ from: z.string(), to: z.string(), moves: count })).meta({ description: 'stage changes in the range, most first' }),
+}).meta({ id: 'LifecycleReport' });
+
+export type ChannelReport = z.input<typeof ChannelReport>;
+export type JourneyReport = z.input<typeof JourneyReport>;
+export type LifecycleReport = z.input<typeof LifecycleReport>;
