@@ -76,11 +76,24 @@ await settle();
 for (let r = 0; r < 520; r++) await post([{ type: 'track', userId: 'long', event: 'Page Viewed', messageId: `long-${r}` }]);
 await settle();
 
+// 4. A broadcast (v3: campaigns and attribution): a VIP gets the campaign's SMS, then buys after a
+// social post; the order is credited to both touches.
+await adminPost('/v1/templates', { id: 'promo', channel: 'sms', body: 'VIP week: 20% off' });
+await adminPost('/v1/segments', { id: 'vips', name: 'VIPs', rule: { type: 'profile', field: 'tags', op: 'contains', value: 'vip' } });
+await post([{ type: 'identify', userId: 'broadcast', messageId: 'b-1', traits: { phone: '+8613900003333', tags: ['vip'] } }]);
+await settle();
+await adminPost('/v1/campaigns', { id: 'vip-week', name: 'VIP week', segmentId: 'vips', message: { channel: 'sms', template: 'promo' } });
+const broadcastCustomer = await customerOf('userId:broadcast');
+for (let i = 0; i < 100 && (await db.models.messages.countDocuments({ customerId: broadcastCustomer, campaignId: 'vip-week', status: 'sent' })) === 0; i++) await settle();
+await post([{ type: 'track', userId: 'broadcast', event: 'Order Completed', messageId: 'b-2', properties: { total: 88 }, context: { campaign: { source: 'weibo', medium: 'social', name: 'vip-week' } } }]);
+await settle();
+const conversion = await db.models.conversions.findOne({ customerId: broadcastCustomer });
+if (conversion?.touches.length !== 2) throw new Error(`the broadcast customer's order was not credited to two touches: ${JSON.stringify(conversion)}`);
+
 const out = path.join(rootDir, 'test', 'histories');
-const save = async (name: string, customerId: string, firstRun = false) => {
+const save = async (name: string, customerId: string, firstRun = false, workflowId = customerWorkflowId(customerId)) => {
   // A stored history is a record of the code that made it: never overwrite one.
   if (existsSync(path.join(out, `${name}.json`))) { console.log(`kept ${name}`); return; }
-  const workflowId = customerWorkflowId(customerId);
   const description = await temporal.workflow.getHandle(workflowId).describe();
   const runId = firstRun ? description.raw.workflowExecutionInfo!.firstRunId! : description.runId;
   // The CLI writes the history in the proto JSON form the SDK's replayer reads.
@@ -96,6 +109,9 @@ await save('customer-ladder-v1', ladder!);
 await save('customer-merge-survivor-v1', survivor!);
 await save('customer-merged-away-v1', merged);
 await save('customer-continued-as-new-v1', long!, true);
+await save('customer-campaign-v3', broadcastCustomer);
+const campaignRun = (await db.models.campaigns.findOne({ _id: 'vip-week' }))!.lastRun!.workflowId;
+await save('campaign-broadcast-v1', '', false, campaignRun);
 
 server.close();
 worker.shutdown();
