@@ -73,15 +73,16 @@ export function createDelivery(deps: DeliveryDeps) {
     // safe: workflows drop the events they already have.
     let failure: unknown;
     const timed = <T>(call: () => Promise<T>) => (deps.callDeadlineMs === undefined ? call() : deps.temporal.connection.withDeadline(Date.now() + deps.callDeadlineMs, call));
-    await Promise.all(calls.map((call) => signalling(async () => {
-      if (failure !== undefined) throw failure;
+    // Settled, not raced: no call of this request is still in flight once it has answered.
+    await Promise.allSettled(calls.map((call) => signalling(async () => {
+      if (failure !== undefined) return;
       try {
-        return await timed(call);
+        await timed(call);
       } catch (err) {
         failure ??= err;
-        throw err;
       }
     })));
+    if (failure !== undefined) throw failure;
   }
 
   return {

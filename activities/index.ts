@@ -71,6 +71,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
         signal: absorbSignal,
         signalArgs: [{ from: input.state, pending: input.pending }],
       });
+      await identityRepository(models).releaseMoved(input.state.customerId);
     },
   };
 }

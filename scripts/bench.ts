@@ -117,6 +117,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => { log(`${sig}: stopping`); void cleanup().finally(() => process.exit(130)); });
 }
 
+/** Children stopped on purpose before the end (the worker replaced for the live phase). */
+const retired = new WeakSet<ChildProcess>();
+
 /** Runs a TypeScript entry point as `node --import tsx <script>`; its output goes to our stderr. */
 function runChild(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: rootDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -129,7 +132,7 @@ function runChild(name: string, script: string, childEnv: NodeJS.ProcessEnv): Ch
   };
   child.stdout!.on('data', forward);
   child.stderr!.on('data', forward);
-  child.on('exit', (code, signal) => { if (!cleanedUp) log(`${name} exited unexpectedly (code ${code}, signal ${signal})`); });
+  child.on('exit', (code, signal) => { if (!cleanedUp && !retired.has(child)) log(`${name} exited unexpectedly (code ${code}, signal ${signal})`); });
   children.push(child);
   return child;
 }
@@ -682,6 +685,7 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
   const n = sizes.liveCustomers;
   log(`live: restarting the worker with WORKER_MAX_CACHED_WORKFLOWS=${sizes.liveCache}, then ${n} new customers`);
   const old = children.find((c) => c.pid === pids.worker)!;
+  retired.add(old);
   await stopChild(old);
   const worker = runChild('worker', 'worker/main.ts', { ...childEnv, WORKER_MAX_CACHED_WORKFLOWS: String(sizes.liveCache) });
   await waitForOutput(worker, 'worker polling task queue', 180_000);

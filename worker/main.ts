@@ -15,7 +15,8 @@ Runtime.install({
 });
 const db = await connectDatabase(config.mongodbUri);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
-const clientConnection = await Connection.connect({ address: config.temporal.address });
+// Activities signal other workflows through this client: cap gRPC's reconnect backoff (see api/main.ts).
+const clientConnection = await Connection.connect({ address: config.temporal.address, channelArgs: { 'grpc.max_reconnect_backoff_ms': 2000 } });
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const worker = await createWorker({ connection, config, models: db.models, temporal });
 // A plain line: start scripts and tests wait for it.

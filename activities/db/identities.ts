@@ -19,6 +19,12 @@ export interface Resolution {
 
 export const identityKey = (i: Identity): string => `${i.type}:${i.value}`;
 
+/** Who owns an identity; `movedFrom` while a merge that moved it is not yet handed over. */
+export interface Owner {
+  customerId: string;
+  movedFrom?: string;
+}
+
 /** Time-ordered ids: the smaller id is the older customer, who survives a merge. */
 export function newCustomerId(now = Date.now()): string {
   return `c${now.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
@@ -44,18 +50,20 @@ export function identityRepository({ identities }: Models) {
 
   return {
     /** Owners of the given identity keys, in one round trip. */
-    async owners(keys: string[]): Promise<Map<string, string>> {
-      const docs = await identities.find({ _id: { $in: keys } }, { projection: { customerId: 1 } }).toArray();
-      return new Map(docs.map((d) => [d._id, d.customerId]));
+    async owners(keys: string[]): Promise<Map<string, Owner>> {
+      const docs = await identities.find({ _id: { $in: keys } }, { projection: { customerId: 1, movedFrom: 1 } }).toArray();
+      return new Map(docs.map((d) => [d._id, { customerId: d.customerId, ...(d.movedFrom !== undefined && { movedFrom: d.movedFrom }) }]));
     },
 
     /** The customer these identities belong to, creating or merging customers as needed. */
-    async resolve(wanted: Identity[], known?: Map<string, string>): Promise<Resolution> {
+    async resolve(wanted: Identity[], known?: Map<string, Owner>): Promise<Resolution> {
       const found = known ?? (await this.owners(wanted.map(identityKey)));
       const owners = new Set<string>();
       for (const i of wanted) {
         const owner = found.get(identityKey(i));
-        if (owner) owners.add(owner);
+        if (owner) owners.add(owner.customerId);
+        // A merge whose request failed after the identities moved: found again, signalled again.
+        if (owner?.movedFrom) owners.add(owner.movedFrom);
       }
       // A new person gets a fresh id, but only if one of its identities is actually claimed with it.
       const candidate = [...owners].sort()[0] ?? newCustomerId();
@@ -63,10 +71,15 @@ export function identityRepository({ identities }: Models) {
       for (const owner of await Promise.all(missing.map((i) => claim(i, candidate)))) owners.add(owner);
       const survivor = [...owners].sort()[0]!;
       const merged = [...owners].filter((id) => id !== survivor);
-      if (merged.length > 0) {
-        await identities.updateMany({ customerId: { $in: merged } }, { $set: { customerId: survivor } });
-      }
+      // Each moved identity remembers its old owner until that customer's workflow has handed
+      // over (releaseMoved): if the merge signal never goes out, the client's retry finds it again.
+      for (const loser of merged) await identities.updateMany({ customerId: loser }, { $set: { customerId: survivor, movedFrom: loser } });
       return { customerId: survivor, merged };
+    },
+
+    /** The merge of `customerId` is handed over to its survivor: its identities no longer point back. */
+    async releaseMoved(customerId: string): Promise<void> {
+      await identities.updateMany({ movedFrom: customerId }, { $unset: { movedFrom: '' } });
     },
 
     async lookup(identity: Identity): Promise<string | undefined> {

@@ -40,6 +40,8 @@ export interface IdentityDoc {
   _id: string;
   type: string;
   customerId: string;
+  /** The customer it belonged to before a merge, until that customer's workflow hands over. */
+  movedFrom?: string;
   createdAt: Date;
 }
 
@@ -82,6 +84,7 @@ const identitySchema = new Schema<IdentityDoc>({
   _id: String,
   type: String,
   customerId: { type: String, required: true, index: true },
+  movedFrom: { type: String, index: { sparse: true } },
   createdAt: Date,
 }, { versionKey: false });
 

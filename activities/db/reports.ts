@@ -1,9 +1,10 @@
-// Reports over a date range [from, to): the figures, counted by MongoDB. Every pipeline starts with
-// a $match on an indexed date field and reads each collection once ($facet shares that one pass
-// between several countings: without secondary indexes, as on mongo-java-server, each pass is a
-// full scan). Only $match, $facet, $group, $unwind and $project, the $sum/$min/$max accumulators
-// and $cond/$ifNull/$eq expressions: each behaves alike on MongoDB 7 and on mongo-java-server
-// (test/integration/mongo-compat.test.ts, "reports" block).
+// Reports over a date range [from, to): the figures, counted by MongoDB. Each pipeline starts with
+// a $match on an indexed date field and reads its collection once, $facet sharing that pass among
+// several countings. Distinct customers are counted as the $size of an $addToSet per group, and
+// credits are narrowed with $filter before $unwind: on mongo-java-server (no secondary indexes,
+// every pass a full scan) compound group keys and unwinding every credit cost several times more.
+// Each operator used is checked against MongoDB 7's documented result in
+// test/integration/mongo-compat.test.ts ("MongoDB operations the reports rely on").
 import type { Document } from 'mongodb';
 import type { AttributionModel } from '../../workflows/attribution/types.js';
 import type { JourneyDefinition } from '../../workflows/journeys/types.js';
@@ -50,18 +51,21 @@ const isSet = (field: string) => ({ $cond: [{ $ifNull: [`$${field}`, false] }, 1
 /** Distinct customers per value of `key` among the documents matching `filter`. */
 const customersBy = (filter: Document, key: string): Document[] => [
   { $match: filter },
-  { $group: { _id: { key: `$${key}`, customerId: '$customerId' } } },
-  { $group: { _id: '$_id.key', customers: { $sum: 1 } } },
+  { $group: { _id: `$${key}`, customers: { $addToSet: '$customerId' } } },
+  { $project: { customers: { $size: '$customers' } } },
 ];
 const hasHoldout = (d: Pick<JourneyDefinition, 'steps'>): boolean => Object.values(d.steps).some((s) => s.type === 'split' && (s.holdout ?? 0) > 0);
+const arms = { variant: { $exists: true, $ne: 'holdout' } };
 
 interface Counted { _id: string; customers: number }
 interface JourneyFacets {
   steps: Counted[];
   entered: Counted[];
   exited: Counted[];
-  variants: { _id: string; customers: number; converted: number }[];
-  holdout: { _id: { customerId: string; version: number }; at: Date }[];
+  variants: Counted[];
+  converted: Counted[];
+  /** Each held-out customer's first hold-out in the range, and that enrollment's version. */
+  holdout: { _id: string; at: Date; version: number }[];
 }
 
 export function reportQueries(models: ReportModels) {
@@ -90,18 +94,13 @@ export function reportQueries(models: ReportModels) {
 
   /**
    * The holdout left the journey, so its conversions are read from the events: a customer
-   * converted who did the goal of the version that held them out, at or after that moment and
-   * before the range ends.
+   * converted who did the goal of the version that first held them out in the range, at or after
+   * that moment and before the range ends.
    */
   function holdoutFigures(heldOut: JourneyFacets['holdout'], reached: Map<number, Map<string, number>>): VariantFigures | undefined {
     if (heldOut.length === 0) return undefined;
-    const held = new Set<string>();
-    const converted = new Set<string>();
-    for (const { _id: { customerId, version }, at } of heldOut) {
-      held.add(customerId);
-      if ((reached.get(version)?.get(customerId) ?? -Infinity) >= at.getTime()) converted.add(customerId);
-    }
-    return { variant: 'holdout', customers: held.size, converted: converted.size };
+    const converted = heldOut.filter(({ _id, at, version }) => (reached.get(version)?.get(_id) ?? -Infinity) >= at.getTime());
+    return { variant: 'holdout', customers: heldOut.length, converted: converted.length };
   }
 
   return {
@@ -109,32 +108,24 @@ export function reportQueries(models: ReportModels) {
       const [activity, [credit]] = await Promise.all([
         messages.aggregate<Omit<ChannelActivity, 'channel'> & { _id: string }>([
           { $match: { sentAt: within(range) } },
-          // Per channel and customer first, so `reached` counts each customer once.
           {
             $group: {
-              _id: { channel: '$channel', customerId: '$customerId' },
+              _id: '$channel', reached: { $addToSet: '$customerId' },
               sent: { $sum: 1 }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') }, clicked: { $sum: isSet('clickedAt') },
             },
           },
-          {
-            $group: {
-              _id: '$_id.channel', reached: { $sum: 1 },
-              sent: { $sum: '$sent' }, delivered: { $sum: '$delivered' }, opened: { $sum: '$opened' }, clicked: { $sum: '$clicked' },
-            },
-          },
+          { $project: { reached: { $size: '$reached' }, sent: 1, delivered: 1, opened: 1, clicked: 1 } },
         ]).toArray(),
         conversions.aggregate<{ credited: { _id: string; converted: number; revenue: number }[]; unattributed: { conversions: number; revenue: number }[] }>([
           { $match: { at: within(range) } },
           {
             $facet: {
               credited: [
-                { $match: { 'credits.model': model } },
-                { $project: { credits: 1 } },
+                { $project: { credits: { $filter: { input: '$credits', cond: { $eq: ['$$this.model', model] } } } } },
                 { $unwind: '$credits' },
-                { $match: { 'credits.model': model } },
-                // Per channel and conversion first: a conversion counts once per channel, however many of its touches are there.
-                { $group: { _id: { channel: '$credits.channel', conversion: '$_id' }, revenue: { $sum: '$credits.amount' } } },
-                { $group: { _id: '$_id.channel', converted: { $sum: 1 }, revenue: { $sum: '$revenue' } } },
+                // A set of conversions: one counts once per channel, however many of its touches are there.
+                { $group: { _id: '$credits.channel', converted: { $addToSet: '$_id' }, revenue: { $sum: '$credits.amount' } } },
+                { $project: { converted: { $size: '$converted' }, revenue: 1 } },
               ],
               unattributed: [
                 { $match: { 'credits.0': { $exists: false } } },
@@ -174,15 +165,12 @@ export function reportQueries(models: ReportModels) {
               steps: customersBy({ type: { $in: ['entered', 'step'] } }, 'stepId'),
               entered: customersBy({ type: 'entered' }, 'type'),
               exited: customersBy({ type: 'exited' }, 'reason'),
-              variants: [
-                { $match: { variant: { $exists: true, $ne: 'holdout' } } },
-                // Only exits carry a reason: 1 for a customer of the variant who left on reaching the goal.
-                { $group: { _id: { variant: '$variant', customerId: '$customerId' }, converted: { $max: { $cond: [{ $eq: ['$reason', 'goal'] }, 1, 0] } } } },
-                { $group: { _id: '$_id.variant', customers: { $sum: 1 }, converted: { $sum: '$converted' } } },
-              ],
+              variants: customersBy(arms, 'variant'),
+              converted: customersBy({ ...arms, reason: 'goal' }, 'variant'),
               holdout: [
                 { $match: { variant: 'holdout' } },
-                { $group: { _id: { customerId: '$customerId', version: '$version' }, at: { $min: '$at' } } },
+                { $sort: { at: 1, version: 1 } },
+                { $group: { _id: '$customerId', at: { $first: '$at' }, version: { $first: '$version' } } },
               ],
             },
           },
@@ -196,7 +184,10 @@ export function reportQueries(models: ReportModels) {
         steps: (facets?.steps ?? []).map((s) => ({ stepId: s._id, customers: s.customers })),
         entered: facets?.entered[0]?.customers ?? 0,
         exited: (facets?.exited ?? []).map((e) => ({ reason: e._id, customers: e.customers })),
-        variants: [...(facets?.variants ?? []).map((v) => ({ variant: v._id, customers: v.customers, converted: v.converted })), ...(holdout ? [holdout] : [])],
+        variants: [
+          ...(facets?.variants ?? []).map((v) => ({ variant: v._id, customers: v.customers, converted: facets?.converted.find((c) => c._id === v._id)?.customers ?? 0 })),
+          ...(holdout ? [holdout] : []),
+        ],
       };
     },
 

@@ -3,11 +3,13 @@
 import { z } from 'zod';
 import { attributionModels } from '../../workflows/attribution/types.js';
 
+// The answer repeats the range's edges as ISO instants, whose years have four digits: an offset
+// must not move an edge out of them.
 const Instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .refine((v) => Number.isFinite(Date.parse(v)), 'not a date')
+  .refine((v) => Date.parse(v) >= 0 && Date.parse(v) < Date.UTC(9999, 11, 31), 'a date from 1970-01-01 to 9999-12-30')
   .meta({ description: 'an ISO 8601 date (midnight UTC) or instant', examples: ['2026-03-01'] });
 
-const range = { from: Instant.meta({ description: 'the first instant counted' }), to: Instant.meta({ description: 'the end of the range, not counted' }) };
+const range = { from: Instant.meta({ description: 'the first instant counted' }), to: Instant.meta({ description: 'the end of the range, not counted', examples: ['2026-04-01'] }) };
 const inOrder = (q: { from: string; to: string }): boolean => Date.parse(q.from) < Date.parse(q.to);
 const afterFrom = { path: ['to'], message: 'must be after from' };
 
@@ -19,6 +21,7 @@ export const ChannelQuery = z.object({
 
 const count = z.number().int().min(0);
 const money = z.number().meta({ description: 'rounded to cents' });
+const cost = z.number().min(0).nullable();
 /** null where the denominator is zero: nothing to divide by. */
 const ratio = z.number().min(0).nullable();
 const period = { from: z.iso.datetime(), to: z.iso.datetime() };
@@ -34,8 +37,8 @@ export const ChannelReport = z.object({
     converted: count.meta({ description: 'conversions in the range with a credit for this channel under the model' }),
     conversionRate: ratio.meta({ description: 'converted / reached; can pass 1, as a customer may convert more than once' }),
     revenue: money.meta({ description: "the model's credits for this channel" }),
-    cost: money.nullable().meta({ description: 'sent × CHANNEL_COSTS for the channel; null when none is configured' }),
-    costPerConversion: money.nullable().meta({ description: 'cost / converted; null without a cost or a conversion' }),
+    cost: cost.meta({ description: 'sent × CHANNEL_COSTS for the channel (to a hundredth of a cent); null when none is configured' }),
+    costPerConversion: cost.meta({ description: 'cost / converted (to a hundredth of a cent); null without a cost or a conversion' }),
   })).meta({ description: 'by channel name' }),
   unattributed: z.object({ conversions: count, revenue: money }).meta({ description: 'conversions in the range without a touch to credit' }),
 }).meta({ id: 'ChannelReport' });

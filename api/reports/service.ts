@@ -15,6 +15,8 @@ export interface ReportServiceDeps {
 }
 
 const cents = (amount: number): number => Math.round(amount * 100) / 100;
+/** Costs keep a hundredth of a cent: a message may cost less than a cent. */
+const tenThousandths = (amount: number): number => Math.round(amount * 10_000) / 10_000;
 const rate = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
 const period = ({ from, to }: DateRange) => ({ from: from.toISOString(), to: to.toISOString() });
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -58,7 +60,7 @@ export function reportService({ queries, costs }: ReportServiceDeps) {
         return {
           channel, reached: a.reached, sent: a.sent, delivered: a.delivered, opened: a.opened, clicked: a.clicked,
           converted, conversionRate: rate(converted, a.reached), revenue: cents(revenue),
-          cost: cost === null ? null : cents(cost), costPerConversion: cost === null || converted === 0 ? null : cents(cost / converted),
+          cost: cost === null ? null : tenThousandths(cost), costPerConversion: cost === null || converted === 0 ? null : tenThousandths(cost / converted),
         };
       });
       return { ...period(range), model, channels, unattributed: { conversions: unattributed.conversions, revenue: cents(unattributed.revenue) } };

@@ -1,6 +1,9 @@
 // The single customer view on the real servers: merges, timelines, lifecycle by events, erasure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { pino } from 'pino';
+import { createApp } from '../../api/app.js';
+import { freePort } from '../../scripts/servers.js';
 import request from 'supertest';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
@@ -63,6 +66,30 @@ describe('identity resolution', () => {
 
     const timeline = await admin(`/v1/customers/${survivor}/timeline?limit=10`);
     expect(timeline.body.items.map((e: { id: string }) => e.id).sort()).toEqual(['p1', 'p2', 'w1', 'w2', 'w3']);
+  });
+
+  it('still merges when the request that linked the two was refused with 503 and retried', async () => {
+    await send([{ type: 'identify', userId: 'shop-1', messageId: 'r1', traits: { email: 'ren@example.com' } }]);
+    const shop = await eventually(() => customerOf('userId=shop-1'));
+    await send([{ type: 'identify', userId: 'app-1', messageId: 'r2', traits: { phone: '+8613900007777' } }]);
+    const app = await eventually(() => customerOf('userId=app-1'));
+    await Promise.all([profileWhen(shop, (p) => p.counters.events === 1), profileWhen(app, (p) => p.counters.events === 1)]);
+
+    // Temporal is unreachable for this request: identities are resolved (and moved) before the signals fail.
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    const down = createApp({ config: { ...stack.config, api: { ...stack.config.api, temporalTimeoutMs: 1000 } }, db: stack.db, temporal: new Client({ connection }), logger: pino({ level: 'silent' }) });
+    const linking = { type: 'track', userId: 'shop-1', event: 'Order Completed', messageId: 'r3', properties: { total: 5 }, context: { traits: { phone: '+8613900007777' } } };
+    expect((await request(down).post('/v1/batch').auth(writeKey, '').send({ batch: [linking] })).status).toBe(503);
+    await connection.close().catch(() => undefined);
+
+    // The client retries the same request once Temporal answers: the merge happens after all.
+    await send([linking]);
+    const [survivor, merged] = [shop, app].sort();
+    const view = await profileWhen(survivor!, (p) => p.counters.events === 3);
+    expect(view.profile).toMatchObject({ mergedFrom: [merged], counters: { orders: 1 } });
+    expect(await stack.temporal.workflow.getHandle(customerWorkflowId(merged!)).result()).toEqual({ mergedInto: survivor });
+    // Handed over: the moved identities no longer point back at the merged customer.
+    await eventually(async () => ((await stack.db.models.identities.countDocuments({ movedFrom: { $exists: true } })) === 0 ? true : undefined));
   });
 });
 

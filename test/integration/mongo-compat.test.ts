@@ -657,8 +657,9 @@ describe('MongoDB operations the product relies on', () => {
 describe('MongoDB operations the reports rely on', () => {
   const at = (iso: string) => new Date(iso);
   const range = { $gte: at('2026-03-01T00:00:00.000Z'), $lt: at('2026-03-08T00:00:00.000Z') };
+  const byId = <T extends { _id: unknown }>(rows: T[]): T[] => [...rows].sort((x, y) => String(x._id).localeCompare(String(y._id)));
 
-  it('aggregate $match on a date range, $group by a compound _id summing $cond of $ifNull, then $group by a part of the _id (channels)', async () => {
+  it('aggregate $match on a date range, $group by a field with $addToSet and $sum of $cond on $ifNull, then $project with $size (channels)', async () => {
     interface Msg { _id: string; customerId: string; channel: string; sentAt?: Date; deliveredAt?: Date | null; openedAt?: Date }
     const messages = fresh<Msg>('messages');
     await messages.insertMany([
@@ -672,16 +673,16 @@ describe('MongoDB operations the reports rely on', () => {
     const isSet = (field: string) => ({ $cond: [{ $ifNull: [`$${field}`, false] }, 1, 0] });
     const rows = await messages.aggregate<{ _id: string; reached: number; sent: number; delivered: number; opened: number }>([
       { $match: { sentAt: range } },
-      { $group: { _id: { channel: '$channel', customerId: '$customerId' }, sent: { $sum: 1 }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') } } },
-      { $group: { _id: '$_id.channel', reached: { $sum: 1 }, sent: { $sum: '$sent' }, delivered: { $sum: '$delivered' }, opened: { $sum: '$opened' } } },
+      { $group: { _id: '$channel', reached: { $addToSet: '$customerId' }, sent: { $sum: 1 }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') } } },
+      { $project: { reached: { $size: '$reached' }, sent: 1, delivered: 1, opened: 1 } },
     ]).toArray();
-    expect(rows.sort((x, y) => x._id.localeCompare(y._id))).toEqual([
+    expect(byId(rows)).toEqual([
       { _id: 'email', reached: 1, sent: 1, delivered: 1, opened: 0 },
       { _id: 'sms', reached: 2, sent: 3, delivered: 1, opened: 1 },
     ]);
   });
 
-  it('$facet runs each sub-pipeline on the matched documents: $match on an array of subdocuments, $project, $unwind, compound $group, and "array.0" $exists false for empty or missing arrays (conversions)', async () => {
+  it('$facet runs each sub-pipeline on the matched documents: $filter on $$this, $unwind dropping empty and missing arrays, $addToSet of _id; "array.0" $exists false (conversions)', async () => {
     interface Conv { _id: string; at: Date; revenue: number; credits?: { model: string; channel: string; amount: number }[] }
     const conversions = fresh<Conv>('conversions');
     await conversions.insertMany([
@@ -689,19 +690,17 @@ describe('MongoDB operations the reports rely on', () => {
       { _id: 'v2', at: at('2026-03-03T00:00:00.000Z'), revenue: 60, credits: [{ model: 'last_touch', channel: 'email', amount: 60 }, { model: 'linear', channel: 'sms', amount: 30 }, { model: 'linear', channel: 'email', amount: 30 }] },
       { _id: 'v3', at: at('2026-03-04T00:00:00.000Z'), revenue: 40, credits: [] },
       { _id: 'v4', at: at('2026-03-05T00:00:00.000Z'), revenue: 7.5 },
-      { _id: 'v5', at: at('2026-03-09T00:00:00.000Z'), revenue: 999, credits: [] },
+      { _id: 'v5', at: at('2026-03-09T00:00:00.000Z'), revenue: 999, credits: [{ model: 'linear', channel: 'sms', amount: 999 }] },
     ]);
     const report = (model: string) => conversions.aggregate<{ credited: { _id: string; converted: number; revenue: number }[]; unattributed: { _id: null; conversions: number; revenue: number }[] }>([
       { $match: { at: range } },
       {
         $facet: {
           credited: [
-            { $match: { 'credits.model': model } },
-            { $project: { credits: 1 } },
+            { $project: { credits: { $filter: { input: '$credits', cond: { $eq: ['$$this.model', model] } } } } },
             { $unwind: '$credits' },
-            { $match: { 'credits.model': model } },
-            { $group: { _id: { channel: '$credits.channel', conversion: '$_id' }, revenue: { $sum: '$credits.amount' } } },
-            { $group: { _id: '$_id.channel', converted: { $sum: 1 }, revenue: { $sum: '$revenue' } } },
+            { $group: { _id: '$credits.channel', converted: { $addToSet: '$_id' }, revenue: { $sum: '$credits.amount' } } },
+            { $project: { converted: { $size: '$converted' }, revenue: 1 } },
           ],
           unattributed: [
             { $match: { 'credits.0': { $exists: false } } },
@@ -711,15 +710,14 @@ describe('MongoDB operations the reports rely on', () => {
       },
     ]).toArray();
     const [linear] = await report('linear');
-    expect(linear!.credited.sort((x, y) => x._id.localeCompare(y._id))).toEqual([{ _id: 'email', converted: 1, revenue: 30 }, { _id: 'sms', converted: 2, revenue: 130 }]);
+    expect(byId(linear!.credited)).toEqual([{ _id: 'email', converted: 1, revenue: 30 }, { _id: 'sms', converted: 2, revenue: 130 }]);
     expect(linear!.unattributed).toEqual([{ _id: null, conversions: 2, revenue: 47.5 }]);
-    const [none] = await report('first_touch');
-    expect(none).toEqual({ credited: [], unattributed: [{ _id: null, conversions: 2, revenue: 47.5 }] });
+    expect(await report('first_touch')).toEqual([{ credited: [], unattributed: [{ _id: null, conversions: 2, revenue: 47.5 }] }]);
     const empty = await conversions.aggregate([{ $match: { at: { $gte: at('2030-01-01T00:00:00.000Z') } } }, { $facet: { a: [{ $group: { _id: null, n: { $sum: 1 } } }] } }]).toArray();
     expect(empty).toEqual([{ a: [] }]);
   });
 
-  it('$facet with $in, $exists true plus $ne, $min/$max of dates, $max of $cond on $eq, and a missing group key read back as null (journey events)', async () => {
+  it('$facet with $match on $in, on $exists true plus $ne, $addToSet per group, and $sort on two fields then $group with $first (journey events)', async () => {
     interface JEv { _id: string; customerId: string; journeyId: string; version: number; type: string; stepId?: string; variant?: string; reason?: string; at: Date }
     const events = fresh<JEv>('journey_events');
     await events.insertMany([
@@ -727,43 +725,46 @@ describe('MongoDB operations the reports rely on', () => {
       { _id: 'e2', customerId: 'c1', journeyId: 'j', version: 1, type: 'step', stepId: 'a-send', variant: 'a', at: at('2026-03-01T01:00:00.000Z') },
       { _id: 'e3', customerId: 'c1', journeyId: 'j', version: 1, type: 'exited', variant: 'a', reason: 'goal', at: at('2026-03-02T00:00:00.000Z') },
       { _id: 'e4', customerId: 'c2', journeyId: 'j', version: 1, type: 'step', stepId: 'a-send', variant: 'a', at: at('2026-03-02T00:00:00.000Z') },
-      { _id: 'e5', customerId: 'c3', journeyId: 'j', version: 2, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-03T00:00:00.000Z') },
-      { _id: 'e6', customerId: 'c3', journeyId: 'j', version: 2, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-05T00:00:00.000Z') },
-      { _id: 'e7', customerId: 'c4', journeyId: 'j', version: 1, type: 'exited', at: at('2026-03-04T00:00:00.000Z') },
-      { _id: 'e8', customerId: 'c5', journeyId: 'other', version: 1, type: 'entered', stepId: 'split', at: at('2026-03-04T00:00:00.000Z') },
-      { _id: 'e9', customerId: 'c6', journeyId: 'j', version: 1, type: 'entered', stepId: 'split', at: at('2026-02-28T23:59:59.999Z') },
+      { _id: 'e5', customerId: 'c3', journeyId: 'j', version: 2, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-05T00:00:00.000Z') },
+      { _id: 'e6', customerId: 'c3', journeyId: 'j', version: 1, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-03T00:00:00.000Z') },
+      { _id: 'e7', customerId: 'c4', journeyId: 'j', version: 2, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-04T00:00:00.000Z') },
+      { _id: 'e8', customerId: 'c4', journeyId: 'j', version: 1, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-04T00:00:00.000Z') },
+      { _id: 'e9', customerId: 'c5', journeyId: 'other', version: 1, type: 'entered', stepId: 'split', at: at('2026-03-04T00:00:00.000Z') },
+      { _id: 'e10', customerId: 'c6', journeyId: 'j', version: 1, type: 'entered', stepId: 'split', at: at('2026-02-28T23:59:59.999Z') },
     ]);
     const customersBy = (filter: Record<string, unknown>, key: string) => [
       { $match: filter },
-      { $group: { _id: { key: `$${key}`, customerId: '$customerId' } } },
-      { $group: { _id: '$_id.key', customers: { $sum: 1 } } },
+      { $group: { _id: `$${key}`, customers: { $addToSet: '$customerId' } } },
+      { $project: { customers: { $size: '$customers' } } },
     ];
+    const arms = { variant: { $exists: true, $ne: 'holdout' } };
     const [facets] = await events.aggregate<Record<string, { _id: unknown; [k: string]: unknown }[]>>([
       { $match: { journeyId: 'j', at: range } },
       {
         $facet: {
           steps: customersBy({ type: { $in: ['entered', 'step'] } }, 'stepId'),
           exited: customersBy({ type: 'exited' }, 'reason'),
-          variants: [
-            { $match: { variant: { $exists: true, $ne: 'holdout' } } },
-            { $group: { _id: { variant: '$variant', customerId: '$customerId' }, converted: { $max: { $cond: [{ $eq: ['$reason', 'goal'] }, 1, 0] } } } },
-            { $group: { _id: '$_id.variant', customers: { $sum: 1 }, converted: { $sum: '$converted' } } },
-          ],
+          variants: customersBy(arms, 'variant'),
+          converted: customersBy({ ...arms, reason: 'goal' }, 'variant'),
           holdout: [
             { $match: { variant: 'holdout' } },
-            { $group: { _id: { customerId: '$customerId', version: '$version' }, first: { $min: '$at' }, last: { $max: '$at' } } },
+            { $sort: { at: 1, version: 1 } },
+            { $group: { _id: '$customerId', at: { $first: '$at' }, version: { $first: '$version' } } },
           ],
         },
       },
     ]).toArray();
-    const byId = (rows: { _id: unknown }[]) => [...rows].sort((x, y) => String(x._id).localeCompare(String(y._id)));
     expect(byId(facets!.steps!)).toEqual([{ _id: 'a-send', customers: 2 }, { _id: 'split', customers: 1 }]);
-    expect(byId(facets!.exited!)).toEqual([{ _id: 'goal', customers: 1 }, { _id: 'holdout', customers: 1 }, { _id: null, customers: 1 }]);
-    expect(facets!.variants).toEqual([{ _id: 'a', customers: 2, converted: 1 }]);
-    expect(facets!.holdout).toEqual([{ _id: { customerId: 'c3', version: 2 }, first: at('2026-03-03T00:00:00.000Z'), last: at('2026-03-05T00:00:00.000Z') }]);
+    expect(byId(facets!.exited!)).toEqual([{ _id: 'goal', customers: 1 }, { _id: 'holdout', customers: 2 }]);
+    expect(facets!.variants).toEqual([{ _id: 'a', customers: 2 }]);
+    expect(facets!.converted).toEqual([{ _id: 'a', customers: 1 }]);
+    expect(byId(facets!.holdout!)).toEqual([
+      { _id: 'c3', at: at('2026-03-03T00:00:00.000Z'), version: 1 },
+      { _id: 'c4', at: at('2026-03-04T00:00:00.000Z'), version: 1 },
+    ]);
   });
 
-  it('aggregate $group by a field with $max of a date, and $project excluding _id (goal events); $match $exists false then $group (stages now)', async () => {
+  it('$group by a field with $max of a date, $project excluding _id (goal events); $match $exists false and compound $group keys (lifecycle)', async () => {
     interface Evt { _id: string; customerId: string; name: string; timestamp: Date; properties: Record<string, unknown> }
     const events = fresh<Evt>('events');
     await events.insertMany([
@@ -783,7 +784,19 @@ describe('MongoDB operations the reports rely on', () => {
     const customers = fresh<Cust>('customers');
     await customers.insertMany([{ _id: 'a', stage: 'member' }, { _id: 'b', stage: 'customer' }, { _id: 'c', stage: 'customer' }, { _id: 'd', stage: 'loyal', mergedInto: 'c' }]);
     const stages = await customers.aggregate<{ _id: string; customers: number }>([{ $match: { mergedInto: { $exists: false } } }, { $group: { _id: '$stage', customers: { $sum: 1 } } }]).toArray();
-    expect(stages.sort((x, y) => x._id.localeCompare(y._id))).toEqual([{ _id: 'customer', customers: 2 }, { _id: 'member', customers: 1 }]);
+    expect(byId(stages)).toEqual([{ _id: 'customer', customers: 2 }, { _id: 'member', customers: 1 }]);
+
+    const changes = fresh<{ _id: string; from: string; to: string; at: Date }>('stage_changes');
+    await changes.insertMany([
+      { _id: 'a:1', from: 'fan', to: 'member', at: at('2026-03-01T00:00:00.000Z') },
+      { _id: 'b:1', from: 'fan', to: 'member', at: at('2026-03-02T00:00:00.000Z') },
+      { _id: 'b:2', from: 'member', to: 'customer', at: at('2026-03-03T00:00:00.000Z') },
+      { _id: 'c:1', from: 'member', to: 'customer', at: at('2026-03-08T00:00:00.000Z') },
+    ]);
+    const moves = await changes.aggregate<{ _id: { from: string; to: string }; moves: number }>([
+      { $match: { at: range } }, { $group: { _id: { from: '$from', to: '$to' }, moves: { $sum: 1 } } },
+    ]).toArray();
+    expect(moves.sort((x, y) => x.moves - y.moves)).toEqual([{ _id: { from: 'member', to: 'customer' }, moves: 1 }, { _id: { from: 'fan', to: 'member' }, moves: 2 }]);
   });
 
   it('createIndexes through the mongoose models builds the reports\' date indexes', async () => {

@@ -16,12 +16,14 @@ const costs = { sms: 0.06, email: 0.002 };
 let seeded: Stack;
 let hand: Stack;
 beforeAll(async () => {
-  [seeded, hand] = await Promise.all([0, 1].map(() => startStack({ worker: false, env: { CHANNEL_COSTS: JSON.stringify(costs) } })));
+  const start = () => startStack({ worker: false, env: { CHANNEL_COSTS: JSON.stringify(costs) } });
+  [seeded, hand] = await Promise.all([start(), start()]);
 });
 afterAll(async () => { await Promise.all([seeded?.stop(), hand?.stop()]); });
 
 const get = (stack: Stack, path: string, query: Record<string, string> = {}) => request(stack.app).get(path).query(query).auth(adminKey, '');
 const cents = (amounts: number[]): number => amounts.reduce((s, a) => s + Math.round(a * 100), 0) / 100;
+const tenThousandths = (amount: number): number => Math.round(amount * 10_000) / 10_000;
 const rate = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
 const count = <K>(map: Map<K, Set<string>>, key: K): number => map.get(key)?.size ?? 0;
 const add = <K>(map: Map<K, Set<string>>, key: K, id: string): void => { map.set(key, (map.get(key) ?? new Set()).add(id)); };
@@ -82,11 +84,11 @@ describe('reports on seeded data equal a recount of the raw documents', () => {
         const expected = names.map((channel) => {
           const t = tally.get(channel) ?? { sent: 0, delivered: 0, opened: 0, clicked: 0 };
           const perMessage = costs[channel as keyof typeof costs];
-          const cost = perMessage === undefined ? null : Math.round(t.sent * perMessage * 100) / 100;
+          const cost = perMessage === undefined ? null : t.sent * perMessage;
           return {
             channel, reached: count(reached, channel), ...t, converted: count(converted, channel),
             conversionRate: rate(count(converted, channel), count(reached, channel)), revenue: cents(revenue.get(channel) ?? []),
-            cost, costPerConversion: perMessage === undefined || count(converted, channel) === 0 ? null : Math.round((t.sent * perMessage * 100) / count(converted, channel)) / 100,
+            cost: cost === null ? null : tenThousandths(cost), costPerConversion: cost === null || count(converted, channel) === 0 ? null : tenThousandths(cost / count(converted, channel)),
           };
         });
         const res = await get(seeded, '/v1/reports/channels', { ...query(r), model }).expect(200);
@@ -107,22 +109,22 @@ describe('reports on seeded data equal a recount of the raw documents', () => {
         const exited = new Map<string, Set<string>>();
         const variants = new Map<string, Set<string>>();
         const converted = new Map<string, Set<string>>();
-        const heldOutAt = new Map<string, number>();
+        const heldOut = new Map<string, { at: number; version: number }>();
         for (const e of mine) {
           if (e.type !== 'exited') add(steps, e.stepId!, e.customerId);
           else add(exited, e.reason!, e.customerId);
           if (e.variant) add(variants, e.variant, e.customerId);
           if (e.variant && e.variant !== 'holdout' && e.reason === 'goal') add(converted, e.variant, e.customerId);
-          // The goal the holdout is measured by is its own version's.
-          const key = `${e.customerId}@${e.version}`;
-          if (e.variant === 'holdout') heldOutAt.set(key, Math.min(heldOutAt.get(key) ?? Infinity, e.at.getTime()));
+          // A held-out customer is measured from the first hold-out, by the goal of its version.
+          const first = heldOut.get(e.customerId);
+          const at = e.at.getTime();
+          if (e.variant === 'holdout' && (!first || at < first.at || (at === first.at && e.version < first.version))) heldOut.set(e.customerId, { at, version: e.version });
         }
-        for (const [key, since] of heldOutAt) {
-          const [customerId, version] = key.split('@');
-          const goal = versions.find((v) => v.journeyId === journeyId && v.version === Number(version))!.definition.goal!;
+        for (const [customerId, { at, version }] of heldOut) {
+          const goal = versions.find((v) => v.journeyId === journeyId && v.version === version)!.definition.goal!;
           const did = data.events.some((e) => e.customerId === customerId && e.name === goal.event && allHold(goal.where, e.properties)
-            && e.timestamp.getTime() >= since && e.timestamp < r.to);
-          if (did) add(converted, 'holdout', customerId!);
+            && e.timestamp.getTime() >= at && e.timestamp < r.to);
+          if (did) add(converted, 'holdout', customerId);
         }
         const holdout = { customers: count(variants, 'holdout'), converted: count(converted, 'holdout') };
         const arm = (variant: string) => {
@@ -165,5 +167,163 @@ describe('reports on seeded data equal a recount of the raw documents', () => {
       expect(Object.fromEntries(res.body.moves.map((m: { from: string; to: string; moves: number }) => [`${m.from}>${m.to}`, m.moves]))).toEqual(Object.fromEntries(moves));
       expect(res.body.moves.map((m: { moves: number }) => m.moves)).toEqual([...moves.values()].sort((a, b) => b - a));
     }
+  });
+});
+
+describe('reports on a small case worked out by hand', () => {
+  const t = (iso: string) => new Date(`2026-03-${iso}Z`);
+  const week = { from: '2026-03-01', to: '2026-03-08' };
+  const base = { template: 't', priority: 'marketing', links: [] as string[], attempts: 1, attemptsEnded: 0, createdAt: t('01T00:00:00'), updatedAt: t('01T00:00:00') };
+  const customer = (id: string, stage: string, mergedInto?: string) => ({
+    _id: id, stage, points: 0, counters: { events: 0, orders: 0, spend: 0 }, followed: false, registered: false, tags: [], consent: {}, traits: {},
+    recentMessageIds: [], mergedFrom: [], revision: 1, updatedAt: t('01T00:00:00'), ...(mergedInto && { mergedInto }),
+  }) as never;
+  const touch = (channel: string, at: string) => ({ at: t(at), kind: 'sent' as const, channel });
+  const credit = (model: AttributionModel, index: number, channel: string, amount: number) => ({ model, touch: index, channel, amount });
+
+  beforeAll(async () => {
+    const m = hand.db.models;
+    await m.customers.insertMany([customer('a', 'member'), customer('b', 'customer'), customer('c', 'customer'), customer('d', 'loyal', 'c')]);
+    await m.messages.insertMany([
+      // From is counted, `to` is not; a message never sent is not counted.
+      { ...base, _id: 'm1', customerId: 'a', channel: 'sms', status: 'clicked', sentAt: t('01T00:00:00'), deliveredAt: t('01T00:01:00'), openedAt: t('01T00:02:00'), clickedAt: t('01T00:03:00') },
+      { ...base, _id: 'm2', customerId: 'a', channel: 'sms', status: 'delivered', sentAt: t('02T00:00:00'), deliveredAt: t('02T00:01:00') },
+      { ...base, _id: 'm3', customerId: 'b', channel: 'sms', status: 'sent', sentAt: t('03T00:00:00') },
+      { ...base, _id: 'm4', customerId: 'b', channel: 'email', status: 'opened', sentAt: t('04T00:00:00'), deliveredAt: t('04T00:00:01'), openedAt: t('04T09:00:00') },
+      { ...base, _id: 'm5', customerId: 'c', channel: 'email', status: 'delivered', sentAt: t('08T00:00:00'), deliveredAt: t('08T00:00:01') },
+      { ...base, _id: 'm6', customerId: 'c', channel: 'email', status: 'suppressed', reason: 'frequency_cap' },
+      { ...base, _id: 'm7', customerId: 'c', channel: 'email', status: 'sent', sentAt: new Date('2026-02-28T23:59:59.999Z') },
+    ]);
+    await m.conversions.insertMany([
+      { _id: 'a:o1', customerId: 'a', event: 'Order Completed', revenue: 100, at: t('02T12:00:00'), touches: [touch('sms', '01T00:00:00'), touch('sms', '02T00:00:00')],
+        credits: [credit('last_touch', 1, 'sms', 100), credit('linear', 0, 'sms', 50), credit('linear', 1, 'sms', 50)] },
+      { _id: 'b:o1', customerId: 'b', event: 'Order Completed', revenue: 60, at: t('05T00:00:00'), touches: [touch('sms', '03T00:00:00'), touch('email', '04T00:00:00')],
+        credits: [credit('last_touch', 1, 'email', 60), credit('linear', 0, 'sms', 30), credit('linear', 1, 'email', 30)] },
+      { _id: 'c:o1', customerId: 'c', event: 'Order Completed', revenue: 40, at: t('06T00:00:00'), touches: [], credits: [] },
+      { _id: 'b:o2', customerId: 'b', event: 'Order Completed', revenue: 999, at: t('09T00:00:00'), touches: [touch('email', '04T00:00:00')], credits: [credit('last_touch', 0, 'email', 999)] },
+    ]);
+    const definition = {
+      id: 'trial', version: 1, name: 'Trial', trigger: { type: 'event', event: 'Signed Up' }, entry: 'split', reentry: { mode: 'never' }, onPause: 'hold',
+      steps: {
+        split: { type: 'split', variants: [{ name: 'a', weight: 40, next: 'a-send' }, { name: 'b', weight: 40, next: 'b-send' }], holdout: 20 },
+        'a-send': { type: 'send', channel: 'sms', template: 't', next: 'done' },
+        'b-send': { type: 'send', channel: 'email', template: 't', next: 'done' },
+        done: { type: 'exit' },
+      },
+      goal: { event: 'Order Completed' },
+    } as const;
+    await m.journeys.insertOne({ _id: 'trial', name: 'Trial', status: 'active', draft: definition as never, latestVersion: 1, onPause: 'hold', createdAt: t('01T00:00:00'), updatedAt: t('01T00:00:00') });
+    await m.journeyVersions.insertOne({ _id: 'trial@1', journeyId: 'trial', version: 1, definition: definition as never, publishedAt: t('01T00:00:00') });
+    let n = 0;
+    const ev = (customerId: string, type: 'entered' | 'step' | 'exited', at: Date, fields: { stepId?: string; variant?: string; reason?: string } = {}) =>
+      ({ _id: `j${n++}`, customerId, journeyId: 'trial', version: 1, enrollmentId: `${customerId}#1`, type, at, ...fields });
+    await m.journeyEvents.insertMany([
+      ev('c1', 'entered', t('01T00:00:00'), { stepId: 'split' }), ev('c1', 'step', t('01T00:00:00'), { stepId: 'a-send', variant: 'a' }), ev('c1', 'exited', t('02T00:00:00'), { variant: 'a', reason: 'goal' }),
+      ev('c2', 'entered', t('01T00:00:00'), { stepId: 'split' }), ev('c2', 'step', t('01T00:00:00'), { stepId: 'a-send', variant: 'a' }), ev('c2', 'exited', t('03T00:00:00'), { variant: 'a', reason: 'completed' }),
+      ev('c3', 'entered', t('01T00:00:00'), { stepId: 'split' }), ev('c3', 'step', t('01T00:00:00'), { stepId: 'b-send', variant: 'b' }), ev('c3', 'exited', t('04T00:00:00'), { variant: 'b', reason: 'goal' }),
+      ev('c4', 'entered', t('02T00:00:00'), { stepId: 'split' }), ev('c4', 'exited', t('02T00:00:00'), { variant: 'holdout', reason: 'holdout' }),
+      ev('c5', 'entered', t('03T00:00:00'), { stepId: 'split' }), ev('c5', 'exited', t('03T00:00:00'), { variant: 'holdout', reason: 'holdout' }),
+      // Entered before the range: a customer of variant a who converted in it, but no entry in it.
+      ev('c6', 'entered', new Date('2026-02-27T00:00:00Z'), { stepId: 'split' }), ev('c6', 'step', new Date('2026-02-27T00:00:00Z'), { stepId: 'a-send', variant: 'a' }),
+      ev('c6', 'exited', t('02T00:00:00'), { variant: 'a', reason: 'goal' }),
+    ]);
+    const order = (id: string, customerId: string, at: Date) => ({ _id: id, customerId, kind: 'track', name: 'Order Completed', properties: { total: 10 }, traits: {}, timestamp: at });
+    // c4 buys after being held out; c5 bought before it, and again only at the range's end.
+    await m.events.insertMany([order('o1', 'c4', t('03T00:00:00')), order('o2', 'c5', t('02T00:00:00')), order('o3', 'c5', t('08T00:00:00'))]);
+    await m.stageChanges.insertMany([
+      { _id: 'a:1', customerId: 'a', from: 'stranger', to: 'fan', at: t('01T00:00:00') },
+      { _id: 'a:2', customerId: 'a', from: 'fan', to: 'member', at: t('02T00:00:00') },
+      { _id: 'b:1', customerId: 'b', from: 'fan', to: 'member', at: t('01T10:00:00') },
+      { _id: 'b:2', customerId: 'b', from: 'member', to: 'customer', at: t('03T00:00:00') },
+      { _id: 'c:1', customerId: 'c', from: 'member', to: 'customer', at: t('08T00:00:00') },
+    ]);
+  });
+
+  it('channels under last touch: two channels, three conversions in the week (one unattributed), sms costs 0.06 a message', async () => {
+    const res = await get(hand, '/v1/reports/channels', week).expect(200);
+    expect(res.body).toEqual({
+      from: '2026-03-01T00:00:00.000Z', to: '2026-03-08T00:00:00.000Z', model: 'last_touch',
+      channels: [
+        { channel: 'email', reached: 1, sent: 1, delivered: 1, opened: 1, clicked: 0, converted: 1, conversionRate: 1, revenue: 60, cost: 0.002, costPerConversion: 0.002 },
+        { channel: 'sms', reached: 2, sent: 3, delivered: 2, opened: 1, clicked: 1, converted: 1, conversionRate: 0.5, revenue: 100, cost: 0.18, costPerConversion: 0.18 },
+      ],
+      unattributed: { conversions: 1, revenue: 40 },
+    });
+  });
+
+  it('channels under linear: a conversion counts once per channel it credits', async () => {
+    const res = await get(hand, '/v1/reports/channels', { ...week, model: 'linear' }).expect(200);
+    expect(res.body.channels.map((c: { channel: string; converted: number; revenue: number; costPerConversion: number | null }) => [c.channel, c.converted, c.revenue, c.costPerConversion]))
+      .toEqual([['email', 1, 30, 0.002], ['sms', 2, 130, 0.09]]);
+  });
+
+  it('journey: funnel in step order, exits by reason, and each variant against the holdout', async () => {
+    const res = await get(hand, '/v1/reports/journeys/trial', week).expect(200);
+    expect(res.body).toEqual({
+      journeyId: 'trial', from: '2026-03-01T00:00:00.000Z', to: '2026-03-08T00:00:00.000Z', goal: 'Order Completed',
+      entered: 5, goalRate: 0.6,
+      steps: [{ stepId: 'split', customers: 5 }, { stepId: 'a-send', customers: 2 }, { stepId: 'b-send', customers: 1 }, { stepId: 'done', customers: 0 }],
+      exited: [{ reason: 'goal', customers: 3 }, { reason: 'holdout', customers: 2 }, { reason: 'completed', customers: 1 }],
+      variants: [
+        { variant: 'a', customers: 3, converted: 2, conversionRate: 2 / 3, uplift: (2 / 3 - 0.5) / 0.5, pValue: expect.closeTo(0.7093881150142264, 6), significant: false },
+        { variant: 'b', customers: 1, converted: 1, conversionRate: 1, uplift: 1, pValue: expect.closeTo(0.3864762307712328, 6), significant: false },
+        { variant: 'holdout', customers: 2, converted: 1, conversionRate: 0.5, uplift: null, pValue: null, significant: null },
+      ],
+    });
+  });
+
+  it('lifecycle: stages now without the merged-away customer, and the week\'s moves', async () => {
+    const res = await get(hand, '/v1/reports/lifecycle', week).expect(200);
+    expect(res.body).toEqual({
+      from: '2026-03-01T00:00:00.000Z', to: '2026-03-08T00:00:00.000Z',
+      stages: ladder.map((stage) => ({ stage, customers: { member: 1, customer: 2 }[stage as string] ?? 0 })),
+      moves: [{ from: 'fan', to: 'member', moves: 2 }, { from: 'member', to: 'customer', moves: 1 }, { from: 'stranger', to: 'fan', moves: 1 }],
+    });
+  });
+
+  it('refuses bad dates, a range that ends before it starts, an unknown model or journey id, naming the field', async () => {
+    const bad = async (path: string, query: Record<string, string | string[]>, field: string) => {
+      const res = await get(hand, path, query as Record<string, string>).expect(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    };
+    await bad('/v1/reports/channels', { from: 'yesterday', to: '2026-03-08' }, 'from');
+    await bad('/v1/reports/channels', { from: '2026-03-01' }, 'to');
+    await bad('/v1/reports/channels', { from: '2026-02-30', to: '2026-03-08' }, 'from');
+    await bad('/v1/reports/channels', { from: '2026-03-08', to: '2026-03-08' }, 'to');
+    await bad('/v1/reports/channels', { ...week, model: 'last_click' }, 'model');
+    await bad('/v1/reports/channels', { from: ['2026-03-01', '2026-03-02'], to: '2026-03-08' }, 'from');
+    await bad('/v1/reports/lifecycle', { from: '2026-03-08T00:00:00Z', to: '2026-03-01T00:00:00+08:00' }, 'to');
+    await bad('/v1/reports/journeys/Not%20a%20journey', week, 'journeyId');
+    const missing = await get(hand, '/v1/reports/journeys/no-such-journey', week).expect(404);
+    expect(missing.body.error.code).toBe('not_found');
+  });
+
+  it('answers only to admin keys', async () => {
+    for (const path of ['/v1/reports/channels', '/v1/reports/journeys/trial', '/v1/reports/lifecycle']) {
+      await request(hand.app).get(path).query(week).expect(401);
+      await request(hand.app).get(path).query(week).auth(writeKey, '').expect(403);
+    }
+  });
+});
+
+describe('significance and cost settings', () => {
+  it('gives the two-sided p-value of the two-proportion z-test', () => {
+    expect(erfc(1.96 / Math.SQRT2)).toBeCloseTo(0.04999579029644087, 6);
+    expect(erfc(0)).toBeCloseTo(1, 6);
+    expect(erfc(-1)).toBeCloseTo(1.8427007929497148, 6);
+    // 12% of 1,000 against 10% of 1,000: z = 1.429.
+    expect(twoProportionPValue(120, 1000, 100, 1000)).toBeCloseTo(0.1529177818639462, 6);
+    expect(twoProportionPValue(150, 1000, 100, 1000)).toBeCloseTo(0.0007232327164301955, 8);
+    expect(twoProportionPValue(0, 10, 0, 20)).toBe(1);
+    expect(twoProportionPValue(3, 10, 0, 0)).toBeNull();
+  });
+
+  it('takes channel costs as JSON, refusing unknown channels and negative costs', () => {
+    const env = { MONGODB_URI: 'mongodb://127.0.0.1:27017/x', API_WRITE_KEYS: 'w'.repeat(16), API_ADMIN_KEYS: 'a'.repeat(16) };
+    expect(loadConfig(env).channelCosts).toEqual({});
+    expect(loadConfig({ ...env, CHANNEL_COSTS: '{"sms":0.05}' }).channelCosts).toEqual({ sms: 0.05 });
+    expect(() => loadConfig({ ...env, CHANNEL_COSTS: '{"fax":1}' })).toThrow(/CHANNEL_COSTS/);
+    expect(() => loadConfig({ ...env, CHANNEL_COSTS: '{"sms":-1}' })).toThrow(/CHANNEL_COSTS/);
   });
 });

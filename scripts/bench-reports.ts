@@ -1,0 +1,109 @@
+// The reports benchmark (`npm run bench:reports`): starts its own mongo-java-server (memory),
+// seeds 100,000 customers and 1,000,000 events with their messages, conversions, stage changes
+// and journey events (scripts/seed-reports.ts), then runs each report 5 times over the last 30
+// days and over the whole 120 days, through the same service the API answers with, and times a
+// bare count of each collection's range (the floor on a server without secondary indexes).
+// Prints one JSON summary on stdout (progress on stderr) and stops the server, also on failure or Ctrl-C.
+//   BENCH_CUSTOMERS, BENCH_EVENTS   data size (default 100000, 1000000)
+//   BENCH_MONGO_HEAP                 the server's heap (default 12g: mongo-java-server keeps every
+//                                    document, and its oplog entry, as Java maps: ~6 GB live here)
+import { cpus, loadavg, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { connectDatabase, type Database } from '../activities/db/connection.js';
+import { reportQueries } from '../activities/db/reports.js';
+import { reportService } from '../api/reports/service.js';
+import { benchSeed, seedReports } from './seed-reports.js';
+import { startMongo, type RunningServer } from './servers.js';
+
+const D = 86_400_000;
+const runs = 5;
+const targetMs = 1000;
+const env = process.env;
+const sizes = { customers: Number(env.BENCH_CUSTOMERS ?? benchSeed.customers), events: Number(env.BENCH_EVENTS ?? benchSeed.events) };
+const heap = env.BENCH_MONGO_HEAP ?? '12g';
+const start = Date.parse('2026-01-01T00:00:00.000Z');
+const ranges = {
+  'last 30 days': { from: new Date(start + 90 * D), to: new Date(start + 120 * D) },
+  'all 120 days': { from: new Date(start), to: new Date(start + 120 * D) },
+};
+// Costs as a brand might configure them (CHANNEL_COSTS), so cost per conversion is computed too.
+const costs = { sms: 0.05, email: 0.001, wechat: 0.01 };
+
+const log = (msg: string): void => { process.stderr.write(`[bench:reports ${new Date().toISOString().slice(11, 19)}] ${msg}\n`); };
+const round = (n: number): number => Math.round(n * 10) / 10;
+
+let mongo: RunningServer | undefined;
+let db: Database | undefined;
+async function cleanup(): Promise<void> {
+  await db?.close().catch(() => undefined);
+  await mongo?.stop().catch(() => undefined);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { log(`${sig}: stopping`); void cleanup().finally(() => process.exit(130)); });
+
+async function main(): Promise<void> {
+  log(`starting mongo-java-server (memory, heap ${heap})`);
+  mongo = await startMongo({ storage: 'memory', heap });
+  db = await connectDatabase(mongo.address, { dbName: 'reports_bench' });
+  const { models } = db;
+  // connectDatabase builds the indexes of the collections it owns; these are the reports' own.
+  await Promise.all([models.Conversion, models.StageChange, models.JourneyEvent].map((m) => m.createIndexes()));
+
+  log(`seeding ${sizes.customers} customers, ${sizes.events} events`);
+  const seedStarted = performance.now();
+  const seeded = await seedReports(models, sizes);
+  const seedMs = Math.round(performance.now() - seedStarted);
+  log(`seeded in ${(seedMs / 1000).toFixed(1)} s: ${JSON.stringify(seeded)}`);
+
+  const service = reportService({ queries: reportQueries(models), costs });
+  const reports = {
+    'channels (last_touch)': (r: { from: Date; to: Date }) => service.channels(r, 'last_touch'),
+    'channels (linear)': (r: { from: Date; to: Date }) => service.channels(r, 'linear'),
+    'journey welcome': (r: { from: Date; to: Date }) => service.journey('welcome', r),
+    'journey winback': (r: { from: Date; to: Date }) => service.journey('winback', r),
+    lifecycle: (r: { from: Date; to: Date }) => service.lifecycle(r),
+  };
+  const results: Record<string, Record<string, { p50: number; max: number; runs: number[]; loadAverage: number }>> = {};
+  for (const [rangeName, range] of Object.entries(ranges)) {
+    results[rangeName] = {};
+    for (const [name, report] of Object.entries(reports)) {
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const began = performance.now();
+        await report(range);
+        times.push(round(performance.now() - began));
+      }
+      const sorted = [...times].sort((a, b) => a - b);
+      results[rangeName]![name] = { p50: sorted[Math.floor(runs / 2)]!, max: sorted[runs - 1]!, runs: times, loadAverage: round(loadavg()[0]!) };
+      log(`${rangeName} ${name}: p50 ${results[rangeName]![name]!.p50} ms, max ${results[rangeName]![name]!.max} ms`);
+    }
+  }
+  // The floor under every report on this server: it has no secondary indexes, so each $match reads the whole collection.
+  const month = ranges['last 30 days'];
+  const scans: Record<string, number> = {};
+  for (const [name, count] of Object.entries({
+    'messages by sentAt': () => models.messages.countDocuments({ sentAt: { $gte: month.from, $lt: month.to } }),
+    'conversions by at': () => models.conversions.countDocuments({ at: { $gte: month.from, $lt: month.to } }),
+    'journey_events by journeyId, at': () => models.journeyEvents.countDocuments({ journeyId: 'welcome', at: { $gte: month.from, $lt: month.to } }),
+    'events by name, timestamp': () => models.events.countDocuments({ name: 'Order Completed', timestamp: { $gte: month.from, $lt: month.to } }),
+  })) {
+    const began = performance.now();
+    await count();
+    scans[name] = round(performance.now() - began);
+  }
+  const slowest = Math.max(...Object.values(results).flatMap((r) => Object.values(r).map((x) => x.p50)));
+  console.log(JSON.stringify({
+    machine: { cpus: cpus().length, memoryGb: round(totalmem() / 2 ** 30), node: process.version, loadAverageAtEnd: loadavg().map(round) },
+    server: { kind: 'mongo-java-server (memory backend)', heap },
+    seed: { ms: seedMs, documents: seeded },
+    ranges: Object.fromEntries(Object.entries(ranges).map(([k, r]) => [k, { from: r.from.toISOString(), to: r.to.toISOString() }])),
+    reports: results,
+    countOnlyMs: scans,
+    targetMs, slowestP50Ms: slowest, allUnderTarget: slowest < targetMs,
+  }, null, 2));
+}
+
+main().then(cleanup, async (err: unknown) => {
+  log(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  await cleanup();
+  process.exit(1);
+});
