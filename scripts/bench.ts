@@ -715,13 +715,16 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
   await sampler;
   const end = { applied: await applied(), ...memoryOf(worker.pid!) };
   const running = (await temporal.workflow.count('ExecutionStatus = "Running"')).count;
-  // Memory once the cache was full against memory at the end: the growth per extra customer.
+  // Memory once the cache was full against memory at the end, and over the second half of the
+  // customers alone (the heap settles for a while after the cache fills): the growth per customer.
   const atCache = samples.find((x) => x.applied >= sizes.liveCache) ?? samples[0]!;
+  const atHalf = samples.find((x) => x.applied >= n / 2) ?? atCache;
   const result = {
     customers: n, workerCache: sizes.liveCache, acceptedSeconds, appliedSeconds, appliedPerSec: round(end.applied / appliedSeconds),
     runningWorkflows: running,
     workerRssMB: { idle: idle.rssMB, whenCacheFull: atCache.rssMB, end: end.rssMB, peak: end.peakRssMB },
     growthAfterCacheFullKBPerCustomer: end.applied > atCache.applied ? round(((end.rssMB - atCache.rssMB) * 1024) / (end.applied - atCache.applied), 2) : null,
+    growthSecondHalfKBPerCustomer: end.applied > atHalf.applied ? round(((end.rssMB - atHalf.rssMB) * 1024) / (end.applied - atHalf.applied), 2) : null,
     samples: samples.filter((_, i) => i % 3 === 0),
   };
   log(`live: ${end.applied} customers applied in ${appliedSeconds} s; worker RSS ${idle.rssMB} idle → ${atCache.rssMB} with a full cache → ${end.rssMB} MB at the end`);

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
 import type { CustomerDoc, EventDoc, Models } from '../activities/db/models.js';
 import type { MessageDoc } from '../activities/db/messages.js';
-import type { ConversionDoc, JourneyEventDoc, StageChangeDoc, TouchDoc } from '../activities/db/analytics.js';
+import { conversionDoc, type ConversionDoc, type JourneyEventDoc, type StageChangeDoc } from '../activities/db/analytics.js';
 import type { JourneyDoc, JourneyVersionDoc } from '../activities/db/journey-models.js';
 import type { JourneyDefinition } from '../workflows/journeys/types.js';
 import type { Stage } from '../workflows/lifecycle/rules.js';
@@ -173,15 +173,7 @@ function conversion(r: Random, customerId: string, order: EventDoc, messages: Me
   }
   if (r.chance(0.15)) touches.push({ at: at - r.int(0, 600) * M, kind: 'inbound', channel: 'cpc', source: 'xiaohongshu', medium: 'cpc', campaign: 'kol' });
   touches.sort((a, b) => a.at - b.at);
-  const c = convert(touches, { messageId: order._id, event: 'Order Completed', revenue: order.properties.total as number, at }, defaultAttribution);
-  const touchDocs: TouchDoc[] = c.touches.map(({ at: t, ...rest }) => ({ at: new Date(t), ...rest }));
-  return {
-    _id: `${customerId}:${order._id}`, customerId, event: c.event, revenue: c.revenue, at: order.timestamp, touches: touchDocs,
-    credits: c.credits.map((credit) => {
-      const t = c.touches[credit.touch]!;
-      return { ...credit, channel: t.channel, ...(t.journeyId && { journeyId: t.journeyId }), ...(t.campaignId && { campaignId: t.campaignId }) };
-    }),
-  };
+  return conversionDoc(customerId, convert(touches, { messageId: order._id, event: 'Order Completed', revenue: order.properties.total as number, at }, defaultAttribution));
 }
 
 /** Up the ladder, slipping to at_risk after buying and sometimes coming back. */

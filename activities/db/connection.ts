@@ -18,7 +18,10 @@ export async function connectDatabase(uri: string, options: { dbName?: string } 
   });
   await connection.asPromise();
   const models = createModels(connection);
-  await Promise.all([models.Customer, models.Event, models.Identity, models.Message, models.Journey, models.JourneyVersion].map((m) => m.createIndexes()));
+  await Promise.all([
+    models.Customer, models.Event, models.Identity, models.Message, models.Journey, models.JourneyVersion,
+    models.Conversion, models.StageChange, models.JourneyEvent,
+  ].map((m) => m.createIndexes()));
   return {
     connection,
     models,
