@@ -1,12 +1,15 @@
 // Starts the real servers Closedloop runs on, from what scripts/provision.sh put in .cache/.
 // Used by the run command (scripts/start.ts) and by the tests' global set-up.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { cliTypeName, searchAttributeKeys } from '../workflows/search-attributes.js';
+
+const execFileAsync = promisify(execFile);
 
 export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const cacheDir = path.join(rootDir, '.cache');
@@ -103,5 +106,25 @@ export async function startTemporal(options: { port?: number; uiPort?: number; d
     if (Date.now() > deadline) { await stopProcess(child); throw new Error(`temporal dev server not healthy on ${address} after 30 s`); }
     await new Promise((r) => setTimeout(r, 200));
   }
+  try {
+    await registerSearchAttributes(address);
+  } catch (err) {
+    await stopProcess(child);
+    throw err;
+  }
   return { address, stop: () => stopProcess(child) };
+}
+
+/**
+ * `--search-attribute` registers attributes only when the dev server creates its database: a
+ * data file from an earlier version lacks those added since, and every workflow task that sets
+ * one would fail. Adds whichever are missing.
+ */
+async function registerSearchAttributes(address: string): Promise<void> {
+  const cli = (args: string[]) => execFileAsync(temporalBinary, [...args, '--address', address]);
+  const { stdout } = await cli(['operator', 'search-attribute', 'list', '-o', 'json']);
+  const existing = Object.keys((JSON.parse(stdout) as { customAttributes?: Record<string, string> }).customAttributes ?? {});
+  for (const key of searchAttributeKeys.filter((k) => !existing.includes(k.name))) {
+    await cli(['operator', 'search-attribute', 'create', '--name', key.name, '--type', cliTypeName(key.type)]);
+  }
 }
