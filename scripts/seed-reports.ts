@@ -15,6 +15,7 @@ import type { Stage } from '../workflows/lifecycle/rules.js';
 import type { Touch } from '../workflows/attribution/types.js';
 import { defaultAttribution } from '../workflows/attribution/types.js';
 import { convert } from '../workflows/attribution/credit.js';
+import { random, type Random } from './random.js';
 
 export interface SeedOptions {
   customers: number;
@@ -32,28 +33,6 @@ const defaults = { seed: 20260101, start: new Date('2026-01-01T00:00:00.000Z'), 
 const D = 86_400_000;
 const M = 60_000;
 
-/** mulberry32: small, fast and seeded. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
-  const chance = (p: number): boolean => next() < p;
-  /** One of the keys, in proportion to its weight. */
-  const weighted = <K extends string>(weights: Record<K, number>): K => {
-    const entries = Object.entries(weights) as [K, number][];
-    let roll = next() * entries.reduce((s, [, w]) => s + w, 0);
-    for (const [k, w] of entries) { roll -= w; if (roll < 0) return k; }
-    return entries[entries.length - 1]![0];
-  };
-  return { int, chance, weighted };
-}
-type Random = ReturnType<typeof random>;
 
 // The two journeys customers go through: `welcome` changed its goal in version 2, `winback`'s goal
 // has a condition on the order's total.

@@ -3,24 +3,12 @@
 // own data, so a retried write stores it once.
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Collection } from 'mongodb';
-import type { AttributionModel, Conversion, TouchKind } from '../../workflows/attribution/types.js';
+import type { AttributionModel, Conversion, Touch } from '../../workflows/attribution/types.js';
 import type { JourneyProgress } from '../../workflows/journeys/steps.js';
 import { isDuplicateKey } from './connection.js';
 
-export interface TouchDoc {
-  at: Date;
-  kind: TouchKind;
-  channel: string;
-  journeyId?: string;
-  campaignId?: string;
-  stepId?: string;
-  /** The message's send key (sent, opened, clicked touches). */
-  messageKey?: string;
-  /** UTM source / medium / campaign of an inbound event. */
-  source?: string;
-  medium?: string;
-  campaign?: string;
-}
+/** A touch as stored: the workflow's Touch with its time as a date. */
+export type TouchDoc = Omit<Touch, 'at'> & { at: Date };
 
 /** One touch's share of one conversion's revenue under one model. */
 export interface CreditDoc {

@@ -4,7 +4,7 @@
 // finished by the next worker without sending anyone the message twice.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
@@ -19,7 +19,7 @@ import { campaignDelivery } from '../../workflows/campaigns/journey.js';
 import { CampaignIdAttribute } from '../../workflows/search-attributes.js';
 import { startCustomerOptions } from '../../activities/temporal.js';
 import { Campaign, CampaignDetail, CampaignList } from '../../api/campaigns/schema.js';
-import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
+import { adminKey, eventually, startStack, workerProcessEnv, writeKey, type Stack } from '../setup/stack.js';
 
 const H = 3_600_000;
 // Caps of 2 a day; no quiet hours, so the test behaves the same at any hour.
@@ -239,7 +239,6 @@ async function kill(child: ChildProcess): Promise<void> {
 }
 
 /** The same server with a database name in the URI's path (worker/main.ts connects with the URI alone). */
-const withDatabase = (uri: string, dbName: string): string => uri.replace(/^(mongodb:\/\/[^/?]+)(\/[^?]*)?/, `$1/${dbName}`);
 
 /** The customer's workflow has taken `signals` campaign signals and has nothing left to do about them. */
 async function quiet(s: Stack, customerId: string, signals: number): Promise<true | undefined> {
@@ -256,10 +255,7 @@ describe('a scheduled broadcast whose worker is killed half way', () => {
   let workerEnv: Record<string, string>;
   beforeAll(async () => {
     stack = await startStack({ worker: false, env });
-    workerEnv = {
-      ...env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      MONGODB_URI: withDatabase(inject('mongoUri'), stack.db.connection.name), API_WRITE_KEYS: writeKey, API_ADMIN_KEYS: adminKey, LOG_LEVEL: 'warn',
-    };
+    workerEnv = workerProcessEnv(stack, env);
   });
   afterAll(async () => {
     await Promise.all([...children].filter(alive).map(kill));

@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { freePort, rootDir, startTemporal, stopProcess, type RunningServer } from '../../scripts/servers.js';
 import { connectDatabase, type Database } from '../../activities/db/connection.js';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
-import { adminKey, eventually, writeKey } from '../setup/stack.js';
+import { adminKey, eventually, withDatabase, writeKey } from '../setup/stack.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'closedloop-temporal-restart-'));
 const dbFile = path.join(dir, 'temporal.db');
@@ -40,12 +40,6 @@ const alive = (child: ChildProcess): boolean => child.exitCode === null && child
 // Should this test process end without its afterAll, the children go with it.
 process.once('exit', () => { for (const child of children) if (alive(child)) child.kill('SIGKILL'); });
 
-/** The same server with a database name in the URI's path (the entry points connect with the URI alone). */
-function withDatabase(uri: string, dbName: string): string {
-  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
-  if (!m) throw new Error(`unexpected MongoDB URI ${uri}`);
-  return `${m[1]}/${dbName}${m[2] ?? ''}`;
-}
 
 /** `node --import tsx <entry>`, resolved once `ready` holds; its output is kept for failure messages. */
 async function startProcess(entry: string, env: Record<string, string>, ready: (out: string) => Promise<boolean>): Promise<ChildProcess> {

@@ -7,13 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { temporal } from '@temporalio/proto';
 import { rootDir } from '../../scripts/servers.js';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
 import { startHttpReceiver, type HttpReceiver } from '../setup/receivers.js';
-import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
+import { adminKey, eventually, startStack, workerProcessEnv, writeKey, type Stack } from '../setup/stack.js';
 
 const signingSecret = 'two-workers-provider-secret-0123456789';
 const customerCount = 12;
@@ -27,12 +27,6 @@ const alive = (child: ChildProcess): boolean => child.exitCode === null && child
 // Should this test process end without its afterAll, the workers go with it.
 process.once('exit', () => { for (const child of workers) if (alive(child)) child.kill('SIGKILL'); });
 
-/** The same server with a database name in the URI's path (worker/main.ts connects with the URI alone). */
-function withDatabase(uri: string, dbName: string): string {
-  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
-  if (!m) throw new Error(`unexpected MongoDB URI ${uri}`);
-  return `${m[1]}/${dbName}${m[2] ?? ''}`;
-}
 
 /** `node --import tsx worker/main.ts`, as in production, ready once it prints that it polls. */
 async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
@@ -56,15 +50,7 @@ beforeAll(async () => {
   http = await startHttpReceiver(signingSecret);
   const env = { SMS_PROVIDER: 'http', SMS_URL: `${http.url}/sms`, PROVIDER_SIGNING_SECRET: signingSecret };
   stack = await startStack({ worker: false, env });
-  const workerEnv = {
-    ...env,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    MONGODB_URI: withDatabase(inject('mongoUri'), stack.db.connection.name),
-    API_WRITE_KEYS: writeKey,
-    API_ADMIN_KEYS: adminKey,
-    LOG_LEVEL: 'warn',
-  };
+  const workerEnv = workerProcessEnv(stack, env);
   await Promise.all([startWorkerProcess(workerEnv), startWorkerProcess(workerEnv)]);
 }, 180_000);
 

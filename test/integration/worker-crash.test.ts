@@ -8,7 +8,7 @@
 // at the same time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, describe, inject, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import request from 'supertest';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -17,7 +17,7 @@ import { messageIdFor } from '../../activities/channels/smtp.js';
 import type { MessageDoc } from '../../activities/db/messages.js';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
 import { startHttpReceiver, startSmtpReceiver } from '../setup/receivers.js';
-import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
+import { adminKey, eventually, startStack, workerProcessEnv, writeKey, type Stack } from '../setup/stack.js';
 
 const emailFrom = 'Shop <news@shop.example.com>';
 const signingSecret = 'crash-test-provider-secret-0123456789';
@@ -56,12 +56,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** The same server with a database name in the URI's path (worker/main.ts connects with the URI alone). */
-function withDatabase(uri: string, dbName: string): string {
-  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
-  if (!m) throw new Error(`unexpected MongoDB URI ${uri}`);
-  return `${m[1]}/${dbName}${m[2] ?? ''}`;
-}
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -113,15 +107,7 @@ async function startWorld(channelEnv: Record<string, string>): Promise<World> {
   const env = { ...channelEnv, PROVIDER_SIGNING_SECRET: signingSecret };
   const stack = await startStack({ worker: false, env });
   cleanups.push(() => stack.stop());
-  const workerEnv = {
-    ...env,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    MONGODB_URI: withDatabase(inject('mongoUri'), stack.db.connection.name),
-    API_WRITE_KEYS: writeKey,
-    API_ADMIN_KEYS: adminKey,
-    LOG_LEVEL: 'warn',
-  };
+  const workerEnv = workerProcessEnv(stack, env);
   return {
     stack, workerEnv,
     admin: (path, body) => request(stack.app).post(path).auth(adminKey, '').send(body ?? {}),

@@ -5,25 +5,11 @@ import type { Condition } from '../../workflows/journeys/types.js';
 import type { BehaviourRule, SegmentRule } from '../../workflows/segments/types.js';
 import { stages } from '../../workflows/lifecycle/rules.js';
 import { scoresOf } from '../../workflows/lifecycle/scores.js';
+import { random, type Random } from '../../scripts/random.js';
 
 const D = 86_400_000;
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-export function random(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
-  const chance = (p: number): boolean => next() < p;
-  return { next, int, pick, chance };
-}
-type Random = ReturnType<typeof random>;
+export { random };
 
 /** An instant `days` from `now`'s UTC day, often exactly on a day's first or last millisecond. */
 function instant(r: Random, now: number, days: number): Date {

@@ -74,6 +74,26 @@ export async function startStack(options: { env?: Record<string, string>; worker
   };
 }
 
+/** The same server with a database name in the URI's path (the entry points connect with the URI alone). */
+export function withDatabase(uri: string, dbName: string): string {
+  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!m) throw new Error(`unexpected MongoDB URI ${uri}`);
+  return `${m[1]}/${dbName}${m[2] ?? ''}`;
+}
+
+/** The environment of a worker process (`worker/main.ts`) on this stack's servers, database and task queue. */
+export function workerProcessEnv(stack: Stack, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...env,
+    TEMPORAL_ADDRESS: stack.config.temporal.address,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    MONGODB_URI: withDatabase(inject('mongoUri'), stack.db.connection.name),
+    API_WRITE_KEYS: writeKey,
+    API_ADMIN_KEYS: adminKey,
+    LOG_LEVEL: 'warn',
+  };
+}
+
 /** Polls until `check` returns a value other than undefined (real servers answer asynchronously). */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
