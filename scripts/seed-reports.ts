@@ -5,9 +5,11 @@
 // test. Run directly, it seeds the database at MONGODB_URI:
 //   MONGODB_URI=mongodb://127.0.0.1:27017/closedloop tsx scripts/seed-reports.ts [customers] [events]
 import { pathToFileURL } from 'node:url';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
 import type { CustomerDoc, EventDoc, Models } from '../activities/db/models.js';
 import type { MessageDoc } from '../activities/db/messages.js';
+import { dailyFigures } from '../activities/db/report-days.js';
 import { conversionDoc, type ConversionDoc, type JourneyEventDoc, type StageChangeDoc } from '../activities/db/analytics.js';
 import type { JourneyDoc, JourneyVersionDoc } from '../activities/db/journey-models.js';
 import type { JourneyDefinition } from '../workflows/journeys/types.js';
@@ -15,6 +17,8 @@ import type { Stage } from '../workflows/lifecycle/rules.js';
 import type { Touch } from '../workflows/attribution/types.js';
 import { defaultAttribution } from '../workflows/attribution/types.js';
 import { convert } from '../workflows/attribution/credit.js';
+import { allHold } from '../workflows/journeys/conditions.js';
+import { holdoutGoalWindow } from '../workflows/journeys/steps.js';
 import { random, type Random } from './random.js';
 
 export interface SeedOptions {
@@ -98,7 +102,7 @@ export function customerData(i: number, eventCount: number, options: SeedOptions
   const version = (journeyId: 'welcome' | 'winback', at: Date): number => (journeyId === 'welcome' && at.getTime() >= start.getTime() + (days / 2) * D ? 2 : 1);
   const enrol = (journeyId: 'welcome' | 'winback', seq: number): JourneyEventDoc[] => {
     const at = instant();
-    return enrollment(r, id, seededJourneys.find((j) => j.id === journeyId && j.version === version(journeyId, at))!, seq, at);
+    return enrollment(r, id, seededJourneys.find((j) => j.id === journeyId && j.version === version(journeyId, at))!, seq, at, events);
   };
   const journeyEvents = [
     ...(r.chance(0.35) ? enrol('welcome', 1) : []),
@@ -169,7 +173,7 @@ function stageMoves(r: Random, customerId: string, instant: () => Date): StageCh
 }
 
 /** One enrollment's journey events: entered, each step, and the exit (unless still inside). */
-function enrollment(r: Random, customerId: string, definition: JourneyDefinition, seq: number, enteredAt: Date): JourneyEventDoc[] {
+function enrollment(r: Random, customerId: string, definition: JourneyDefinition, seq: number, enteredAt: Date, events: EventDoc[]): JourneyEventDoc[] {
   const { id: journeyId, version } = definition;
   const enrollmentId = `${journeyId}@${version}#${seq}`;
   const out: JourneyEventDoc[] = [];
@@ -188,7 +192,16 @@ function enrollment(r: Random, customerId: string, definition: JourneyDefinition
   const split = definition.steps.split as Extract<JourneyDefinition['steps'][string], { type: 'split' }>;
   const roll = random(hashOf(`${customerId}:${journeyId}`)).int(0, 99);
   let edge = split.holdout ?? 0;
-  if (roll < edge) { record('exited', { variant: 'holdout', reason: 'holdout' }); return out; }
+  if (roll < edge) {
+    record('exited', { variant: 'holdout', reason: 'holdout' });
+    // As the workflow watches a held-out customer: the first goal event within the goal's window.
+    const goal = definition.goal!;
+    const until = at + msToNumber((goal.within ?? holdoutGoalWindow) as never);
+    const reached = events.filter((e) => e.name === goal.event && allHold(goal.where, e.properties) && e.timestamp.getTime() >= at && e.timestamp.getTime() <= until)
+      .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())[0];
+    if (reached) { at = reached.timestamp.getTime(); record('converted', { variant: 'holdout' }); }
+    return out;
+  }
   const variant = split.variants.find((v) => roll < (edge += v.weight)) ?? split.variants[split.variants.length - 1]!;
   const path = journeyId === 'welcome' ? [variant.next, 'wait', 'done'] : [variant.next, 'wait', 'reminder', 'done'];
   const goalAt = r.chance(goalRate[variant.name]!) ? r.int(0, path.length - 1) : -1;
@@ -242,7 +255,7 @@ export function generateAll(options: SeedOptions): Omit<CustomerData, 'customer'
   return all;
 }
 
-type SeededModels = Pick<Models, 'customers' | 'events' | 'messages' | 'conversions' | 'stageChanges' | 'journeyEvents' | 'journeys' | 'journeyVersions'>;
+type SeededModels = Pick<Models, 'customers' | 'events' | 'messages' | 'conversions' | 'stageChanges' | 'journeyEvents' | 'journeys' | 'journeyVersions' | 'reportDays'>;
 
 /** Collects one collection's documents and inserts them a batch at a time. */
 function sink<T extends Document>(into: Collection<T>, of: (d: CustomerData) => T[], batchSize: number) {
@@ -280,6 +293,8 @@ export async function seedReports(models: SeededModels, options: SeedOptions, ba
   for (const d of generate(options)) for (const s of Object.values(sinks)) await s.add(d);
   const counts: Record<string, number> = {};
   for (const [name, s] of Object.entries(sinks)) counts[name] = await s.finish();
+  // Written past the repositories: figures stored before are out of date.
+  await dailyFigures(models.reportDays).touchAll();
   return counts;
 }
 

@@ -72,8 +72,10 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   }
   // Journeys came after the first recorded customers: runs without the marker never send.
   const journeysOn = patched('journeys-v1');
+  // Held-out customers are watched for the goal only by runs that began with this code (older runs: after continueAsNew).
+  const watchHoldouts = journeysOn && patched('holdout-goal-watch');
   const journeys = () => state.journeys ?? initialJourneys();
-  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now() });
+  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now(), watchHoldouts });
 
   const commit = async (outcome: Outcome, adopt?: string[]): Promise<void> => {
     if (outcome.state === state && outcome.applied.length === 0) return;

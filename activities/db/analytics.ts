@@ -6,6 +6,7 @@ import type { Collection } from 'mongodb';
 import type { AttributionModel, Conversion, Touch } from '../../workflows/attribution/types.js';
 import type { JourneyProgress } from '../../workflows/journeys/steps.js';
 import { isDuplicateKey } from './connection.js';
+import { dailyFigures, dayOf, type ReportDayDoc } from './report-days.js';
 
 /** A touch as stored: the workflow's Touch with its time as a date. */
 export type TouchDoc = Omit<Touch, 'at'> & { at: Date };
@@ -44,7 +45,8 @@ export interface StageChangeDoc {
   at: Date;
 }
 
-export type JourneyEventType = 'entered' | 'step' | 'exited';
+/** `converted`: a held-out customer reached the journey's goal within its window. */
+export type JourneyEventType = JourneyProgress['type'];
 
 export interface JourneyEventDoc {
   /** `${customerId}:${enrollmentId}:${steps}:${type}`. */
@@ -90,6 +92,8 @@ const journeyEventSchema = new Schema<JourneyEventDoc>({
 }, { versionKey: false });
 journeyEventSchema.index({ journeyId: 1, at: 1 });
 
+const reportDaySchema = new Schema<ReportDayDoc>({ _id: String, writes: Number, seen: Number, figures: Schema.Types.Mixed }, { versionKey: false, minimize: false });
+
 export interface AnalyticsModels {
   Conversion: Model<ConversionDoc>;
   StageChange: Model<StageChangeDoc>;
@@ -97,17 +101,21 @@ export interface AnalyticsModels {
   conversions: Collection<ConversionDoc>;
   stageChanges: Collection<StageChangeDoc>;
   journeyEvents: Collection<JourneyEventDoc>;
+  /** Report figures per day (see report-days.ts). */
+  reportDays: Collection<ReportDayDoc>;
 }
 
 export function createAnalyticsModels(connection: Connection): AnalyticsModels {
   const Conversion = connection.model<ConversionDoc>('Conversion', conversionSchema, 'conversions');
   const StageChange = connection.model<StageChangeDoc>('StageChange', stageChangeSchema, 'stage_changes');
   const JourneyEvent = connection.model<JourneyEventDoc>('JourneyEvent', journeyEventSchema, 'journey_events');
+  const ReportDay = connection.model<ReportDayDoc>('ReportDay', reportDaySchema, 'report_days');
   return {
     Conversion, StageChange, JourneyEvent,
     conversions: Conversion.collection as unknown as Collection<ConversionDoc>,
     stageChanges: StageChange.collection as unknown as Collection<StageChangeDoc>,
     journeyEvents: JourneyEvent.collection as unknown as Collection<JourneyEventDoc>,
+    reportDays: ReportDay.collection as unknown as Collection<ReportDayDoc>,
   };
 }
 
@@ -120,7 +128,8 @@ export interface AnalyticsRecords {
   journeyProgress?: JourneyProgress[];
 }
 
-export function analyticsRepository({ conversions, stageChanges, journeyEvents }: AnalyticsModels) {
+export function analyticsRepository({ conversions, stageChanges, journeyEvents, reportDays }: AnalyticsModels) {
+  const daily = dailyFigures(reportDays);
   /** Inserts each document once: a retried activity finds its earlier writes as duplicate keys. */
   async function insertOnce<T extends { _id: string }>(collection: Collection<T>, docs: T[]): Promise<void> {
     if (docs.length === 0) return;
@@ -141,6 +150,11 @@ export function analyticsRepository({ conversions, stageChanges, journeyEvents }
         type: p.type, ...(p.stepId !== undefined && { stepId: p.stepId }), ...(p.variant !== undefined && { variant: p.variant }),
         ...(p.reason !== undefined && { reason: p.reason }), at: new Date(p.at),
       })));
+      // Also on a retry that found them stored: the first attempt may have stopped before this.
+      await daily.touch([
+        ...converted.map((c) => daily.key('conversions', dayOf(c.at))),
+        ...journeyProgress.map((p) => daily.key(`journey|${p.journeyId}`, dayOf(p.at))),
+      ]);
     },
 
   };

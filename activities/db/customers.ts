@@ -6,13 +6,15 @@ import type { CustomerState } from '../../workflows/lifecycle/state.js';
 import { enrollmentSummary } from '../../workflows/journeys/engine.js';
 import { isDuplicateKey } from './connection.js';
 import type { CustomerDoc, EventDoc, Models } from './models.js';
+import { dailyFigures, dayOf } from './report-days.js';
 
 /** One line of a customer's timeline: something they did, or a message sent (or not) to them. */
 export type TimelineEntry =
   | ({ type: 'event'; id: string; timestamp: Date } & Omit<EventDoc, '_id' | 'customerId' | 'timestamp'>)
   | { type: 'message'; id: string; timestamp: Date; channel: string; template: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
 
-export function customerRepository({ customers, events, identities, messages, outbox, conversions, stageChanges, journeyEvents }: Models) {
+export function customerRepository({ customers, events, identities, messages, outbox, conversions, stageChanges, journeyEvents, reportDays }: Models) {
+  const daily = dailyFigures(reportDays);
   return {
     /** Stores events once each (messageId is the key), then the profile if it is newer. */
     async save(state: CustomerState, applied: CustomerEvent[]): Promise<void> {
@@ -43,6 +45,10 @@ export function customerRepository({ customers, events, identities, messages, ou
       if (fromIds.length === 0) return;
       await events.updateMany({ customerId: { $in: fromIds } }, { $set: { customerId } });
       await messages.updateMany({ customerId: { $in: fromIds } }, { $set: { customerId } });
+      // Whom the channel report counts as reached changed on the days those messages were sent. Read
+      // after the move, from the survivor's messages: a retry after a stop here finds them too.
+      const sent = await messages.find({ customerId, sentAt: { $exists: true } }, { projection: { sentAt: 1 } }).toArray();
+      await daily.touch(sent.map((m) => daily.key('messages', dayOf(m.sentAt!))));
     },
 
     async find(customerId: string): Promise<CustomerDoc | null> {
@@ -89,6 +95,8 @@ export function customerRepository({ customers, events, identities, messages, ou
         stageChanges.deleteMany({ customerId }),
         journeyEvents.deleteMany({ customerId }),
       ]);
+      // Stored report figures hold customer ids: none may keep this one. Repeating the erasure repeats this.
+      await daily.touchAll();
       return { customers: c.deletedCount, events: e.deletedCount, identities: i.deletedCount, messages: m.deletedCount };
     },
   };

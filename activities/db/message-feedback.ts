@@ -1,6 +1,8 @@
 // What customers and providers tell us about a sent message: reads by send key or provider id,
 // and idempotent writes of its reactions (a timestamp set once, a status that only moves forward).
+import type { AnalyticsModels } from './analytics.js';
 import type { MessageDoc, MessageModels, MessageStatus } from './messages.js';
+import { dailyFigures, dayOf } from './report-days.js';
 
 export type Reaction = 'delivered' | 'opened' | 'clicked' | 'bounced' | 'failed';
 
@@ -22,7 +24,8 @@ const steps: Record<Reaction, Step> = {
 
 const negative = (r: Reaction): boolean => r === 'bounced' || r === 'failed';
 
-export function messageFeedbackRepository({ messages }: MessageModels) {
+export function messageFeedbackRepository({ messages, reportDays }: MessageModels & Pick<AnalyticsModels, 'reportDays'>) {
+  const daily = dailyFigures(reportDays);
   return {
     async find(messageId: string): Promise<MessageDoc | null> {
       return messages.findOne({ _id: messageId });
@@ -50,8 +53,10 @@ export function messageFeedbackRepository({ messages }: MessageModels) {
         );
         return;
       }
-      await messages.updateOne({ _id: messageId }, { $min: { [step.stamp]: at }, $set: { updatedAt: now } });
+      const stamped = await messages.findOneAndUpdate({ _id: messageId }, { $min: { [step.stamp]: at }, $set: { updatedAt: now } }, { projection: { sentAt: 1 } });
       await messages.updateOne({ _id: messageId, status: { $in: step.from } }, { $set: { status: step.status } });
+      // The channel report counts reactions on the day the message was sent (also when repeated: see report-days.ts).
+      if (stamped?.sentAt) await daily.touch([daily.key('messages', dayOf(stamped.sentAt))]);
     },
   };
 }

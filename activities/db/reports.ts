@@ -1,17 +1,17 @@
-// Reports over a date range [from, to): the figures, counted by MongoDB. Each pipeline starts with
-// a $match on an indexed date field and reads its collection once, $facet sharing that pass among
-// several countings. Distinct customers are counted as the $size of an $addToSet per group, and
-// credits are narrowed with $filter before $unwind: on mongo-java-server (no secondary indexes,
-// every pass a full scan) compound group keys and unwinding every credit cost several times more.
-// Each operator used is checked against MongoDB 7's documented result in
+// Reports over a date range [from, to): the figures, counted by MongoDB a day at a time and kept
+// per day (report-days.ts), so a report over whole days reads one stored document per day and
+// counts only the days written since it was last asked for. What is kept per day can be added up:
+// counts, and for "distinct customers" the day's customer ids, united over the range here.
+// Each pipeline starts with a $match on an indexed date field and groups by UTC day
+// ($dateToString); each operator used is checked against MongoDB 7's documented result in
 // test/integration/mongo-compat.test.ts ("MongoDB operations the reports rely on").
 import type { Document } from 'mongodb';
 import type { AttributionModel } from '../../workflows/attribution/types.js';
 import type { JourneyDefinition } from '../../workflows/journeys/types.js';
-import { allHold } from '../../workflows/journeys/conditions.js';
 import type { Models } from './models.js';
+import { dailyFigures, type DailySource, type DateRange } from './report-days.js';
 
-export interface DateRange { from: Date; to: Date }
+export type { DateRange };
 
 /** Messages sent in the range on one channel, and what became of them. */
 export interface ChannelActivity { channel: string; reached: number; sent: number; delivered: number; opened: number; clicked: number }
@@ -33,7 +33,7 @@ export interface JourneyFigures {
   steps: { stepId: string; customers: number }[];
   entered: number;
   exited: { reason: string; customers: number }[];
-  /** Every variant and the holdout, those who reached the goal counted as the report defines it. */
+  /** Every variant and the holdout: customers assigned, and those who reached the goal. */
   variants: VariantFigures[];
 }
 
@@ -42,158 +42,169 @@ export interface LifecycleFigures {
   moves: { from: string; to: string; moves: number }[];
 }
 
-type ReportModels = Pick<Models, 'messages' | 'conversions' | 'stageChanges' | 'journeyEvents' | 'customers' | 'events' | 'journeys' | 'journeyVersions'>;
-type Goal = NonNullable<JourneyDefinition['goal']>;
+type ReportModels = Pick<Models, 'messages' | 'conversions' | 'stageChanges' | 'journeyEvents' | 'customers' | 'journeys' | 'journeyVersions' | 'reportDays'>;
+
+// What one day keeps. Arrays of entries, not objects keyed by name: names may hold dots.
+type MessagesDay = { channel: string; reached: string[]; sent: number; delivered: number; opened: number; clicked: number }[];
+/** Revenue in whole cents: a day's sum of cent amounts, rounded once, adds up exactly. */
+type ConversionsDay = { credits: { model: string; channel: string; converted: number; cents: number }[]; unattributed: { conversions: number; cents: number } };
+type JourneyDay = { type: string; stepId?: string; reason?: string; variant?: string; customers: string[] }[];
 
 const within = ({ from, to }: DateRange) => ({ $gte: from, $lt: to });
+const inRanges = (field: string, ranges: DateRange[]): Document => (ranges.length === 1 ? { [field]: within(ranges[0]!) } : { $or: ranges.map((r) => ({ [field]: within(r) })) });
+const day = (field: string) => ({ $dateToString: { format: '%Y-%m-%d', date: `$${field}` } });
 /** 1 when the field is set (not missing, not null), else 0. */
 const isSet = (field: string) => ({ $cond: [{ $ifNull: [`$${field}`, false] }, 1, 0] });
-/** Distinct customers per value of `key` among the documents matching `filter`. */
-const customersBy = (filter: Document, key: string): Document[] => [
-  { $match: filter },
-  { $group: { _id: `$${key}`, customers: { $addToSet: '$customerId' } } },
-  { $project: { customers: { $size: '$customers' } } },
-];
-const hasHoldout = (d: Pick<JourneyDefinition, 'steps'>): boolean => Object.values(d.steps).some((s) => s.type === 'split' && (s.holdout ?? 0) > 0);
-const arms = { variant: { $exists: true, $ne: 'holdout' } };
+const cents = (amount: number): number => Math.round(amount * 100);
 
-interface Counted { _id: string; customers: number }
-interface JourneyFacets {
-  steps: Counted[];
-  entered: Counted[];
-  exited: Counted[];
-  variants: Counted[];
-  converted: Counted[];
-  /** Each held-out customer's first hold-out in the range, and that enrollment's version. */
-  holdout: { _id: string; at: Date; version: number }[];
+/** Groups aggregation rows by their `_id.day`. */
+function byDay<R extends { _id: { day: string } }, F>(rows: R[], add: (figures: F, row: R) => void, empty: () => F): Map<string, F> {
+  const days = new Map<string, F>();
+  for (const row of rows) {
+    let figures = days.get(row._id.day);
+    if (!figures) days.set(row._id.day, (figures = empty()));
+    add(figures, row);
+  }
+  return days;
+}
+
+/** Distinct members of the sets under each key. */
+class Unions {
+  private readonly sets = new Map<string, Set<string>>();
+  add(key: string, members: Iterable<string>): void {
+    const set = this.sets.get(key) ?? new Set<string>();
+    for (const m of members) set.add(m);
+    this.sets.set(key, set);
+  }
+  size(key: string): number { return this.sets.get(key)?.size ?? 0; }
+  counts(): { key: string; count: number }[] { return [...this.sets].map(([key, set]) => ({ key, count: set.size })); }
 }
 
 export function reportQueries(models: ReportModels) {
-  const { messages, conversions, stageChanges, journeyEvents, customers, events, journeys, journeyVersions } = models;
+  const { messages, conversions, stageChanges, journeyEvents, customers, journeys, journeyVersions } = models;
+  const daily = dailyFigures(models.reportDays);
 
-  /**
-   * Who did the goal in the range, with each one's latest time (the holdout asks only "at or after
-   * being held out"). Conditions are checked with the journey's own `allHold`, as the workflow does.
-   */
-  async function goalReached(range: DateRange, goal: Goal): Promise<Map<string, number>> {
-    const match = { $match: { name: goal.event, timestamp: within(range) } };
-    const latest = new Map<string, number>();
-    if (!goal.where?.length) {
-      const found = await events.aggregate<{ _id: string; at: Date }>([match, { $group: { _id: '$customerId', at: { $max: '$timestamp' } } }]).toArray();
-      for (const d of found) latest.set(d._id, d.at.getTime());
-      return latest;
-    }
-    const found = await events.aggregate<{ customerId: string; timestamp: Date; properties?: Record<string, unknown> }>([
-      match, { $project: { _id: 0, customerId: 1, timestamp: 1, properties: 1 } },
-    ]).toArray();
-    for (const e of found) {
-      if (allHold(goal.where, e.properties ?? {})) latest.set(e.customerId, Math.max(latest.get(e.customerId) ?? 0, e.timestamp.getTime()));
-    }
-    return latest;
-  }
+  const messagesDaily: DailySource<MessagesDay> = {
+    name: 'messages',
+    empty: [],
+    async compute(ranges) {
+      const rows = await messages.aggregate<MessagesDay[number] & { _id: { day: string; channel: string } }>([
+        { $match: inRanges('sentAt', ranges) },
+        {
+          $group: {
+            _id: { day: day('sentAt'), channel: '$channel' }, reached: { $addToSet: '$customerId' },
+            sent: { $sum: 1 }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') }, clicked: { $sum: isSet('clickedAt') },
+          },
+        },
+      ]).toArray();
+      return byDay(rows, (f: MessagesDay, { _id, ...counts }) => { f.push({ ...counts, channel: _id.channel }); }, () => []);
+    },
+  };
 
-  /**
-   * The holdout left the journey, so its conversions are read from the events: a customer
-   * converted who did the goal of the version that first held them out in the range, at or after
-   * that moment and before the range ends.
-   */
-  function holdoutFigures(heldOut: JourneyFacets['holdout'], reached: Map<number, Map<string, number>>): VariantFigures | undefined {
-    if (heldOut.length === 0) return undefined;
-    const converted = heldOut.filter(({ _id, at, version }) => (reached.get(version)?.get(_id) ?? -Infinity) >= at.getTime());
-    return { variant: 'holdout', customers: heldOut.length, converted: converted.length };
-  }
+  const conversionsDaily: DailySource<ConversionsDay> = {
+    name: 'conversions',
+    empty: { credits: [], unattributed: { conversions: 0, cents: 0 } },
+    async compute(ranges) {
+      const match = { $match: inRanges('at', ranges) };
+      const [credited, unattributed] = await Promise.all([
+        // A set of conversions: one counts once per channel and model, however many of its touches are there.
+        conversions.aggregate<{ _id: { day: string; model: string; channel: string }; converted: string[]; revenue: number }>([
+          match, { $unwind: '$credits' },
+          { $group: { _id: { day: day('at'), model: '$credits.model', channel: '$credits.channel' }, converted: { $addToSet: '$_id' }, revenue: { $sum: '$credits.amount' } } },
+        ]).toArray(),
+        conversions.aggregate<{ _id: { day: string }; conversions: number; revenue: number }>([
+          match, { $match: { 'credits.0': { $exists: false } } },
+          { $group: { _id: { day: day('at') }, conversions: { $sum: 1 }, revenue: { $sum: '$revenue' } } },
+        ]).toArray(),
+      ]);
+      const empty = (): ConversionsDay => ({ credits: [], unattributed: { conversions: 0, cents: 0 } });
+      const days = byDay(credited, (f: ConversionsDay, { _id, converted, revenue }) => {
+        f.credits.push({ model: _id.model, channel: _id.channel, converted: converted.length, cents: cents(revenue) });
+      }, empty);
+      for (const row of unattributed) {
+        const f = days.get(row._id.day) ?? empty();
+        f.unattributed = { conversions: row.conversions, cents: cents(row.revenue) };
+        days.set(row._id.day, f);
+      }
+      return days;
+    },
+  };
+
+  const journeyDaily = (journeyId: string): DailySource<JourneyDay> => ({
+    name: `journey|${journeyId}`,
+    empty: [],
+    async compute(ranges) {
+      const rows = await journeyEvents.aggregate<{ _id: { day: string; type: string; stepId?: string; reason?: string; variant?: string }; customers: string[] }>([
+        { $match: { journeyId, ...inRanges('at', ranges) } },
+        { $group: { _id: { day: day('at'), type: '$type', stepId: '$stepId', reason: '$reason', variant: '$variant' }, customers: { $addToSet: '$customerId' } } },
+      ]).toArray();
+      return byDay(rows, (f: JourneyDay, { _id: { day: _day, ...group }, customers: ids }) => {
+        f.push({ ...Object.fromEntries(Object.entries(group).filter(([, v]) => v !== undefined && v !== null)), type: group.type, customers: ids });
+      }, () => []);
+    },
+  });
 
   return {
     async channels(range: DateRange, model: AttributionModel): Promise<ChannelFigures> {
-      const [activity, [credit]] = await Promise.all([
-        messages.aggregate<Omit<ChannelActivity, 'channel'> & { _id: string }>([
-          { $match: { sentAt: within(range) } },
-          {
-            $group: {
-              _id: '$channel', reached: { $addToSet: '$customerId' },
-              sent: { $sum: 1 }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') }, clicked: { $sum: isSet('clickedAt') },
-            },
-          },
-          { $project: { reached: { $size: '$reached' }, sent: 1, delivered: 1, opened: 1, clicked: 1 } },
-        ]).toArray(),
-        conversions.aggregate<{ credited: { _id: string; converted: number; revenue: number }[]; unattributed: { conversions: number; revenue: number }[] }>([
-          { $match: { at: within(range) } },
-          {
-            $facet: {
-              credited: [
-                { $project: { credits: { $filter: { input: '$credits', cond: { $eq: ['$$this.model', model] } } } } },
-                { $unwind: '$credits' },
-                // A set of conversions: one counts once per channel, however many of its touches are there.
-                { $group: { _id: '$credits.channel', converted: { $addToSet: '$_id' }, revenue: { $sum: '$credits.amount' } } },
-                { $project: { converted: { $size: '$converted' }, revenue: 1 } },
-              ],
-              unattributed: [
-                { $match: { 'credits.0': { $exists: false } } },
-                { $group: { _id: null, conversions: { $sum: 1 }, revenue: { $sum: '$revenue' } } },
-              ],
-            },
-          },
-        ]).toArray(),
-      ]);
-      const unattributed = credit?.unattributed[0];
+      const [sentDays, conversionDays] = await Promise.all([daily.read(messagesDaily, range), daily.read(conversionsDaily, range)]);
+      const reached = new Unions();
+      const activity = new Map<string, Omit<ChannelActivity, 'reached'>>();
+      for (const f of sentDays.flat()) {
+        reached.add(f.channel, f.reached);
+        const a = activity.get(f.channel) ?? { channel: f.channel, sent: 0, delivered: 0, opened: 0, clicked: 0 };
+        activity.set(f.channel, { channel: f.channel, sent: a.sent + f.sent, delivered: a.delivered + f.delivered, opened: a.opened + f.opened, clicked: a.clicked + f.clicked });
+      }
+      const credited = new Map<string, { converted: number; cents: number }>();
+      const unattributed = { conversions: 0, cents: 0 };
+      for (const f of conversionDays) {
+        for (const c of f.credits.filter((x) => x.model === model)) {
+          const sum = credited.get(c.channel) ?? { converted: 0, cents: 0 };
+          credited.set(c.channel, { converted: sum.converted + c.converted, cents: sum.cents + c.cents });
+        }
+        unattributed.conversions += f.unattributed.conversions;
+        unattributed.cents += f.unattributed.cents;
+      }
       return {
-        activity: activity.map(({ _id, ...counts }) => ({ channel: _id, ...counts })),
-        conversions: (credit?.credited ?? []).map(({ _id, converted, revenue }) => ({ channel: _id, converted, revenue })),
-        unattributed: { conversions: unattributed?.conversions ?? 0, revenue: unattributed?.revenue ?? 0 },
+        activity: [...activity.values()].map((a) => ({ ...a, reached: reached.size(a.channel) })),
+        conversions: [...credited].map(([channel, c]) => ({ channel, converted: c.converted, revenue: c.cents / 100 })),
+        unattributed: { conversions: unattributed.conversions, revenue: unattributed.cents / 100 },
       };
     },
 
     /** Undefined when there is no such journey. */
     async journey(journeyId: string, range: DateRange): Promise<JourneyFigures | undefined> {
-      const [journey, versions] = await Promise.all([
+      const [journey, versions, days] = await Promise.all([
         journeys.findOne({ _id: journeyId }, { projection: { _id: 1 } }),
         journeyVersions.find({ journeyId }, { projection: { definition: 1 } }).sort({ version: 1 }).toArray(),
+        daily.read(journeyDaily(journeyId), range),
       ]);
       if (!journey) return undefined;
-      const definitions = versions.map(({ definition: { version, entry, steps, goal } }) => ({ version, entry, steps, ...(goal && { goal }) }));
-      // The holdout's goals are read alongside the journey's events, for each version that holds customers out.
-      const goals = new Map<string, { goal: Goal; versions: number[] }>();
-      for (const d of definitions.filter((v) => v.goal && hasHoldout(v))) {
-        const key = JSON.stringify(d.goal);
-        goals.set(key, { goal: d.goal!, versions: [...(goals.get(key)?.versions ?? []), d.version] });
+      const steps = new Unions();
+      const entered = new Unions();
+      const exited = new Unions();
+      const variants = new Unions();
+      const converted = new Unions();
+      for (const g of days.flat()) {
+        if ((g.type === 'entered' || g.type === 'step') && g.stepId !== undefined) steps.add(g.stepId, g.customers);
+        if (g.type === 'entered') entered.add('', g.customers);
+        if (g.type === 'exited' && g.reason !== undefined) exited.add(g.reason, g.customers);
+        if (g.variant === undefined) continue;
+        variants.add(g.variant, g.customers);
+        // Arms convert by leaving on the goal; the holdout, by reaching it within the goal's window.
+        if ((g.type === 'exited' && g.reason === 'goal') || g.type === 'converted') converted.add(g.variant, g.customers);
       }
-      const [[facets], reachedByGoal] = await Promise.all([
-        journeyEvents.aggregate<JourneyFacets>([
-          { $match: { journeyId, at: within(range) } },
-          {
-            $facet: {
-              steps: customersBy({ type: { $in: ['entered', 'step'] } }, 'stepId'),
-              entered: customersBy({ type: 'entered' }, 'type'),
-              exited: customersBy({ type: 'exited' }, 'reason'),
-              variants: customersBy(arms, 'variant'),
-              converted: customersBy({ ...arms, reason: 'goal' }, 'variant'),
-              holdout: [
-                { $match: { variant: 'holdout' } },
-                { $sort: { at: 1, version: 1 } },
-                { $group: { _id: '$customerId', at: { $first: '$at' }, version: { $first: '$version' } } },
-              ],
-            },
-          },
-        ]).toArray(),
-        Promise.all([...goals.values()].map(async ({ goal, versions: vs }) => ({ versions: vs, reached: await goalReached(range, goal) }))),
-      ]);
-      const reached = new Map(reachedByGoal.flatMap(({ versions: vs, reached: r }) => vs.map((v) => [v, r] as const)));
-      const holdout = holdoutFigures(facets?.holdout ?? [], reached);
       return {
-        versions: definitions,
-        steps: (facets?.steps ?? []).map((s) => ({ stepId: s._id, customers: s.customers })),
-        entered: facets?.entered[0]?.customers ?? 0,
-        exited: (facets?.exited ?? []).map((e) => ({ reason: e._id, customers: e.customers })),
-        variants: [
-          ...(facets?.variants ?? []).map((v) => ({ variant: v._id, customers: v.customers, converted: facets?.converted.find((c) => c._id === v._id)?.customers ?? 0 })),
-          ...(holdout ? [holdout] : []),
-        ],
+        versions: versions.map(({ definition: { version, entry, steps: s, goal } }) => ({ version, entry, steps: s, ...(goal && { goal }) })),
+        steps: steps.counts().map(({ key, count }) => ({ stepId: key, customers: count })),
+        entered: entered.size(''),
+        exited: exited.counts().map(({ key, count }) => ({ reason: key, customers: count })),
+        variants: variants.counts().map(({ key, count }) => ({ variant: key, customers: count, converted: converted.size(key) })),
       };
     },
 
     async lifecycle(range: DateRange): Promise<LifecycleFigures> {
       const [stages, moves] = await Promise.all([
-        customers.aggregate<Counted>([
+        customers.aggregate<{ _id: string; customers: number }>([
           { $match: { mergedInto: { $exists: false } } },
           { $group: { _id: '$stage', customers: { $sum: 1 } } },
         ]).toArray(),

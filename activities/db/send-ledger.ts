@@ -2,8 +2,10 @@
 // provider call so that a retried or concurrent send never reaches the provider twice.
 // The state machine it implements is described in activities/messaging.ts.
 import type { SendOutcome, SendRequest, SuppressedSend } from '../../workflows/messaging/types.js';
+import type { AnalyticsModels } from './analytics.js';
 import { isDuplicateKey } from './connection.js';
 import type { MessageDoc, MessageModels } from './messages.js';
+import { dailyFigures, dayOf } from './report-days.js';
 
 /** The outcome already stored for a send, or undefined while it is still queued. */
 export function outcomeOf(doc: MessageDoc): SendOutcome | undefined {
@@ -25,7 +27,11 @@ function describe(req: Omit<SendRequest, 'variables'>) {
   });
 }
 
-export function sendLedger({ messages }: MessageModels) {
+export function sendLedger({ messages, reportDays }: MessageModels & Pick<AnalyticsModels, 'reportDays'>) {
+  const daily = dailyFigures(reportDays);
+  /** The channel report counts messages by the day they were sent. */
+  const touchSentDay = (doc: Pick<MessageDoc, 'sentAt'> | null): Promise<void> => (doc?.sentAt ? daily.touch([daily.key('messages', dayOf(doc.sentAt))]) : Promise.resolve());
+
   /** Inserts the document if missing; a concurrent insert of the same key wins and is kept. */
   async function insertOnce(key: string, fields: Partial<MessageDoc>): Promise<MessageDoc> {
     for (let attempt = 0; ; attempt++) {
@@ -44,9 +50,12 @@ export function sendLedger({ messages }: MessageModels) {
     find,
 
     /** The send's document, created `queued` with no attempt the first time the key is seen. */
-    open(req: SendRequest): Promise<MessageDoc> {
+    async open(req: SendRequest): Promise<MessageDoc> {
       const now = new Date();
-      return insertOnce(req.key, { ...describe(req), status: 'queued', links: [], attempts: 0, attemptsEnded: 0, createdAt: now, updatedAt: now });
+      const doc = await insertOnce(req.key, { ...describe(req), status: 'queued', links: [], attempts: 0, attemptsEnded: 0, createdAt: now, updatedAt: now });
+      // A retried send found already sent: the attempt that sent it may have stopped before counting it.
+      await touchSentDay(doc);
+      return doc;
     },
 
     /** Claims one provider attempt; the document as it was before, or null when no longer queued. */
@@ -71,7 +80,10 @@ export function sendLedger({ messages }: MessageModels) {
         { $set: { status: 'sent', providerId, sentAt: now, updatedAt: now }, $unset: { reason: '', failedAt: '' } },
       );
       // A receipt may already have moved it on (delivered, opened…): keep that, add the facts.
-      if (res.matchedCount === 0) await messages.updateOne({ _id: key }, { $set: { providerId }, $min: { sentAt: now } });
+      const stored = res.matchedCount === 0
+        ? await messages.findOneAndUpdate({ _id: key }, { $set: { providerId }, $min: { sentAt: now } }, { returnDocument: 'after', projection: { sentAt: 1 } })
+        : { sentAt: now };
+      await touchSentDay(stored);
       return { status: 'sent', messageId: key, providerId };
     },
 

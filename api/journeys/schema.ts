@@ -71,6 +71,9 @@ export const Step = z.discriminatedUnion('type', [
 ]).meta({ id: 'Step' });
 
 const EventFilter = z.strictObject({ event: EventName, where: Conditions.optional() });
+const Goal = EventFilter.extend({
+  within: Duration.optional().meta({ description: 'how long after being held out by a split a customer\'s goal still counts as the holdout converting; default "30 days"' }),
+});
 
 const draftExample = {
   name: 'New member: welcome', trigger: { type: 'event', event: 'Signed Up' }, entry: 'hello',
@@ -83,7 +86,7 @@ export const JourneyDraft = z.strictObject({
   trigger: Trigger,
   entry: StepRef,
   steps: z.record(StepId, Step).refine((s) => Object.keys(s).length <= 200, 'at most 200 steps'),
-  goal: EventFilter.optional(),
+  goal: Goal.optional(),
   exitOn: z.array(EventFilter).max(20).optional(),
   reentry: z.strictObject({ mode: z.enum(['never', 'always', 'cooldown']), cooldown: Duration.optional() }).default({ mode: 'never' }),
   onPause: z.enum(['hold', 'exit']).default('hold'),

@@ -92,6 +92,7 @@ function limits(journey: JourneyDraft, now: Date): ErrorDetail[] {
     }
   }
   bounded('reentry.cooldown', journey.reentry.cooldown);
+  bounded('goal.within', journey.goal?.within);
   return details;
 }
 

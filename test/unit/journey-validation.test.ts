@@ -126,6 +126,11 @@ describe('journey validation', () => {
         { field: 'reentry.cooldown', message: '"500 days" is outside 1 minute to 400 days' },
       ]);
     });
+    it('names a holdout goal window that is too long or not a duration', async () => {
+      expect(await problems(broken((d) => { d.goal = { ...d.goal!, within: '14 days' }; }))).toEqual([]);
+      expect(await problems(broken((d) => { d.goal = { ...d.goal!, within: '2 years' }; }))).toEqual([{ field: 'goal.within', message: '"2 years" is outside 1 minute to 400 days' }]);
+      expect(await problems(broken((d) => { d.goal = { ...d.goal!, within: 'a month' }; }))).toEqual([{ field: 'goal.within', message: 'not a duration such as "3 days", "12 hours" or "30m"' }]);
+    });
     it('names a dated wait in the past or over 400 days away', async () => {
       expect(await problems(broken((d) => { d.steps.evening.date = '2026-05-01'; }))).toEqual([{ field: 'steps.evening.date', message: '2026-05-01 is in the past' }]);
       expect(await problems(broken((d) => { d.steps.evening.date = '2027-08-01'; }))).toEqual([{ field: 'steps.evening.date', message: '2027-08-01 is more than 400 days away' }]);

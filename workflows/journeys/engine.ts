@@ -6,7 +6,7 @@ import { pruneSendLog, type MessagingPolicy } from '../messaging/arbiter.js';
 import type { CampaignDelivery, EnrollmentSummary, JourneyMigration } from '../messages.js';
 import { enterCampaign } from '../campaigns/journey.js';
 import { allHold } from './conditions.js';
-import { initialJourneys, pinKey, type JourneysState } from './state.js';
+import { initialJourneys, pinKey, type HoldoutWatch, type JourneysState } from './state.js';
 import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from './steps.js';
 import { isTimeZone } from './time.js';
 import { baselineSegments, enrollOnChange, enrollOnEvent, runSegments, runTimers } from './triggers.js';
@@ -18,6 +18,8 @@ export interface JourneyInput {
   policy: MessagingPolicy;
   rules: LifecycleRules;
   now: number;
+  /** Watch held-out customers for the goal (see `StepContext.watchHoldouts`). */
+  watchHoldouts?: boolean;
 }
 
 export interface JourneyOutcome {
@@ -28,13 +30,24 @@ export interface JourneyOutcome {
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const engagementEvents = ['Message Opened', 'Message Clicked'];
+const matches = (m: { event: string; where?: Condition[] }, event: CustomerEvent): boolean => m.event === event.name && allHold(m.where, event.properties);
+
+/** Keeps the held-out customers' watches that pass `keep`; never leaves an empty list in the state. */
+function keepHoldouts(j: JourneysState, keep: (w: HoldoutWatch) => boolean): void {
+  const left = (j.holdouts ?? []).filter(keep);
+  if (left.length > 0) j.holdouts = left;
+  else delete j.holdouts;
+}
 
 function run(input: JourneyInput, act: (ctx: StepContext) => void, events: CustomerEvent[] = []): JourneyOutcome {
   const customer = clone(input.customer);
   const journeys = clone(input.journeys);
   const zone = customer.traits.timezone;
   const timeZone = typeof zone === 'string' && isTimeZone(zone) ? zone : input.policy.defaultTimeZone;
-  const ctx: StepContext = { customer, journeys, policy: input.policy, rules: input.rules, timeZone, now: input.now, commands: [] };
+  const ctx: StepContext = {
+    customer, journeys, policy: input.policy, rules: input.rules, timeZone, now: input.now, commands: [], ...(input.watchHoldouts && { watchHoldouts: true }),
+  };
+  if (journeys.holdouts) keepHoldouts(journeys, (w) => w.until >= input.now);
   act(ctx);
   const enroll = { customer, journeys, maxConcurrent: input.policy.maxConcurrentJourneys, now: input.now, commands: ctx.commands };
   runSegments(enroll, events);
@@ -57,16 +70,28 @@ export function onEvents(input: JourneyInput, events: CustomerEvent[], changed: 
       for (const e of [...ctx.journeys.enrollments]) {
         const def = ctx.journeys.pinned[pinKey(e.journeyId, e.version)];
         if (!def) continue;
-        const matches = (m: { event: string; where?: Condition[] }) => m.event === event.name && allHold(m.where, event.properties);
-        if (def.goal && matches(def.goal)) { exit(ctx, e, 'goal'); continue; }
-        if (def.exitOn?.some(matches)) { exit(ctx, e, 'exit_criteria'); continue; }
+        if (def.goal && matches(def.goal, event)) { exit(ctx, e, 'goal'); continue; }
+        if (def.exitOn?.some((m) => matches(m, event))) { exit(ctx, e, 'exit_criteria'); continue; }
         const step = def.steps[e.stepId];
-        if (step?.type === 'wait_for_event' && matches(step)) goTo(ctx, e, step.onEvent);
+        if (step?.type === 'wait_for_event' && matches(step, event)) goTo(ctx, e, step.onEvent);
       }
+      convertHoldouts(ctx, event);
       enrollOnEvent(enroll, event);
     }
     if (changed.stage || changed.tier) enrollOnChange(enroll, changed.stage, changed.tier);
   }, events);
+}
+
+/** A held-out customer did the goal within its window: one conversion per watch, then the watch ends. */
+function convertHoldouts(ctx: StepContext, event: CustomerEvent): void {
+  const j = ctx.journeys;
+  if (!j.holdouts) return;
+  keepHoldouts(j, (w) => {
+    if (!matches(w.goal, event) || ctx.now > w.until) return true;
+    const { enrollmentId, journeyId, version, steps } = w;
+    ctx.commands.push({ type: 'progress', record: { enrollmentId, journeyId, version, type: 'converted', steps, variant: 'holdout', at: ctx.now } });
+    return false;
+  });
 }
 
 /** A timer fired: waits end, deferred sends retry, date and inactivity triggers fire. */
@@ -113,7 +138,7 @@ export function onMigration(input: JourneyInput, m: JourneyMigration): JourneyOu
   });
 }
 
-/** Folds a merged customer's journeys in: their places (where not already in that journey), caps and history. */
+/** Folds a merged customer's journeys in: their places (where not already in that journey), held-out watches, caps and history. */
 export function foldJourneys(into: JourneysState, from: JourneysState): JourneysState {
   const out = clone(into);
   for (const e of from.enrollments) {
@@ -121,6 +146,11 @@ export function foldJourneys(into: JourneysState, from: JourneysState): Journeys
     out.seq += 1;
     out.enrollments.push({ ...clone(e), id: `${e.journeyId}@${e.version}#${out.seq}` });
     out.pinned[pinKey(e.journeyId, e.version)] = from.pinned[pinKey(e.journeyId, e.version)]!;
+  }
+  // The merged-away customer's held-out watches go on, under fresh ids so their records stay unique.
+  for (const w of from.holdouts ?? []) {
+    out.seq += 1;
+    (out.holdouts ??= []).push({ ...clone(w), enrollmentId: `${w.journeyId}@${w.version}#${out.seq}` });
   }
   out.sendLog = [...out.sendLog, ...from.sendLog].sort((a, b) => a.at - b.at);
   for (const [id, h] of Object.entries(from.history)) {

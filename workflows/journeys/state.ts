@@ -1,5 +1,5 @@
 import type { SendLogEntry } from '../messaging/arbiter.js';
-import type { JourneyCatalog, JourneyDefinition } from './types.js';
+import type { Condition, JourneyCatalog, JourneyDefinition } from './types.js';
 import type { Segment } from '../segments/types.js';
 import type { BehaviourLog } from '../segments/evaluate.js';
 
@@ -27,6 +27,18 @@ export interface Enrollment {
   sent: Record<string, { key: string; engaged: boolean }>;
 }
 
+/** A customer a split held out, watched for the journey's goal until `until`: the holdout's conversions. */
+export interface HoldoutWatch {
+  /** The held-out enrollment's id (a fresh one after a merge, so records stay unique). */
+  enrollmentId: string;
+  journeyId: string;
+  version: number;
+  /** Steps taken when held out. */
+  steps: number;
+  goal: { event: string; where?: Condition[] };
+  until: number;
+}
+
 export interface JourneysState {
   catalogRevision: number;
   catalog: JourneyCatalog['journeys'];
@@ -45,6 +57,8 @@ export interface JourneysState {
   membership?: Record<string, boolean>;
   /** Daily counts of the events those segments' behaviour rules ask about. */
   behaviour?: BehaviourLog;
+  /** Held-out customers awaiting the goal; absent when there are none. */
+  holdouts?: HoldoutWatch[];
 }
 
 export function initialJourneys(): JourneysState {

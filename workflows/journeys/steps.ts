@@ -20,7 +20,8 @@ export interface JourneyProgress {
   enrollmentId: string;
   journeyId: string;
   version: number;
-  type: 'entered' | 'step' | 'exited';
+  /** `converted`: a held-out customer did the goal within the window (variant `holdout`). */
+  type: 'entered' | 'step' | 'exited' | 'converted';
   /** Steps taken when it happened: with the type, unique within the enrollment. */
   steps: number;
   stepId?: string;
@@ -50,9 +51,13 @@ export interface StepContext {
   timeZone: string;
   now: number;
   commands: JourneyCommand[];
+  /** Watch held-out customers for the goal (a patched workflow change: see customer.ts). */
+  watchHoldouts?: boolean;
 }
 
 const dur = (d: string): number => msToNumber(d as never);
+/** How long after being held out a customer's goal still counts, unless the goal says. */
+export const holdoutGoalWindow = '30 days';
 
 export function profileView(c: CustomerState): Record<string, unknown> {
   return { stage: c.stage, tier: c.tier, points: c.points, tags: c.tags, traits: c.traits, counters: c.counters, consent: c.consent, scores: c.scores };
@@ -97,6 +102,15 @@ function suppress(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step:
   ctx.commands.push({ type: 'suppressed', send: { ...base(ctx, e, def, step), reason } });
 }
 
+/** The control group's conversions: watch a held-out customer for the goal for its window. */
+function watchHoldout(ctx: StepContext, e: Enrollment, goal: NonNullable<JourneyDefinition['goal']>): void {
+  const watch = {
+    enrollmentId: e.id, journeyId: e.journeyId, version: e.version, steps: e.steps,
+    goal: { event: goal.event, ...(goal.where && { where: goal.where }) }, until: ctx.now + dur(goal.within ?? holdoutGoalWindow),
+  };
+  (ctx.journeys.holdouts ??= []).push(watch);
+}
+
 /** Returns false when the enrollment must wait (or has left). */
 function runStep(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: Step): boolean {
   const { now } = ctx;
@@ -125,7 +139,12 @@ function runStep(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: 
     case 'split': {
       const roll = bucket(`${ctx.customer.customerId}:${def.id}`);
       let edge = step.holdout ?? 0;
-      if (roll < edge) { e.variant = 'holdout'; exit(ctx, e, 'holdout'); return false; }
+      if (roll < edge) {
+        e.variant = 'holdout';
+        exit(ctx, e, 'holdout');
+        if (ctx.watchHoldouts && def.goal) watchHoldout(ctx, e, def.goal);
+        return false;
+      }
       const variant = step.variants.find((v) => roll < (edge += v.weight)) ?? step.variants[step.variants.length - 1]!;
       e.variant = variant.name;
       goTo(ctx, e, variant.next);

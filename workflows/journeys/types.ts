@@ -51,8 +51,11 @@ export interface JourneyDefinition {
   trigger: Trigger;
   entry: string;
   steps: Record<string, Step>;
-  /** The conversion: reaching it ends the journey at once, even mid-wait. */
-  goal?: { event: string; where?: Condition[] };
+  /**
+   * The conversion: reaching it ends the journey at once, even mid-wait. A customer a split holds
+   * out still converts on it if it happens `within` (a duration, default "30 days") of being held out.
+   */
+  goal?: { event: string; where?: Condition[]; within?: string };
   /** Events that end the journey at once (e.g. `Unsubscribed`). */
   exitOn?: { event: string; where?: Condition[] }[];
   reentry: { mode: 'never' | 'always' | 'cooldown'; cooldown?: string };

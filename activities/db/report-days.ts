@@ -1,0 +1,122 @@
+// Report figures per UTC day, so that a report over whole days reads one small document per day
+// by `_id` (a point read on MongoDB 7, and the only lookup mongo-java-server serves from an index)
+// instead of every record in the range.
+//
+// A day's figures are computed from the records the first time they are asked for and stored with
+// the number of writes counted on that day so far. Every writer of those records counts its write
+// on the day's document (`touch`) after writing, so figures computed before a write no longer
+// match their count and are computed again on the next read. Figures are stored only if no write
+// was counted while they were computed: a write racing a computation is never left out.
+import type { Collection } from 'mongodb';
+import { isDuplicateKey } from './connection.js';
+
+export interface ReportDayDoc {
+  /** `${source}|${YYYY-MM-DD}`, e.g. `messages|2026-04-01` or `journey|welcome|2026-04-01`. */
+  _id: string;
+  /** Writes counted on the day's records. */
+  writes: number;
+  /** The writes the stored figures saw: they are current while `seen === writes`. */
+  seen?: number;
+  figures?: unknown;
+}
+
+export interface DateRange { from: Date; to: Date }
+
+const D = 86_400_000;
+
+/** The UTC day of an instant, as `YYYY-MM-DD`. */
+export const dayOf = (at: Date | number): string => new Date(at).toISOString().slice(0, 10);
+const startOf = (day: string): number => Date.parse(`${day}T00:00:00.000Z`);
+
+/** The whole UTC days inside [from, to), and the parts of a day left at either edge. */
+export function splitRange({ from, to }: DateRange): { days: string[]; edges: DateRange[] } {
+  const first = Math.ceil(from.getTime() / D) * D;
+  const end = Math.floor(to.getTime() / D) * D;
+  if (first >= end) return { days: [], edges: [{ from, to }] };
+  const days: string[] = [];
+  for (let t = first; t < end; t += D) days.push(dayOf(t));
+  const edges = [
+    ...(from.getTime() < first ? [{ from, to: new Date(first) }] : []),
+    ...(end < to.getTime() ? [{ from: new Date(end), to }] : []),
+  ];
+  return { days, edges };
+}
+
+/** Days as date ranges, neighbouring days joined. */
+export function dayRanges(days: string[]): DateRange[] {
+  const ranges: DateRange[] = [];
+  for (const day of [...new Set(days)].sort()) {
+    const from = startOf(day);
+    const last = ranges.at(-1);
+    if (last && last.to.getTime() === from) last.to = new Date(from + D);
+    else ranges.push({ from: new Date(from), to: new Date(from + D) });
+  }
+  return ranges;
+}
+
+/**
+ * Figures per day of one source: `compute` counts the records in the given ranges and answers
+ * them by day (days without records may be left out: they get `empty`).
+ */
+export interface DailySource<F> {
+  name: string;
+  empty: F;
+  compute(ranges: DateRange[]): Promise<Map<string, F>>;
+}
+
+export function dailyFigures(collection: Collection<ReportDayDoc>) {
+  const key = (source: string, day: string): string => `${source}|${day}`;
+
+  return {
+    key,
+
+    /** Counts a write on each of these days (`key(source, day)`): their stored figures are out of date. */
+    async touch(keys: Iterable<string>): Promise<void> {
+      const ids = [...new Set(keys)];
+      if (ids.length === 0) return;
+      await collection.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id }, update: { $inc: { writes: 1 } }, upsert: true } })), { ordered: false });
+    },
+
+    /** Every stored figure is out of date (after an erasure: nothing of the person may stay in them). */
+    async touchAll(): Promise<void> {
+      await collection.updateMany({}, { $inc: { writes: 1 } });
+    },
+
+    /**
+     * The figures of each whole day of the range (stored ones where current, the rest computed
+     * and stored) and of the parts of a day at its edges (computed, never stored).
+     */
+    async read<F>(source: DailySource<F>, range: DateRange): Promise<F[]> {
+      const { days, edges } = splitRange(range);
+      const ids = days.map((d) => key(source.name, d));
+      const stored = new Map((await collection.find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, d]));
+      const figures = new Map<string, F>();
+      const stale: { day: string; writes: number }[] = [];
+      for (const day of days) {
+        const doc = stored.get(key(source.name, day));
+        if (doc?.figures !== undefined && doc.seen === doc.writes) figures.set(day, doc.figures as F);
+        else stale.push({ day, writes: doc?.writes ?? 0 });
+      }
+      const [computed, ...atEdges] = await Promise.all([
+        stale.length > 0 ? source.compute(dayRanges(stale.map((s) => s.day))) : Promise.resolve(new Map<string, F>()),
+        ...edges.map((edge) => source.compute([edge])),
+      ]);
+      for (const byDay of atEdges) for (const [day, f] of byDay) figures.set(day, f);
+      const fresh = stale.map(({ day, writes }) => ({ day, writes, figures: computed.get(day) ?? source.empty }));
+      for (const f of fresh) figures.set(f.day, f.figures);
+      if (fresh.length > 0) {
+        try {
+          // Only where no write was counted meanwhile; a day first written meanwhile refuses the insert.
+          await collection.bulkWrite(fresh.map(({ day, writes, figures: f }) => ({
+            updateOne: { filter: { _id: key(source.name, day), writes }, update: { $set: { seen: writes, figures: f } }, upsert: true },
+          })), { ordered: false });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      return [...figures.keys()].sort().map((day) => figures.get(day)!);
+    },
+  };
+}
+
+export type DailyFigures = ReturnType<typeof dailyFigures>;
