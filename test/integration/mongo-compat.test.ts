@@ -659,128 +659,100 @@ describe('MongoDB operations the reports rely on', () => {
   const range = { $gte: at('2026-03-01T00:00:00.000Z'), $lt: at('2026-03-08T00:00:00.000Z') };
   const byId = <T extends { _id: unknown }>(rows: T[]): T[] => [...rows].sort((x, y) => String(x._id).localeCompare(String(y._id)));
 
-  it('aggregate $match on a date range, $group by a field with $addToSet and $sum of $cond on $ifNull, then $project with $size (channels)', async () => {
+  const day = (field: string) => ({ $dateToString: { format: '%Y-%m-%d', date: `$${field}` } });
+
+  it('$match on an $or of date ranges, $group by {UTC day from $dateToString, field} with $addToSet and $sum of $cond on $ifNull (channels by day)', async () => {
     interface Msg { _id: string; customerId: string; channel: string; sentAt?: Date; deliveredAt?: Date | null; openedAt?: Date }
     const messages = fresh<Msg>('messages');
     await messages.insertMany([
       { _id: 'm1', customerId: 'a', channel: 'sms', sentAt: at('2026-03-01T00:00:00.000Z'), deliveredAt: at('2026-03-01T00:01:00.000Z'), openedAt: at('2026-03-01T00:02:00.000Z') },
-      { _id: 'm2', customerId: 'a', channel: 'sms', sentAt: at('2026-03-02T00:00:00.000Z'), deliveredAt: null },
-      { _id: 'm3', customerId: 'b', channel: 'sms', sentAt: at('2026-03-07T23:59:59.999Z') },
-      { _id: 'm4', customerId: 'b', channel: 'email', sentAt: at('2026-03-03T00:00:00.000Z'), deliveredAt: at('2026-03-03T00:00:01.000Z') },
-      { _id: 'm5', customerId: 'c', channel: 'email', sentAt: at('2026-03-08T00:00:00.000Z'), deliveredAt: at('2026-03-08T00:00:01.000Z') },
+      { _id: 'm2', customerId: 'a', channel: 'sms', sentAt: at('2026-03-01T23:59:59.999Z'), deliveredAt: null },
+      { _id: 'm3', customerId: 'b', channel: 'sms', sentAt: at('2026-03-01T12:00:00.000Z') },
+      { _id: 'm4', customerId: 'b', channel: 'email', sentAt: at('2026-03-05T00:00:00.000Z'), deliveredAt: at('2026-03-05T00:00:01.000Z') },
+      { _id: 'm5', customerId: 'c', channel: 'email', sentAt: at('2026-03-03T00:00:00.000Z'), deliveredAt: at('2026-03-03T00:00:01.000Z') },
       { _id: 'm6', customerId: 'c', channel: 'email' },
     ]);
     const isSet = (field: string) => ({ $cond: [{ $ifNull: [`$${field}`, false] }, 1, 0] });
-    const rows = await messages.aggregate<{ _id: string; reached: number; sent: number; delivered: number; opened: number }>([
-      { $match: { sentAt: range } },
-      { $group: { _id: '$channel', reached: { $addToSet: '$customerId' }, sent: { $sum: 1 }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') } } },
-      { $project: { reached: { $size: '$reached' }, sent: 1, delivered: 1, opened: 1 } },
+    const rows = await messages.aggregate<{ _id: { day: string; channel: string }; reached: string[]; sent: number; delivered: number; opened: number }>([
+      { $match: { $or: [{ sentAt: { $gte: at('2026-03-01T00:00:00.000Z'), $lt: at('2026-03-02T00:00:00.000Z') } }, { sentAt: { $gte: at('2026-03-05T00:00:00.000Z'), $lt: at('2026-03-06T00:00:00.000Z') } }] } },
+      { $group: { _id: { day: day('sentAt'), channel: '$channel' }, reached: { $addToSet: '$customerId' }, sent: { $sum: 1 }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') } } },
     ]).toArray();
-    expect(byId(rows)).toEqual([
-      { _id: 'email', reached: 1, sent: 1, delivered: 1, opened: 0 },
-      { _id: 'sms', reached: 2, sent: 3, delivered: 1, opened: 1 },
+    expect(rows.map((r) => ({ ...r, reached: [...r.reached].sort() })).sort((x, y) => x._id.day.localeCompare(y._id.day))).toEqual([
+      { _id: { day: '2026-03-01', channel: 'sms' }, reached: ['a', 'b'], sent: 3, delivered: 1, opened: 1 },
+      { _id: { day: '2026-03-05', channel: 'email' }, reached: ['b'], sent: 1, delivered: 1, opened: 0 },
     ]);
   });
 
-  it('$facet runs each sub-pipeline on the matched documents: $filter on $$this, $unwind dropping empty and missing arrays, $addToSet of _id; "array.0" $exists false (conversions)', async () => {
+  it('$unwind dropping empty and missing arrays, $group by {day, two fields} with $addToSet of _id and $sum; "array.0" $exists false (conversions by day)', async () => {
     interface Conv { _id: string; at: Date; revenue: number; credits?: { model: string; channel: string; amount: number }[] }
     const conversions = fresh<Conv>('conversions');
     await conversions.insertMany([
-      { _id: 'v1', at: at('2026-03-02T00:00:00.000Z'), revenue: 100, credits: [{ model: 'last_touch', channel: 'sms', amount: 100 }, { model: 'linear', channel: 'sms', amount: 50 }, { model: 'linear', channel: 'sms', amount: 50 }] },
-      { _id: 'v2', at: at('2026-03-03T00:00:00.000Z'), revenue: 60, credits: [{ model: 'last_touch', channel: 'email', amount: 60 }, { model: 'linear', channel: 'sms', amount: 30 }, { model: 'linear', channel: 'email', amount: 30 }] },
+      { _id: 'v1', at: at('2026-03-02T10:00:00.000Z'), revenue: 100, credits: [{ model: 'last_touch', channel: 'sms', amount: 100 }, { model: 'linear', channel: 'sms', amount: 50 }, { model: 'linear', channel: 'sms', amount: 50 }] },
+      { _id: 'v2', at: at('2026-03-02T11:00:00.000Z'), revenue: 60, credits: [{ model: 'last_touch', channel: 'email', amount: 60 }, { model: 'linear', channel: 'sms', amount: 30 }, { model: 'linear', channel: 'email', amount: 30 }] },
       { _id: 'v3', at: at('2026-03-04T00:00:00.000Z'), revenue: 40, credits: [] },
-      { _id: 'v4', at: at('2026-03-05T00:00:00.000Z'), revenue: 7.5 },
+      { _id: 'v4', at: at('2026-03-04T05:00:00.000Z'), revenue: 7.5 },
       { _id: 'v5', at: at('2026-03-09T00:00:00.000Z'), revenue: 999, credits: [{ model: 'linear', channel: 'sms', amount: 999 }] },
     ]);
-    const report = (model: string) => conversions.aggregate<{ credited: { _id: string; converted: number; revenue: number }[]; unattributed: { _id: null; conversions: number; revenue: number }[] }>([
-      { $match: { at: range } },
-      {
-        $facet: {
-          credited: [
-            { $project: { credits: { $filter: { input: '$credits', cond: { $eq: ['$$this.model', model] } } } } },
-            { $unwind: '$credits' },
-            { $group: { _id: '$credits.channel', converted: { $addToSet: '$_id' }, revenue: { $sum: '$credits.amount' } } },
-            { $project: { converted: { $size: '$converted' }, revenue: 1 } },
-          ],
-          unattributed: [
-            { $match: { 'credits.0': { $exists: false } } },
-            { $group: { _id: null, conversions: { $sum: 1 }, revenue: { $sum: '$revenue' } } },
-          ],
-        },
-      },
+    const match = { $match: { at: range } };
+    const credited = await conversions.aggregate<{ _id: { day: string; model: string; channel: string }; converted: string[]; revenue: number }>([
+      match, { $unwind: '$credits' },
+      { $group: { _id: { day: day('at'), model: '$credits.model', channel: '$credits.channel' }, converted: { $addToSet: '$_id' }, revenue: { $sum: '$credits.amount' } } },
     ]).toArray();
-    const [linear] = await report('linear');
-    expect(byId(linear!.credited)).toEqual([{ _id: 'email', converted: 1, revenue: 30 }, { _id: 'sms', converted: 2, revenue: 130 }]);
-    expect(linear!.unattributed).toEqual([{ _id: null, conversions: 2, revenue: 47.5 }]);
-    expect(await report('first_touch')).toEqual([{ credited: [], unattributed: [{ _id: null, conversions: 2, revenue: 47.5 }] }]);
-    const empty = await conversions.aggregate([{ $match: { at: { $gte: at('2030-01-01T00:00:00.000Z') } } }, { $facet: { a: [{ $group: { _id: null, n: { $sum: 1 } } }] } }]).toArray();
-    expect(empty).toEqual([{ a: [] }]);
+    const key = (r: { _id: { model: string; channel: string } }) => `${r._id.model}/${r._id.channel}`;
+    expect(credited.map((r) => ({ ...r, converted: [...r.converted].sort() })).sort((x, y) => key(x).localeCompare(key(y)))).toEqual([
+      { _id: { day: '2026-03-02', model: 'last_touch', channel: 'email' }, converted: ['v2'], revenue: 60 },
+      { _id: { day: '2026-03-02', model: 'last_touch', channel: 'sms' }, converted: ['v1'], revenue: 100 },
+      { _id: { day: '2026-03-02', model: 'linear', channel: 'email' }, converted: ['v2'], revenue: 30 },
+      { _id: { day: '2026-03-02', model: 'linear', channel: 'sms' }, converted: ['v1', 'v2'], revenue: 130 },
+    ]);
+    const unattributed = await conversions.aggregate([
+      match, { $match: { 'credits.0': { $exists: false } } }, { $group: { _id: { day: day('at') }, conversions: { $sum: 1 }, revenue: { $sum: '$revenue' } } },
+    ]).toArray();
+    expect(unattributed).toEqual([{ _id: { day: '2026-03-04' }, conversions: 2, revenue: 47.5 }]);
   });
 
-  it('$facet with $match on $in, on $exists true plus $ne, $addToSet per group, and $sort on two fields then $group with $first (journey events)', async () => {
-    interface JEv { _id: string; customerId: string; journeyId: string; version: number; type: string; stepId?: string; variant?: string; reason?: string; at: Date }
+  it('$group by a compound key with missing fields puts those documents together (journey events by day)', async () => {
+    interface JEv { _id: string; customerId: string; journeyId: string; type: string; stepId?: string; variant?: string; reason?: string; at: Date }
     const events = fresh<JEv>('journey_events');
     await events.insertMany([
-      { _id: 'e1', customerId: 'c1', journeyId: 'j', version: 1, type: 'entered', stepId: 'split', at: at('2026-03-01T00:00:00.000Z') },
-      { _id: 'e2', customerId: 'c1', journeyId: 'j', version: 1, type: 'step', stepId: 'a-send', variant: 'a', at: at('2026-03-01T01:00:00.000Z') },
-      { _id: 'e3', customerId: 'c1', journeyId: 'j', version: 1, type: 'exited', variant: 'a', reason: 'goal', at: at('2026-03-02T00:00:00.000Z') },
-      { _id: 'e4', customerId: 'c2', journeyId: 'j', version: 1, type: 'step', stepId: 'a-send', variant: 'a', at: at('2026-03-02T00:00:00.000Z') },
-      { _id: 'e5', customerId: 'c3', journeyId: 'j', version: 2, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-05T00:00:00.000Z') },
-      { _id: 'e6', customerId: 'c3', journeyId: 'j', version: 1, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-03T00:00:00.000Z') },
-      { _id: 'e7', customerId: 'c4', journeyId: 'j', version: 2, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-04T00:00:00.000Z') },
-      { _id: 'e8', customerId: 'c4', journeyId: 'j', version: 1, type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-04T00:00:00.000Z') },
-      { _id: 'e9', customerId: 'c5', journeyId: 'other', version: 1, type: 'entered', stepId: 'split', at: at('2026-03-04T00:00:00.000Z') },
-      { _id: 'e10', customerId: 'c6', journeyId: 'j', version: 1, type: 'entered', stepId: 'split', at: at('2026-02-28T23:59:59.999Z') },
+      { _id: 'e1', customerId: 'c1', journeyId: 'j', type: 'entered', stepId: 'split', at: at('2026-03-01T00:00:00.000Z') },
+      { _id: 'e2', customerId: 'c2', journeyId: 'j', type: 'entered', stepId: 'split', at: at('2026-03-01T08:00:00.000Z') },
+      { _id: 'e3', customerId: 'c1', journeyId: 'j', type: 'exited', variant: 'a', reason: 'goal', at: at('2026-03-01T09:00:00.000Z') },
+      { _id: 'e4', customerId: 'c2', journeyId: 'j', type: 'exited', variant: 'holdout', reason: 'holdout', at: at('2026-03-01T10:00:00.000Z') },
+      { _id: 'e5', customerId: 'c2', journeyId: 'j', type: 'converted', variant: 'holdout', at: at('2026-03-02T10:00:00.000Z') },
+      { _id: 'e6', customerId: 'c3', journeyId: 'other', type: 'entered', stepId: 'split', at: at('2026-03-01T00:00:00.000Z') },
     ]);
-    const customersBy = (filter: Record<string, unknown>, key: string) => [
-      { $match: filter },
-      { $group: { _id: `$${key}`, customers: { $addToSet: '$customerId' } } },
-      { $project: { customers: { $size: '$customers' } } },
-    ];
-    const arms = { variant: { $exists: true, $ne: 'holdout' } };
-    const [facets] = await events.aggregate<Record<string, { _id: unknown; [k: string]: unknown }[]>>([
+    const rows = await events.aggregate<{ _id: Record<string, string | null | undefined>; customers: string[] }>([
       { $match: { journeyId: 'j', at: range } },
-      {
-        $facet: {
-          steps: customersBy({ type: { $in: ['entered', 'step'] } }, 'stepId'),
-          exited: customersBy({ type: 'exited' }, 'reason'),
-          variants: customersBy(arms, 'variant'),
-          converted: customersBy({ ...arms, reason: 'goal' }, 'variant'),
-          holdout: [
-            { $match: { variant: 'holdout' } },
-            { $sort: { at: 1, version: 1 } },
-            { $group: { _id: '$customerId', at: { $first: '$at' }, version: { $first: '$version' } } },
-          ],
-        },
-      },
+      { $group: { _id: { day: day('at'), type: '$type', stepId: '$stepId', reason: '$reason', variant: '$variant' }, customers: { $addToSet: '$customerId' } } },
     ]).toArray();
-    expect(byId(facets!.steps!)).toEqual([{ _id: 'a-send', customers: 2 }, { _id: 'split', customers: 1 }]);
-    expect(byId(facets!.exited!)).toEqual([{ _id: 'goal', customers: 1 }, { _id: 'holdout', customers: 2 }]);
-    expect(facets!.variants).toEqual([{ _id: 'a', customers: 2 }]);
-    expect(facets!.converted).toEqual([{ _id: 'a', customers: 1 }]);
-    expect(byId(facets!.holdout!)).toEqual([
-      { _id: 'c3', at: at('2026-03-03T00:00:00.000Z'), version: 1 },
-      { _id: 'c4', at: at('2026-03-04T00:00:00.000Z'), version: 1 },
+    // MongoDB leaves a missing field out of the key; either way the documents without it share one group.
+    const present = (id: Record<string, unknown>) => Object.fromEntries(Object.entries(id).filter(([, v]) => v !== undefined && v !== null));
+    expect(rows.map((r) => ({ key: present(r._id), customers: [...r.customers].sort() })).sort((x, y) => JSON.stringify(x.key).localeCompare(JSON.stringify(y.key)))).toEqual([
+      { key: { day: '2026-03-01', type: 'entered', stepId: 'split' }, customers: ['c1', 'c2'] },
+      { key: { day: '2026-03-01', type: 'exited', reason: 'goal', variant: 'a' }, customers: ['c1'] },
+      { key: { day: '2026-03-01', type: 'exited', reason: 'holdout', variant: 'holdout' }, customers: ['c2'] },
+      { key: { day: '2026-03-02', type: 'converted', variant: 'holdout' }, customers: ['c2'] },
     ]);
   });
 
-  it('$group by a field with $max of a date, $project excluding _id (goal events); $match $exists false and compound $group keys (lifecycle)', async () => {
-    interface Evt { _id: string; customerId: string; name: string; timestamp: Date; properties: Record<string, unknown> }
-    const events = fresh<Evt>('events');
-    await events.insertMany([
-      { _id: 'e1', customerId: 'c1', name: 'Order Completed', timestamp: at('2026-03-02T00:00:00.000Z'), properties: { total: 50 } },
-      { _id: 'e2', customerId: 'c1', name: 'Order Completed', timestamp: at('2026-03-04T00:00:00.000Z'), properties: { total: '150' } },
-      { _id: 'e3', customerId: 'c2', name: 'Order Completed', timestamp: at('2026-03-08T00:00:00.000Z'), properties: {} },
-      { _id: 'e4', customerId: 'c2', name: 'Page Viewed', timestamp: at('2026-03-03T00:00:00.000Z'), properties: {} },
+  it('stored day figures: find by _id $in, $inc upserts in bulk, an upsert whose filter no longer matches fails on the duplicate _id and changes nothing', async () => {
+    const days = fresh<{ _id: string; writes: number; seen?: number; figures?: unknown }>('report_days');
+    await days.bulkWrite(['d|1', 'd|2', 'd|1'].map((_id) => ({ updateOne: { filter: { _id }, update: { $inc: { writes: 1 } }, upsert: true } })), { ordered: false });
+    expect(byId(await days.find({ _id: { $in: ['d|1', 'd|2', 'd|3'] } }).toArray())).toEqual([{ _id: 'd|1', writes: 2 }, { _id: 'd|2', writes: 1 }]);
+    const store = (_id: string, writes: number) => ({ updateOne: { filter: { _id, writes }, update: { $set: { seen: writes, figures: [{ n: 1 }] } }, upsert: true } });
+    const failed = await days.bulkWrite([store('d|1', 1), store('d|2', 1), store('d|3', 0)], { ordered: false }).then(() => undefined, (err: unknown) => err);
+    expect((failed as { writeErrors?: { code: number }[] })?.writeErrors?.map((e) => e.code)).toEqual([11000]);
+    expect(byId(await days.find({}).toArray())).toEqual([
+      { _id: 'd|1', writes: 2 },
+      { _id: 'd|2', writes: 1, seen: 1, figures: [{ n: 1 }] },
+      { _id: 'd|3', writes: 0, seen: 0, figures: [{ n: 1 }] },
     ]);
-    const match = { $match: { name: 'Order Completed', timestamp: range } };
-    expect(await events.aggregate([match, { $group: { _id: '$customerId', at: { $max: '$timestamp' } } }]).toArray()).toEqual([{ _id: 'c1', at: at('2026-03-04T00:00:00.000Z') }]);
-    const projected = await events.aggregate([match, { $project: { _id: 0, customerId: 1, timestamp: 1, properties: 1 } }]).toArray();
-    expect(projected.sort((x, y) => x.timestamp - y.timestamp)).toEqual([
-      { customerId: 'c1', timestamp: at('2026-03-02T00:00:00.000Z'), properties: { total: 50 } },
-      { customerId: 'c1', timestamp: at('2026-03-04T00:00:00.000Z'), properties: { total: '150' } },
-    ]);
+    await days.updateMany({}, { $inc: { writes: 1 } });
+    expect((await days.find({}).toArray()).map((d) => d.writes).sort()).toEqual([1, 2, 3]);
+  });
 
+  it('$match $exists false and compound $group keys (lifecycle)', async () => {
     const customers = fresh<Cust>('customers');
     await customers.insertMany([{ _id: 'a', stage: 'member' }, { _id: 'b', stage: 'customer' }, { _id: 'c', stage: 'customer' }, { _id: 'd', stage: 'loyal', mergedInto: 'c' }]);
     const stages = await customers.aggregate<{ _id: string; customers: number }>([{ $match: { mergedInto: { $exists: false } } }, { $group: { _id: '$stage', customers: { $sum: 1 } } }]).toArray();

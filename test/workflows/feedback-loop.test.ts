@@ -113,4 +113,47 @@ describe('reactions change what the journey does next', () => {
     const moves = (await s.db.models.stageChanges.find({}).toArray()).map((m) => `${m.from}>${m.to}`).sort();
     expect(moves).toEqual(['fan>customer', 'fan>customer', 'stranger>fan', 'stranger>fan', 'stranger>fan']);
   }, 120_000);
+
+  it('watches held-out customers for the goal: one who buys within the window converts, one who buys after it does not', async () => {
+    await admin('/v1/journeys', {
+      id: 'trial', name: 'Trial offer', trigger: { type: 'event', event: 'Trial Started' }, entry: 'split',
+      steps: { split: { type: 'split', variants: [{ name: 'offer', weight: 0, next: 'done' }], holdout: 100 }, done: { type: 'exit' } },
+      goal: { event: 'Order Completed', where: [{ field: 'total', op: 'gte', value: 50 }], within: '7 days' },
+      reentry: { mode: 'never' }, onPause: 'hold',
+    }).expect(201);
+    await admin('/v1/journeys/trial/publish', {}).expect(200);
+    const startedAt = await s.env.currentTimeMs();
+    const track = async (userId: string, event: string, properties: object = {}) => {
+      const timestamp = new Date(await s.env.currentTimeMs()).toISOString();
+      await request(s.app).post('/v1/batch').auth(writeKey, '').send({ batch: [{ type: 'track', userId, timestamp, event, properties }] }).expect(200);
+    };
+    const progressOf = async (userId: string) => {
+      const identity = await s.db.models.identities.findOne({ _id: `userId:${userId}` });
+      return identity ? (await s.db.models.journeyEvents.find({ journeyId: 'trial', customerId: identity.customerId }).toArray()).map((p) => `${p.type}:${p.variant ?? ''}`).sort() : [];
+    };
+    const until = async (check: () => Promise<boolean>, what: string) => {
+      for (let i = 0; i < 100; i++) { if (await check()) return; await new Promise((r) => setTimeout(r, 100)); }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    for (const u of ['prompt', 'small', 'late']) await track(u, 'Trial Started');
+    for (const u of ['prompt', 'small', 'late']) await until(async () => (await progressOf(u)).includes('exited:holdout'), `${u} held out`);
+
+    await s.env.sleep('2 days');
+    await track('small', 'Order Completed', { total: 20 });
+    await track('prompt', 'Order Completed', { total: 80 });
+    await until(async () => (await progressOf('prompt')).includes('converted:holdout'), 'the prompt buyer converted');
+    await s.env.sleep('6 days');
+    await track('late', 'Order Completed', { total: 200 });
+    const late = (await s.db.models.identities.findOne({ _id: 'userId:late' }))!.customerId;
+    await until(async () => (await s.db.models.conversions.countDocuments({ customerId: late })) === 1, 'the late order recorded');
+    await new Promise((r) => setTimeout(r, 1000));
+
+    expect(await progressOf('prompt')).toEqual(['converted:holdout', 'entered:', 'exited:holdout']);
+    expect(await progressOf('small')).toEqual(['entered:', 'exited:holdout']);
+    expect(await progressOf('late')).toEqual(['entered:', 'exited:holdout']);
+    const day = 86_400_000;
+    const report = await request(s.app).get('/v1/reports/journeys/trial').auth(adminKey, '')
+      .query({ from: new Date(Math.floor(startedAt / day) * day).toISOString(), to: new Date(Math.floor(startedAt / day) * day + 30 * day).toISOString() }).expect(200);
+    expect(report.body.variants).toEqual([{ variant: 'holdout', customers: 3, converted: 1, conversionRate: 1 / 3, uplift: null, pValue: null, significant: null }]);
+  }, 120_000);
 });
