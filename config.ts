@@ -95,6 +95,7 @@ const Env = z.object({
   PROVIDER_SIGNING_SECRET: z.string().min(32, 'at least 32 characters').default('local-provider-secret-change-me-0123456789'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(2000),
+  REPORTS_REFRESH_EVERY: z.union([z.literal('off'), duration]).default('5 minutes'),
 }).superRefine((env, ctx) => {
   if (env.EMAIL_PROVIDER === 'smtp' && !env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_PROVIDER=smtp' });
   for (const channel of ['SMS', 'WECHAT', 'PUSH', 'WEBHOOK'] as const) {
@@ -124,6 +125,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Customer workflows a worker keeps in memory; the rest are replayed from history when they wake. */
   workerMaxCachedWorkflows: number;
+  /** How often the report-days schedule counts again the days written since (a duration), or 'off'. */
+  reportsRefreshEvery: string;
 }
 
 export interface HttpChannelConfig { provider: 'outbox' | 'http'; url?: string }
@@ -160,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     logLevel: e.LOG_LEVEL,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    reportsRefreshEvery: e.REPORTS_REFRESH_EVERY,
   };
 }
 

@@ -17,6 +17,7 @@ import { identityRepository } from './db/identities.js';
 import { journeyRepository } from './db/journeys.js';
 import { createCampaignActivities } from './campaigns.js';
 import { analyticsRepository, type AnalyticsRecords } from './db/analytics.js';
+import { reportQueries } from './db/reports.js';
 
 export interface ActivityDeps {
   models: Models;
@@ -31,6 +32,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
   const taskQueue = config.temporal.taskQueue;
   const journeys = journeyRepository(models);
   const analytics = analyticsRepository(models);
+  const reports = reportQueries(models);
   const delivery = createDelivery({
     temporal, identities: identityRepository(models), taskQueue,
     settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision: () => journeys.catalogRevision(),
@@ -44,6 +46,11 @@ export function createActivities({ models, temporal, config, channels }: Activit
       const resolved = await delivery.resolveAll(items);
       await delivery.signal(resolved, await delivery.catalogRevision());
       return { customers: resolved.byCustomer.size };
+    },
+
+    /** Report figures of the days written since they were stored, counted again (reportDaysWorkflow). */
+    async refreshReportDays(): Promise<{ days: number }> {
+      return reports.refreshStale();
     },
 
     async restoreCustomer(customerId: string): Promise<CustomerState | null> {

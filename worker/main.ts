@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../logging.js';
 import { connectDatabase } from '../activities/db/connection.js';
 import { createWorker } from './worker.js';
+import { ensureReportDaysSchedule } from './schedules.js';
 
 const config = loadConfigOrExit(process.env);
 const logger = createLogger(config.logLevel);
@@ -19,6 +20,7 @@ const connection = await NativeConnection.connect({ address: config.temporal.add
 const clientConnection = await Connection.connect({ address: config.temporal.address, channelArgs: { 'grpc.max_reconnect_backoff_ms': 2000 } });
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const worker = await createWorker({ connection, config, models: db.models, temporal });
+if (config.reportsRefreshEvery !== 'off') await ensureReportDaysSchedule(temporal, config.temporal.taskQueue, config.reportsRefreshEvery);
 // A plain line: start scripts and tests wait for it.
 console.log(`worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address}`);
 // worker.run() resolves after the SDK's own SIGINT/SIGTERM handling drains in-flight tasks.

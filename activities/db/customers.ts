@@ -83,20 +83,26 @@ export function customerRepository({ customers, events, identities, messages, ou
       return entries.sort((x, y) => y.timestamp.getTime() - x.timestamp.getTime() || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0)).slice(0, limit);
     },
 
-    /** Erases the profile, the timeline, every identity and the report records: nothing of the person is kept. */
+    /**
+     * Erases the profile, the timeline, every identity and the report records, also those kept
+     * under the ids of customers merged into this one: nothing of the person is kept. The profiles
+     * go last, so a retry after a stop part-way still finds the merged-away ids.
+     */
     async erase(customerId: string): Promise<{ customers: number; events: number; identities: number; messages: number }> {
-      const [c, e, i, m] = await Promise.all([
-        customers.deleteMany({ $or: [{ _id: customerId }, { mergedInto: customerId }] }),
-        events.deleteMany({ customerId }),
-        identities.deleteMany({ customerId }),
-        messages.deleteMany({ customerId }),
-        outbox.deleteMany({ customerId }),
-        conversions.deleteMany({ customerId }),
-        stageChanges.deleteMany({ customerId }),
-        journeyEvents.deleteMany({ customerId }),
+      const mergedAway = await customers.find({ mergedInto: customerId }, { projection: { _id: 1 } }).toArray();
+      const theirs = { customerId: { $in: [customerId, ...mergedAway.map((c) => c._id)] } };
+      const [e, i, m] = await Promise.all([
+        events.deleteMany(theirs),
+        identities.deleteMany(theirs),
+        messages.deleteMany(theirs),
+        outbox.deleteMany(theirs),
+        conversions.deleteMany(theirs),
+        stageChanges.deleteMany(theirs),
+        journeyEvents.deleteMany(theirs),
       ]);
-      // Stored report figures hold customer ids: none may keep this one. Repeating the erasure repeats this.
+      // Stored report figures hold customer ids: none may keep these. Repeating the erasure repeats this.
       await daily.touchAll();
+      const c = await customers.deleteMany({ $or: [{ _id: customerId }, { mergedInto: customerId }] });
       return { customers: c.deletedCount, events: e.deletedCount, identities: i.deletedCount, messages: m.deletedCount };
     },
   };

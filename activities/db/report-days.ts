@@ -22,6 +22,9 @@ export interface ReportDayDoc {
 
 export interface DateRange { from: Date; to: Date }
 
+/** A day to compute again, and the writes counted on it when that was found. */
+export interface Stale { day: string; writes: number }
+
 const D = 86_400_000;
 
 /** The UTC day of an instant, as `YYYY-MM-DD`. */
@@ -86,37 +89,56 @@ export function dailyFigures(collection: Collection<ReportDayDoc>) {
      * The figures of each whole day of the range (stored ones where current, the rest computed
      * and stored) and of the parts of a day at its edges (computed, never stored).
      */
+    /**
+     * The figures of each whole day of the range (stored ones where current, the rest computed
+     * and stored) and of the parts of a day at its edges (computed, never stored), in day order.
+     */
     async read<F>(source: DailySource<F>, range: DateRange): Promise<F[]> {
       const { days, edges } = splitRange(range);
       const ids = days.map((d) => key(source.name, d));
       const stored = new Map((await collection.find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, d]));
       const figures = new Map<string, F>();
-      const stale: { day: string; writes: number }[] = [];
+      const stale: Stale[] = [];
       for (const day of days) {
         const doc = stored.get(key(source.name, day));
         if (doc?.figures !== undefined && doc.seen === doc.writes) figures.set(day, doc.figures as F);
         else stale.push({ day, writes: doc?.writes ?? 0 });
       }
-      const [computed, ...atEdges] = await Promise.all([
-        stale.length > 0 ? source.compute(dayRanges(stale.map((s) => s.day))) : Promise.resolve(new Map<string, F>()),
-        ...edges.map((edge) => source.compute([edge])),
-      ]);
-      for (const byDay of atEdges) for (const [day, f] of byDay) figures.set(day, f);
-      const fresh = stale.map(({ day, writes }) => ({ day, writes, figures: computed.get(day) ?? source.empty }));
-      for (const f of fresh) figures.set(f.day, f.figures);
-      if (fresh.length > 0) {
-        try {
-          // Only where no write was counted meanwhile; a day first written meanwhile refuses the insert.
-          await collection.bulkWrite(fresh.map(({ day, writes, figures: f }) => ({
-            updateOne: { filter: { _id: key(source.name, day), writes }, update: { $set: { seen: writes, figures: f } }, upsert: true },
-          })), { ordered: false });
-        } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
-        }
-      }
+      const [fresh, ...atEdges] = await Promise.all([refresh(source, stale), ...edges.map((edge) => source.compute([edge]))]);
+      for (const byDay of [...atEdges, fresh]) for (const [day, f] of byDay) figures.set(day, f);
       return [...figures.keys()].sort().map((day) => figures.get(day)!);
     },
+
+    /** Days whose stored figures are missing or out of date, by source (for a refresh ahead of the next report). */
+    async stale(): Promise<Map<string, Stale[]>> {
+      const docs = await collection.find({}, { projection: { writes: 1, seen: 1 } }).toArray();
+      const bySource = new Map<string, Stale[]>();
+      for (const d of docs.filter((x) => x.seen !== x.writes)) {
+        const cut = d._id.lastIndexOf('|');
+        const source = d._id.slice(0, cut);
+        bySource.set(source, [...(bySource.get(source) ?? []), { day: d._id.slice(cut + 1), writes: d.writes }]);
+      }
+      return bySource;
+    },
+
+    refresh,
   };
+
+  /** Computes these days and stores each one's figures where no write was counted since `writes` was read. */
+  async function refresh<F>(source: DailySource<F>, stale: Stale[]): Promise<Map<string, F>> {
+    if (stale.length === 0) return new Map();
+    const computed = await source.compute(dayRanges(stale.map((s) => s.day)));
+    const fresh = new Map(stale.map(({ day }) => [day, computed.get(day) ?? source.empty]));
+    try {
+      // Only where no write was counted meanwhile; a day first written meanwhile refuses the insert.
+      await collection.bulkWrite(stale.map(({ day, writes }) => ({
+        updateOne: { filter: { _id: key(source.name, day), writes }, update: { $set: { seen: writes, figures: fresh.get(day) } }, upsert: true },
+      })), { ordered: false });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    return fresh;
+  }
 }
 
 export type DailyFigures = ReturnType<typeof dailyFigures>;

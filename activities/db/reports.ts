@@ -144,7 +144,23 @@ export function reportQueries(models: ReportModels) {
     },
   });
 
+  const sourceNamed = (name: string): DailySource<unknown> | undefined =>
+    (name === messagesDaily.name ? messagesDaily : name === conversionsDaily.name ? conversionsDaily
+      : name.startsWith('journey|') ? journeyDaily(name.slice('journey|'.length)) : undefined) as DailySource<unknown> | undefined;
+
   return {
+    /** Counts again every day written since its figures were stored, ahead of the next report. */
+    async refreshStale(): Promise<{ days: number }> {
+      let days = 0;
+      for (const [name, stale] of await daily.stale()) {
+        const source = sourceNamed(name);
+        if (!source) continue;
+        await daily.refresh(source, stale);
+        days += stale.length;
+      }
+      return { days };
+    },
+
     async channels(range: DateRange, model: AttributionModel): Promise<ChannelFigures> {
       const [sentDays, conversionDays] = await Promise.all([daily.read(messagesDaily, range), daily.read(conversionsDaily, range)]);
       const reached = new Unions();

@@ -4,13 +4,14 @@
 // recounted). A write during a computation keeps the computed figures from being stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { adminKey, startStack, type Stack } from '../setup/stack.js';
+import { adminKey, eventually, startStack, type Stack } from '../setup/stack.js';
 import { sendLedger } from '../../activities/db/send-ledger.js';
 import { messageFeedbackRepository } from '../../activities/db/message-feedback.js';
 import { analyticsRepository } from '../../activities/db/analytics.js';
 import { customerRepository } from '../../activities/db/customers.js';
 import { dailyFigures, dayOf, type DailySource } from '../../activities/db/report-days.js';
 import type { SendRequest } from '../../workflows/messaging/types.js';
+import { ensureReportDaysSchedule, reportDaysScheduleId } from '../../worker/schedules.js';
 
 const D = 86_400_000;
 let stack: Stack;
@@ -65,9 +66,15 @@ describe('stored day figures follow every write a report counts', () => {
     expect(await sms()).toMatchObject({ reached: 3, sent: 3 });
     const customers = customerRepository(stack.db.models);
     await customers.adoptTimelines('x', ['z']);
+    // z's own report records stay under its id after the merge; its profile points at x.
+    await stack.db.models.customers.insertOne({ _id: 'z', mergedInto: 'x' } as never);
+    await analyticsRepository(stack.db.models).record({
+      customerId: 'z', revision: 1, journeyProgress: [{ enrollmentId: 'j@1#1', journeyId: 'j', version: 1, type: 'entered', steps: 0, stepId: 's', at: Date.now() }],
+    });
     expect(await sms()).toMatchObject({ reached: 2, sent: 3 });
     await customers.erase('x');
     expect(await sms()).toMatchObject({ reached: 1, sent: 1, delivered: 0, converted: 0 });
+    expect(await stack.db.models.journeyEvents.countDocuments({ customerId: 'z' })).toBe(0);
     const stored = await stack.db.models.reportDays.find({}).toArray();
     expect(JSON.stringify(stored.filter((d) => d.seen === d.writes))).not.toMatch(/"x"/);
   });
@@ -110,5 +117,38 @@ describe('stored day figures follow every write a report counts', () => {
     expect(await daily.read(source, range)).toEqual([2, 1]);
     expect(await daily.read(source, range)).toEqual([2, 1]);
     expect(computed).toBe(2);
+  });
+});
+
+describe('the report-days schedule counts written days again ahead of the next report', () => {
+  let withWorker: Stack;
+  beforeAll(async () => { withWorker = await startStack(); });
+  afterAll(async () => {
+    await withWorker?.temporal.schedule.getHandle(reportDaysScheduleId).delete().catch(() => undefined);
+    await withWorker?.stop();
+  });
+
+  it('is made once, takes the latest interval, and each run refreshes every out-of-date day', async () => {
+    const { temporal, taskQueue, db } = withWorker;
+    await ensureReportDaysSchedule(temporal, taskQueue, '1 hour');
+    await ensureReportDaysSchedule(temporal, taskQueue, '30 minutes');
+    const handle = temporal.schedule.getHandle(reportDaysScheduleId);
+    const described = await handle.describe();
+    expect(described.spec.intervals?.map((i) => i.every)).toEqual([30 * 60_000]);
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reportDaysWorkflow', taskQueue });
+
+    // Two days written: one never counted, one counted before its latest write.
+    const daily = dailyFigures(db.models.reportDays);
+    await sendLedger(db.models).open({ key: 'w:s1', customerId: 'w', channel: 'sms', template: 't', priority: 'marketing', variables: {} } as SendRequest);
+    await sendLedger(db.models).claim('w:s1', []);
+    await sendLedger(db.models).sent('w:s1', 'p-w');
+    await daily.touch([daily.key('journey|nobody', '2026-01-05')]);
+    const stale = async () => (await db.models.reportDays.find({}).toArray()).filter((d) => d.seen !== d.writes).map((d) => d._id).sort();
+    expect(await stale()).toEqual([`journey|nobody|2026-01-05`, `messages|${dayOf(Date.now())}`]);
+
+    await handle.trigger();
+    await eventually(async () => ((await stale()).length === 0 ? true : undefined), 30_000, 200);
+    const today = await db.models.reportDays.findOne({ _id: `messages|${dayOf(Date.now())}` });
+    expect(today?.figures).toEqual([{ channel: 'sms', reached: ['w'], sent: 1, delivered: 0, opened: 0, clicked: 0 }]);
   });
 });
