@@ -90,6 +90,23 @@ await settle();
 const conversion = await db.models.conversions.findOne({ customerId: broadcastCustomer });
 if (conversion?.touches.length !== 2) throw new Error(`the broadcast customer's order was not credited to two touches: ${JSON.stringify(conversion)}`);
 
+// 5. A held-out customer who bought (v4: behind patched('holdout-goal-watch')): the split holds
+// everyone out, and the order within the goal's window is recorded as the holdout converting.
+await adminPost('/v1/journeys', {
+  id: 'trial-offer', name: 'Trial offer', trigger: { type: 'event', event: 'Trial Started' }, entry: 'split',
+  steps: { split: { type: 'split', variants: [{ name: 'offer', weight: 0, next: 'done' }], holdout: 100 }, done: { type: 'exit' } },
+  goal: { event: 'Order Completed', within: '7 days' }, reentry: { mode: 'never' }, onPause: 'hold',
+});
+await adminPost('/v1/journeys/trial-offer/publish');
+await post([{ type: 'track', userId: 'held-out', event: 'Trial Started', messageId: 'h-1' }]);
+await settle();
+await post([{ type: 'track', userId: 'held-out', event: 'Order Completed', messageId: 'h-2', properties: { total: 45 } }]);
+await settle();
+const heldOut = await customerOf('userId:held-out');
+if ((await db.models.journeyEvents.countDocuments({ customerId: heldOut, type: 'converted' })) !== 1) throw new Error('the held-out customer\'s order was not recorded as the holdout converting');
+// 6. One refresh of the reports' day figures (workflows/report-days.ts), as the schedule starts it.
+await temporal.workflow.execute('reportDaysWorkflow', { workflowId: 'report-days-recorded', taskQueue: config.temporal.taskQueue, args: [] });
+
 const out = path.join(rootDir, 'test', 'histories');
 const save = async (name: string, customerId: string, firstRun = false, workflowId = customerWorkflowId(customerId)) => {
   // A stored history is a record of the code that made it: never overwrite one.
@@ -112,6 +129,8 @@ await save('customer-continued-as-new-v1', long!, true);
 await save('customer-campaign-v3', broadcastCustomer);
 const campaignRun = (await db.models.campaigns.findOne({ _id: 'vip-week' }))!.lastRun!.workflowId;
 await save('campaign-broadcast-v1', '', false, campaignRun);
+await save('customer-holdout-v4', heldOut);
+await save('report-days-v1', '', false, 'report-days-recorded');
 
 server.close();
 worker.shutdown();
