@@ -153,6 +153,7 @@ export function analyticsRepository({ conversions, stageChanges, journeyEvents, 
       // Also on a retry that found them stored: the first attempt may have stopped before this.
       await daily.touch([
         ...converted.map((c) => daily.key('conversions', dayOf(c.at))),
+        ...(stageChange ? [daily.key('stages', dayOf(stageChange.at))] : []),
         ...journeyProgress.map((p) => daily.key(`journey|${p.journeyId}`, dayOf(p.at))),
       ]);
     },

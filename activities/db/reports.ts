@@ -1,7 +1,8 @@
 // Reports over a date range [from, to): the figures, counted by MongoDB a day at a time and kept
 // per day (report-days.ts), so a report over whole days reads one stored document per day and
 // counts only the days written since it was last asked for. What is kept per day can be added up:
-// counts, and for "distinct customers" the day's customer ids, united over the range here.
+// counts, and for "distinct customers" the day's customer ids, united over the range here. (The
+// lifecycle report's customers per stage are a count of the profiles as they are now.)
 // Each pipeline starts with a $match on an indexed date field and groups by UTC day
 // ($dateToString); each operator used is checked against MongoDB 7's documented result in
 // test/integration/mongo-compat.test.ts ("MongoDB operations the reports rely on").
@@ -49,6 +50,7 @@ type MessagesDay = { channel: string; reached: string[]; sent: number; delivered
 /** Revenue in whole cents: a day's sum of cent amounts, rounded once, adds up exactly. */
 type ConversionsDay = { credits: { model: string; channel: string; converted: number; cents: number }[]; unattributed: { conversions: number; cents: number } };
 type JourneyDay = { type: string; stepId?: string; reason?: string; variant?: string; customers: string[] }[];
+type StagesDay = { from: string; to: string; moves: number }[];
 
 const within = ({ from, to }: DateRange) => ({ $gte: from, $lt: to });
 const inRanges = (field: string, ranges: DateRange[]): Document => (ranges.length === 1 ? { [field]: within(ranges[0]!) } : { $or: ranges.map((r) => ({ [field]: within(r) })) });
@@ -144,8 +146,20 @@ export function reportQueries(models: ReportModels) {
     },
   });
 
+  const stagesDaily: DailySource<StagesDay> = {
+    name: 'stages',
+    empty: [],
+    async compute(ranges) {
+      const rows = await stageChanges.aggregate<{ _id: { day: string; from: string; to: string }; moves: number }>([
+        { $match: inRanges('at', ranges) },
+        { $group: { _id: { day: day('at'), from: '$from', to: '$to' }, moves: { $sum: 1 } } },
+      ]).toArray();
+      return byDay(rows, (f: StagesDay, { _id, moves }) => { f.push({ from: _id.from, to: _id.to, moves }); }, () => []);
+    },
+  };
+
   const sourceNamed = (name: string): DailySource<unknown> | undefined =>
-    (name === messagesDaily.name ? messagesDaily : name === conversionsDaily.name ? conversionsDaily
+    (name === messagesDaily.name ? messagesDaily : name === conversionsDaily.name ? conversionsDaily : name === stagesDaily.name ? stagesDaily
       : name.startsWith('journey|') ? journeyDaily(name.slice('journey|'.length)) : undefined) as DailySource<unknown> | undefined;
 
   return {
@@ -219,20 +233,19 @@ export function reportQueries(models: ReportModels) {
     },
 
     async lifecycle(range: DateRange): Promise<LifecycleFigures> {
-      const [stages, moves] = await Promise.all([
+      const [stages, days] = await Promise.all([
         customers.aggregate<{ _id: string; customers: number }>([
           { $match: { mergedInto: { $exists: false } } },
           { $group: { _id: '$stage', customers: { $sum: 1 } } },
         ]).toArray(),
-        stageChanges.aggregate<{ _id: { from: string; to: string }; moves: number }>([
-          { $match: { at: within(range) } },
-          { $group: { _id: { from: '$from', to: '$to' }, moves: { $sum: 1 } } },
-        ]).toArray(),
+        daily.read(stagesDaily, range),
       ]);
-      return {
-        stages: stages.map((s) => ({ stage: s._id, customers: s.customers })),
-        moves: moves.map((m) => ({ from: m._id.from, to: m._id.to, moves: m.moves })),
-      };
+      const moves = new Map<string, { from: string; to: string; moves: number }>();
+      for (const m of days.flat()) {
+        const key = JSON.stringify([m.from, m.to]);
+        moves.set(key, { from: m.from, to: m.to, moves: (moves.get(key)?.moves ?? 0) + m.moves });
+      }
+      return { stages: stages.map((s) => ({ stage: s._id, customers: s.customers })), moves: [...moves.values()] };
     },
   };
 }

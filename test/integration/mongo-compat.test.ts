@@ -752,7 +752,7 @@ describe('MongoDB operations the reports rely on', () => {
     expect((await days.find({}).toArray()).map((d) => d.writes).sort()).toEqual([1, 2, 3]);
   });
 
-  it('$match $exists false and compound $group keys (lifecycle)', async () => {
+  it('$match $exists false; $group by {day, from, to} (lifecycle)', async () => {
     const customers = fresh<Cust>('customers');
     await customers.insertMany([{ _id: 'a', stage: 'member' }, { _id: 'b', stage: 'customer' }, { _id: 'c', stage: 'customer' }, { _id: 'd', stage: 'loyal', mergedInto: 'c' }]);
     const stages = await customers.aggregate<{ _id: string; customers: number }>([{ $match: { mergedInto: { $exists: false } } }, { $group: { _id: '$stage', customers: { $sum: 1 } } }]).toArray();
@@ -765,10 +765,14 @@ describe('MongoDB operations the reports rely on', () => {
       { _id: 'b:2', from: 'member', to: 'customer', at: at('2026-03-03T00:00:00.000Z') },
       { _id: 'c:1', from: 'member', to: 'customer', at: at('2026-03-08T00:00:00.000Z') },
     ]);
-    const moves = await changes.aggregate<{ _id: { from: string; to: string }; moves: number }>([
-      { $match: { at: range } }, { $group: { _id: { from: '$from', to: '$to' }, moves: { $sum: 1 } } },
+    const moves = await changes.aggregate<{ _id: { day: string; from: string; to: string }; moves: number }>([
+      { $match: { at: range } }, { $group: { _id: { day: day('at'), from: '$from', to: '$to' }, moves: { $sum: 1 } } },
     ]).toArray();
-    expect(moves.sort((x, y) => x.moves - y.moves)).toEqual([{ _id: { from: 'member', to: 'customer' }, moves: 1 }, { _id: { from: 'fan', to: 'member' }, moves: 2 }]);
+    expect(moves.sort((x, y) => x._id.day.localeCompare(y._id.day))).toEqual([
+      { _id: { day: '2026-03-01', from: 'fan', to: 'member' }, moves: 1 },
+      { _id: { day: '2026-03-02', from: 'fan', to: 'member' }, moves: 1 },
+      { _id: { day: '2026-03-03', from: 'member', to: 'customer' }, moves: 1 },
+    ]);
   });
 
   it('createIndexes through the mongoose models builds the reports\' date indexes', async () => {

@@ -99,6 +99,13 @@ describe('stored day figures follow every write a report counts', () => {
     expect(await journey()).toMatchObject({ entered: 1, variants: [{ variant: 'holdout', customers: 1, converted: 1 }] });
   });
 
+  it('a stage move', async () => {
+    const moves = async () => (await get('/v1/reports/lifecycle')).body.moves;
+    expect(await moves()).toEqual([]);
+    await analyticsRepository(stack.db.models).record({ customerId: 'm', revision: 3, stageChange: { from: 'fan', to: 'member', at: Date.now() } });
+    expect(await moves()).toEqual([{ from: 'fan', to: 'member', moves: 1 }]);
+  });
+
   it('figures computed while a write is counted are not stored', async () => {
     const daily = dailyFigures(stack.db.models.reportDays);
     let computed = 0;
