@@ -86,11 +86,14 @@ const stageChangeSchema = new Schema<StageChangeDoc>({
   _id: String, customerId: String, from: String, to: String, at: Date,
 }, { versionKey: false });
 stageChangeSchema.index({ at: 1 });
+// A customer's records, for erasure.
+stageChangeSchema.index({ customerId: 1 });
 
 const journeyEventSchema = new Schema<JourneyEventDoc>({
   _id: String, customerId: String, journeyId: String, version: Number, enrollmentId: String, type: String, stepId: String, variant: String, reason: String, at: Date,
 }, { versionKey: false });
 journeyEventSchema.index({ journeyId: 1, at: 1 });
+journeyEventSchema.index({ customerId: 1 });
 
 const reportDaySchema = new Schema<ReportDayDoc>({ _id: String, writes: Number, seen: Number, figures: Schema.Types.Mixed }, { versionKey: false, minimize: false });
 

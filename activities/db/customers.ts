@@ -85,12 +85,25 @@ export function customerRepository({ customers, events, identities, messages, ou
 
     /**
      * Erases the profile, the timeline, every identity and the report records, also those kept
-     * under the ids of customers merged into this one: nothing of the person is kept. The profiles
-     * go last, so a retry after a stop part-way still finds the merged-away ids.
+     * under the ids of customers merged into this one, and the stored report figures that count
+     * them: nothing of the person is kept. The profiles go last, so a retry after a stop part-way
+     * still finds the merged-away ids; the report days are held until forgotten for the same reason.
      */
     async erase(customerId: string): Promise<{ customers: number; events: number; identities: number; messages: number }> {
       const mergedAway = await customers.find({ mergedInto: customerId }, { projection: { _id: 1 } }).toArray();
       const theirs = { customerId: { $in: [customerId, ...mergedAway.map((c) => c._id)] } };
+      const [sent, converted, moved, progressed] = await Promise.all([
+        messages.find({ ...theirs, sentAt: { $exists: true } }, { projection: { sentAt: 1 } }).toArray(),
+        conversions.find(theirs, { projection: { at: 1 } }).toArray(),
+        stageChanges.find(theirs, { projection: { at: 1 } }).toArray(),
+        journeyEvents.find(theirs, { projection: { journeyId: 1, at: 1 } }).toArray(),
+      ]);
+      const days = await daily.hold(customerId, [
+        ...sent.map((m) => daily.key('messages', dayOf(m.sentAt!))),
+        ...converted.map((c) => daily.key('conversions', dayOf(c.at))),
+        ...moved.map((m) => daily.key('stages', dayOf(m.at))),
+        ...progressed.map((p) => daily.key(`journey|${p.journeyId}`, dayOf(p.at))),
+      ]);
       const [e, i, m] = await Promise.all([
         events.deleteMany(theirs),
         identities.deleteMany(theirs),
@@ -100,8 +113,7 @@ export function customerRepository({ customers, events, identities, messages, ou
         stageChanges.deleteMany(theirs),
         journeyEvents.deleteMany(theirs),
       ]);
-      // Stored report figures hold customer ids: none may keep these. Repeating the erasure repeats this.
-      await daily.touchAll();
+      await daily.forget(customerId, days);
       const c = await customers.deleteMany({ $or: [{ _id: customerId }, { mergedInto: customerId }] });
       return { customers: c.deletedCount, events: e.deletedCount, identities: i.deletedCount, messages: m.deletedCount };
     },

@@ -18,6 +18,8 @@ export interface ReportDayDoc {
   /** The writes the stored figures saw: they are current while `seen === writes`. */
   seen?: number;
   figures?: unknown;
+  /** On `erasure|<customerId>` only: the days to forget once that customer's records are gone. */
+  keys?: string[];
 }
 
 export interface DateRange { from: Date; to: Date }
@@ -80,9 +82,28 @@ export function dailyFigures(collection: Collection<ReportDayDoc>) {
       await collection.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id }, update: { $inc: { writes: 1 } }, upsert: true } })), { ordered: false });
     },
 
-    /** Every stored figure is out of date (after an erasure: nothing of the person may stay in them). */
+    /** Every stored figure is out of date (after records were written past the repositories). */
     async touchAll(): Promise<void> {
       await collection.updateMany({}, { $inc: { writes: 1 } });
+    },
+
+    /**
+     * An erasure, before it deletes: keeps the days whose figures count the customer (`keys`)
+     * until `forget`, and answers every day kept so far (a retried erasure finds its records gone).
+     */
+    async hold(customerId: string, keys: string[]): Promise<string[]> {
+      const held = await collection.findOneAndUpdate({ _id: `erasure|${customerId}` }, { $addToSet: { keys: { $each: [...new Set(keys)] } } }, { upsert: true, returnDocument: 'after' });
+      return held?.keys ?? [];
+    },
+
+    /**
+     * An erasure, after it deleted: drops the stored figures of those days (they hold the
+     * customer's id) and counts a write on each, so figures computed before the deletion are never
+     * stored; then lets go of the list.
+     */
+    async forget(customerId: string, keys: string[]): Promise<void> {
+      if (keys.length > 0) await collection.updateMany({ _id: { $in: keys } }, { $inc: { writes: 1 }, $unset: { figures: '', seen: '' } });
+      await collection.deleteOne({ _id: `erasure|${customerId}` });
     },
 
     /**
@@ -113,7 +134,7 @@ export function dailyFigures(collection: Collection<ReportDayDoc>) {
     async stale(): Promise<Map<string, Stale[]>> {
       const docs = await collection.find({}, { projection: { writes: 1, seen: 1 } }).toArray();
       const bySource = new Map<string, Stale[]>();
-      for (const d of docs.filter((x) => x.seen !== x.writes)) {
+      for (const d of docs.filter((x) => x.seen !== x.writes && !x._id.startsWith('erasure|'))) {
         const cut = d._id.lastIndexOf('|');
         const source = d._id.slice(0, cut);
         bySource.set(source, [...(bySource.get(source) ?? []), { day: d._id.slice(cut + 1), writes: d.writes }]);

@@ -58,6 +58,7 @@ const day = (field: string) => ({ $dateToString: { format: '%Y-%m-%d', date: `$$
 /** 1 when the field is set (not missing, not null), else 0. */
 const isSet = (field: string) => ({ $cond: [{ $ifNull: [`$${field}`, false] }, 1, 0] });
 const cents = (amount: number): number => Math.round(amount * 100);
+const noConversions = (): ConversionsDay => ({ credits: [], unattributed: { conversions: 0, cents: 0 } });
 
 /** Groups aggregation rows by their `_id.day`. */
 function byDay<R extends { _id: { day: string } }, F>(rows: R[], add: (figures: F, row: R) => void, empty: () => F): Map<string, F> {
@@ -105,7 +106,7 @@ export function reportQueries(models: ReportModels) {
 
   const conversionsDaily: DailySource<ConversionsDay> = {
     name: 'conversions',
-    empty: { credits: [], unattributed: { conversions: 0, cents: 0 } },
+    empty: noConversions(),
     async compute(ranges) {
       const match = { $match: inRanges('at', ranges) };
       const [credited, unattributed] = await Promise.all([
@@ -119,12 +120,11 @@ export function reportQueries(models: ReportModels) {
           { $group: { _id: { day: day('at') }, conversions: { $sum: 1 }, revenue: { $sum: '$revenue' } } },
         ]).toArray(),
       ]);
-      const empty = (): ConversionsDay => ({ credits: [], unattributed: { conversions: 0, cents: 0 } });
       const days = byDay(credited, (f: ConversionsDay, { _id, converted, revenue }) => {
         f.credits.push({ model: _id.model, channel: _id.channel, converted: converted.length, cents: cents(revenue) });
-      }, empty);
+      }, noConversions);
       for (const row of unattributed) {
-        const f = days.get(row._id.day) ?? empty();
+        const f = days.get(row._id.day) ?? noConversions();
         f.unattributed = { conversions: row.conversions, cents: cents(row.revenue) };
         days.set(row._id.day, f);
       }

@@ -54,7 +54,7 @@ export const JourneyReport = z.object({
   variants: z.array(z.object({
     variant: z.string(),
     customers: count,
-    converted: count.meta({ description: "left on reaching the goal; for the holdout, did the goal event after being held out" }),
+    converted: count.meta({ description: "left on reaching the goal; for the holdout, reached it within the goal's `within` (default 30 days) of being held out" }),
     conversionRate: ratio,
     uplift: z.number().nullable().meta({ description: "(rate − holdout's rate) / holdout's rate; null for the holdout or without one" }),
     pValue: z.number().min(0).max(1).nullable().meta({ description: 'two-proportion z-test against the holdout, two-sided' }),

@@ -72,11 +72,29 @@ describe('stored day figures follow every write a report counts', () => {
       customerId: 'z', revision: 1, journeyProgress: [{ enrollmentId: 'j@1#1', journeyId: 'j', version: 1, type: 'entered', steps: 0, stepId: 's', at: Date.now() }],
     });
     expect(await sms()).toMatchObject({ reached: 2, sent: 3 });
+    // A day the erased customer is not counted on keeps its stored figures.
+    await get('/v1/reports/channels', { from: '2025-06-01', to: '2025-06-02' });
+    const untouched = await stack.db.models.reportDays.findOne({ _id: 'messages|2025-06-01' });
     await customers.erase('x');
+    const stored = await stack.db.models.reportDays.find({}).toArray();
+    expect(JSON.stringify(stored)).not.toMatch(/"x"|"z"/);
+    expect(stored.find((d) => d._id === 'messages|2025-06-01')).toEqual(untouched);
     expect(await sms()).toMatchObject({ reached: 1, sent: 1, delivered: 0, converted: 0 });
     expect(await stack.db.models.journeyEvents.countDocuments({ customerId: 'z' })).toBe(0);
-    const stored = await stack.db.models.reportDays.find({}).toArray();
-    expect(JSON.stringify(stored.filter((d) => d.seen === d.writes))).not.toMatch(/"x"/);
+  });
+
+  it('an erasure retried after stopping part-way still forgets the days its first attempt held', async () => {
+    await sendNow(send('r', 1));
+    expect(await sms()).toMatchObject({ reached: 2, sent: 2 });
+    const daily = dailyFigures(stack.db.models.reportDays);
+    const today = daily.key('messages', dayOf(Date.now()));
+    // The first attempt held the day and deleted the records, then stopped.
+    await daily.hold('r', [today]);
+    await stack.db.models.messages.deleteMany({ customerId: 'r' });
+    expect(JSON.stringify(await stack.db.models.reportDays.findOne({ _id: today }))).toMatch(/"r"/);
+    await customerRepository(stack.db.models).erase('r');
+    expect(JSON.stringify(await stack.db.models.reportDays.find({}).toArray())).not.toMatch(/"r"/);
+    expect(await sms()).toMatchObject({ reached: 1, sent: 1 });
   });
 
   it('journey progress, including a held-out customer who reached the goal', async () => {
