@@ -58,6 +58,7 @@ const day = (field: string) => ({ $dateToString: { format: '%Y-%m-%d', date: `$$
 /** 1 when the field is set (not missing, not null), else 0. */
 const isSet = (field: string) => ({ $cond: [{ $ifNull: [`$${field}`, false] }, 1, 0] });
 const cents = (amount: number): number => Math.round(amount * 100);
+const D = 86_400_000;
 const noConversions = (): ConversionsDay => ({ credits: [], unattributed: { conversions: 0, cents: 0 } });
 
 /** Groups aggregation rows by their `_id.day`. */
@@ -163,14 +164,24 @@ export function reportQueries(models: ReportModels) {
       : name.startsWith('journey|') ? journeyDaily(name.slice('journey|'.length)) : undefined) as DailySource<unknown> | undefined;
 
   return {
-    /** Counts again every day written since its figures were stored, ahead of the next report. */
-    async refreshStale(): Promise<{ days: number }> {
+    /**
+     * Ahead of the next report: counts again every day written since its figures were stored, and
+     * stores the figures of the last `recentDays` whole days (today included) of every source that
+     * has none yet, so that the first report after an upgrade or a quiet spell is served too.
+     */
+    async refreshStale(recentDays = 90, now = Date.now()): Promise<{ days: number }> {
       let days = 0;
       for (const [name, stale] of await daily.stale()) {
         const source = sourceNamed(name);
         if (!source) continue;
         await daily.refresh(source, stale);
         days += stale.length;
+      }
+      const to = Math.floor(now / D) * D + D;
+      const recent = { from: new Date(to - recentDays * D), to: new Date(to) };
+      const journeyIds = (await journeys.find({}, { projection: { _id: 1 } }).toArray()).map((j) => j._id);
+      for (const source of [messagesDaily, conversionsDaily, stagesDaily, ...journeyIds.map(journeyDaily)] as DailySource<unknown>[]) {
+        await daily.read(source, recent);
       }
       return { days };
     },
