@@ -111,11 +111,16 @@ export function dailyFigures(collection: Collection<ReportDayDoc>) {
      * and stored) and of the parts of a day at its edges (computed, never stored).
      */
     /**
-     * The figures of each whole day of the range (stored ones where current, the rest computed
-     * and stored) and of the parts of a day at its edges (computed, never stored), in day order.
+     * The figures of each whole day of the range up to today (stored ones where current, the rest
+     * computed and stored) and of the parts of a day at its edges and the days after today
+     * (computed, never stored), in day order.
      */
-    async read<F>(source: DailySource<F>, range: DateRange): Promise<F[]> {
-      const { days, edges } = splitRange(range);
+    async read<F>(source: DailySource<F>, range: DateRange, now = Date.now()): Promise<F[]> {
+      const split = splitRange(range);
+      // Days after today are counted like edges and never stored: their records are still to come.
+      const today = dayOf(now);
+      const days = split.days.filter((d) => d <= today);
+      const edges = [...split.edges, ...dayRanges(split.days.filter((d) => d > today))];
       const ids = days.map((d) => key(source.name, d));
       const stored = new Map((await collection.find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, d]));
       const figures = new Map<string, F>();

@@ -181,7 +181,7 @@ export function reportQueries(models: ReportModels) {
       const recent = { from: new Date(to - recentDays * D), to: new Date(to) };
       const journeyIds = (await journeys.find({}, { projection: { _id: 1 } }).toArray()).map((j) => j._id);
       for (const source of [messagesDaily, conversionsDaily, stagesDaily, ...journeyIds.map(journeyDaily)] as DailySource<unknown>[]) {
-        await daily.read(source, recent);
+        await daily.read(source, recent, now);
       }
       return { days };
     },

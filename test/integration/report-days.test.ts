@@ -124,6 +124,19 @@ describe('stored day figures follow every write a report counts', () => {
     expect(await moves()).toEqual([{ from: 'fan', to: 'member', moves: 1 }]);
   });
 
+  it('counts days after today from the records without storing them', async () => {
+    const from = Math.floor(Date.now() / D) * D;
+    const tomorrow = dayOf(from + D);
+    // A message stamped tomorrow (a provider's clock ahead) is counted, and tomorrow is not stored.
+    await stack.db.models.messages.insertOne({
+      _id: 'f:1', customerId: 'f', channel: 'push', template: 't', priority: 'marketing', status: 'sent', links: [], attempts: 1, attemptsEnded: 0,
+      createdAt: new Date(), updatedAt: new Date(), sentAt: new Date(from + D + 60_000),
+    });
+    const res = await get('/v1/reports/channels', { from: new Date(from).toISOString(), to: new Date(from + 3 * D).toISOString() });
+    expect(res.body.channels.find((c: { channel: string }) => c.channel === 'push')).toMatchObject({ sent: 1, reached: 1 });
+    expect(await stack.db.models.reportDays.countDocuments({ _id: { $in: [`messages|${tomorrow}`, `messages|${dayOf(from + 2 * D)}`] } })).toBe(0);
+  });
+
   it('figures computed while a write is counted are not stored', async () => {
     const daily = dailyFigures(stack.db.models.reportDays);
     let computed = 0;

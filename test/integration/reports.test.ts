@@ -275,7 +275,7 @@ describe('reports on a small case worked out by hand', () => {
     });
   });
 
-  it('refuses bad dates, a range that ends before it starts, an unknown model or journey id, naming the field', async () => {
+  it('refuses bad dates, a range that ends before it starts or spans over 1,096 days, an unknown model or journey id, naming the field', async () => {
     const bad = async (path: string, query: Record<string, string | string[]>, field: string) => {
       const res = await get(hand, path, query as Record<string, string>).expect(400);
       expect(res.body.error.code).toBe('invalid_request');
@@ -285,6 +285,9 @@ describe('reports on a small case worked out by hand', () => {
     await bad('/v1/reports/channels', { from: '2026-03-01' }, 'to');
     await bad('/v1/reports/channels', { from: '2026-02-30', to: '2026-03-08' }, 'from');
     await bad('/v1/reports/channels', { from: '2026-03-08', to: '2026-03-08' }, 'to');
+    await bad('/v1/reports/channels', { from: '1970-01-01', to: '9999-12-30' }, 'to');
+    await bad('/v1/reports/journeys/trial', { from: '2026-01-01', to: '2029-01-02' }, 'to');
+    await get(hand, '/v1/reports/lifecycle', { from: '2026-01-01', to: '2029-01-01' }).expect(200);
     await bad('/v1/reports/channels', { ...week, model: 'last_click' }, 'model');
     await bad('/v1/reports/channels', { from: ['2026-03-01', '2026-03-02'], to: '2026-03-08' }, 'from');
     await bad('/v1/reports/lifecycle', { from: '2026-03-08T00:00:00Z', to: '2026-03-01T00:00:00+08:00' }, 'to');
