@@ -167,4 +167,3 @@ export function dailyFigures(collection: Collection<ReportDayDoc>) {
   }
 }
 
-export type DailyFigures = ReturnType<typeof dailyFigures>;
