@@ -11,7 +11,10 @@ import type { Models } from './db/models.js';
 import { startCustomerOptions } from './temporal.js';
 import { createChannels, type Channels } from './channels/index.js';
 import { createMessagingActivities } from './messaging.js';
-import { createJourneyActivities } from './journeys.js';
+import { catalogCache, createJourneyActivities } from './journeys.js';
+import { matchCatalog, type MatchRequest, type MatchResult } from '../workflows/journeys/match.js';
+import type { SuppressedSend } from '../workflows/messaging/types.js';
+import { sendLedger } from './db/send-ledger.js';
 import { createDelivery, type Normalised } from './delivery.js';
 import { identityRepository } from './db/identities.js';
 import { journeyRepository } from './db/journeys.js';
@@ -31,6 +34,8 @@ export function createActivities({ models, temporal, config, channels }: Activit
   const customers = customerRepository(models);
   const taskQueue = config.temporal.taskQueue;
   const journeys = journeyRepository(models);
+  const catalog = catalogCache(journeys);
+  const ledger = sendLedger(models);
   const analytics = analyticsRepository(models);
   const reports = reportQueries(models);
   const delivery = createDelivery({
@@ -39,7 +44,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
   });
   return {
     ...createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config }),
-    ...createJourneyActivities({ models }),
+    ...createJourneyActivities({ models, catalog }),
     ...createCampaignActivities({ models, temporal, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy } }),
     /** Events accepted while MongoDB was away: resolve and deliver them now (retried until it is back). */
     async deliverDeferred(items: Normalised[]): Promise<{ customers: number }> {
@@ -53,20 +58,34 @@ export function createActivities({ models, temporal, config, channels }: Activit
       return reports.refreshStale();
     },
 
+    /** The stored profile, with the definitions of the journey versions the customer is in read back. */
     async restoreCustomer(customerId: string): Promise<CustomerState | null> {
-      return customers.restore(customerId);
+      const state = await customers.restore(customerId);
+      const j = state?.journeys;
+      if (!j) return state;
+      for (const e of j.enrollments) {
+        const key = `${e.journeyId}@${e.version}`;
+        if (j.pinned[key]) continue;
+        const version = await journeys.getVersion(e.journeyId, e.version);
+        // A version that is gone cannot be run on: the engine exits such an enrollment as archived.
+        if (version) j.pinned[key] = version.definition;
+      }
+      return state;
     },
 
     /**
-     * `adopt`: customers just folded into this one, whose timelines move here. Conversions, a
-     * stage move and journey progress go to the report collections first: the profile's
-     * revision is the last thing written, so a retry redoes all of it.
+     * One write per pass of a customer's workflow: the events, conversions, a stage move, journey
+     * progress and suppressed sends, then the profile. The profile's revision is the last thing
+     * written, so a retry redoes all of it. `adopt`: customers just folded into this one, whose
+     * timelines move here. With `match`, the catalog is matched on the way back (match.ts).
      */
-    async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[] } & Omit<AnalyticsRecords, 'customerId' | 'revision'>): Promise<void> {
+    async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[]; suppressed?: SuppressedSend[]; match?: MatchRequest } & Omit<AnalyticsRecords, 'customerId' | 'revision'>): Promise<{ match?: MatchResult }> {
       const { state } = input;
       await analytics.record({ customerId: state.customerId, revision: state.revision, ...input });
+      for (const s of input.suppressed ?? []) await ledger.suppressed(s);
       await customers.save(state, input.events);
       if (input.adopt?.length) await customers.adoptTimelines(state.customerId, input.adopt);
+      return input.match ? { match: matchCatalog(await catalog.get(input.match.wanted), input.match) } : {};
     },
 
     /** The merged customer's last act: store where it went and pass its state to the survivor. */

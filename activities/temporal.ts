@@ -3,7 +3,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { LifecycleRules } from '../workflows/lifecycle/rules.js';
 import type { MessagingPolicy } from '../workflows/messaging/arbiter.js';
 import { customerWorkflowId, type CustomerWorkflowInput } from '../workflows/messages.js';
-import { CustomerIdAttribute } from '../workflows/search-attributes.js';
+import { CustomerIdAttribute, LifecycleStageAttribute, TierAttribute } from '../workflows/search-attributes.js';
 
 /** The brand's rules every customer workflow starts with. */
 export interface CustomerSettings {
@@ -12,11 +12,14 @@ export interface CustomerSettings {
 }
 
 export function startCustomerOptions(customerId: string, settings: CustomerSettings, taskQueue: string) {
-  const input: CustomerWorkflowInput = { customerId, rules: settings.rules, policy: settings.policy };
+  const input: CustomerWorkflowInput = { version: 2, customerId, rules: settings.rules, policy: settings.policy };
   return {
     workflowId: customerWorkflowId(customerId),
     taskQueue,
     args: [input] as [CustomerWorkflowInput],
-    typedSearchAttributes: new TypedSearchAttributes([{ key: CustomerIdAttribute, value: customerId }]),
+    // A new customer is a stranger without a tier: set here, the workflow upserts only changes.
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: CustomerIdAttribute, value: customerId }, { key: LifecycleStageAttribute, value: 'stranger' }, { key: TierAttribute, value: 'none' },
+    ]),
   };
 }

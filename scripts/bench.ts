@@ -10,6 +10,9 @@
 //   latency  — POST /v1/track → message recorded as sent by a journey, sequential and 8 in flight
 //   history  — 10,000 events to one customer: runs and history length per run
 //   memory   — the worker's RSS before and after, and its workflow cache size
+//   cost     — history events and bytes per event, profile and view sizes at 5, 50 and 500
+//              published journeys, and new customers fully applied against a minimal workflow
+//              (scripts/bench/cost.ts). BENCH_ONLY=cost runs this phase alone.
 // Throughput phases run while the worker applies what they send; after each, every running
 // workflow is terminated so the next phase starts on an idle server (the worker applies new
 // customers several times slower than Temporal accepts them, so waiting would take minutes).
@@ -35,6 +38,7 @@ import type { SegmentEvent } from '../api/ingest/segment.js';
 import { customerWorkflowId, eventsSignal, stateQuery } from '../workflows/messages.js';
 import type { CustomerEvent } from '../workflows/lifecycle/event.js';
 import { freePort, rootDir, startMongo, startTemporal, type RunningServer, stopProcess } from './servers.js';
+import { costPhase } from './bench/cost.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes (env) and small helpers
@@ -73,10 +77,15 @@ const sizes = {
   /** Live customers: new customers left alive and waiting, against a worker with a small cache (0 skips). */
   liveCustomers: int('BENCH_LIVE_CUSTOMERS', 1500),
   liveCache: int('BENCH_LIVE_CACHE', 250),
+  /** Cost per event: catalog sizes, customers measured at each, new customers for the rates. */
+  costCatalogs: (env.BENCH_COST_CATALOGS ?? '5,50,500').split(',').map(Number),
+  costCustomers: int('BENCH_COST_CUSTOMERS', 5),
+  costThroughputCustomers: int('BENCH_COST_THROUGHPUT_CUSTOMERS', 300),
   /** How long the history phase waits for the workflow to apply every event. */
   applyTimeoutMs: int('BENCH_APPLY_TIMEOUT_MS', 120_000),
 };
 const profileMode = env.BENCH_PROFILE ?? 'auto'; // auto | 1 | 0
+const only = env.BENCH_ONLY; // cost: the cost phase alone
 const target = 0.8;
 
 const log = (msg: string): void => { process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`); };
@@ -734,6 +743,10 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
 // ---------------------------------------------------------------------------------------------
 // Main
 
+const machineFacts = (loadAverageAtStart: number[]) => ({
+  nproc: cpus().length, cpu: cpus()[0]?.model, memoryGB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAverageAtStart,
+});
+
 async function main() {
   const startedAt = new Date();
   const loadAverageAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
@@ -758,9 +771,12 @@ async function main() {
   log('starting the worker and the API as child processes');
   const worker = runChild('worker', 'worker/main.ts', childEnv);
   const workerReady = waitForOutput(worker, 'worker polling task queue', 180_000);
+  const minimalTaskQueue = `${taskQueue}-minimal`;
+  const minimalWorker = runChild('minimal worker', 'scripts/bench/minimal-worker.ts', { ...childEnv, MINIMAL_TASK_QUEUE: minimalTaskQueue });
+  const minimalReady = waitForOutput(minimalWorker, 'minimal worker polling', 180_000);
   const apiChild = runChild('api', 'api/main.ts', childEnv);
   api = `http://127.0.0.1:${apiPort}`;
-  await Promise.all([workerReady, waitForHealth(`${api}/healthz`, 60_000)]);
+  await Promise.all([workerReady, minimalReady, waitForHealth(`${api}/healthz`, 60_000)]);
   pids = { temporal: temporalPid, mongo: mongoPid, worker: worker.pid!, api: apiChild.pid! };
 
   const mongoClient = await MongoClient.connect(`${mongo.address}`);
@@ -775,6 +791,23 @@ async function main() {
   await sleep(2000);
   const memoryBefore = memoryOf(pids.worker);
   log(`worker RSS before load: ${memoryBefore.rssMB} MB`);
+
+  const cost = () => costPhase({
+    temporal, db, api, writeAuth, adminAuth: `Bearer ${adminKey}`, minimalTaskQueue, log,
+    cpu: async (run) => {
+      const from = cpuSnapshot();
+      const minimalFrom = cpuSecondsOf(minimalWorker.pid!);
+      const result = await run();
+      const minimalWorkerCores = round((cpuSecondsOf(minimalWorker.pid!) - minimalFrom) / ((performance.now() - from.at) / 1000), 2);
+      return { ...result, cpuCores: { ...cpuCores(from, cpuSnapshot()), minimalWorker: minimalWorkerCores } };
+    },
+    sizes: { catalogs: sizes.costCatalogs, customersPerSize: sizes.costCustomers, throughputCustomers: sizes.costThroughputCustomers, requestsInFlight: sizes.requestsInFlight },
+  });
+  if (only === 'cost') {
+    const result = { command: 'BENCH_ONLY=cost npm run bench', startedAt: startedAt.toISOString(), machine: machineFacts(loadAverageAtStart), sizes, cost: await cost() };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
 
   // Ceiling, ingest, ingest, ceiling again: drift (a growing database, other load on the machine)
   // weighs on both sides alike; the ceiling is the mean of the two.
@@ -809,15 +842,18 @@ async function main() {
   const history = await historyPhase();
 
   const memoryAfter = memoryOf(pids.worker);
+  // Before the live phase replaces the worker (and its cache) and fills the server with waiting customers.
+  await reset('cost');
+  const costPerEvent = await cost();
   const live = sizes.liveCustomers > 0 ? await livePhase(childEnv, settings, catalogRevision) : undefined;
   const running = await temporal.workflow.count('ExecutionStatus = "Running"');
   const summary = {
     command: 'npm run bench',
     startedAt: startedAt.toISOString(),
     seconds: seconds(Date.now() - startedAt.getTime()),
-    machine: { nproc: cpus().length, cpu: cpus()[0]?.model, memoryGB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAverageAtStart },
+    machine: machineFacts(loadAverageAtStart),
     setup: {
-      temporal: 'Temporal CLI 1.9.1 dev server (Server 1.32), SQLite via --db-filename in a temp dir, headless',
+      temporal: 'Temporal CLI 1.9.1 dev server (Server 1.32), SQLite via --db-filename in a temp dir (journal_mode=wal, synchronous=normal), headless',
       mongodb: 'mongo-java-server 1.47.0, memory backend (-Xmx2g)',
       workerAndApi: 'child processes: node --import tsx worker/main.ts, node --import tsx api/main.ts (LOG_LEVEL=warn)',
       loadGenerator: 'this process: @temporalio/client for the ceiling, fetch over loopback for the API, mongodb driver for polling',
@@ -835,6 +871,7 @@ async function main() {
     ...(profile && { profile }),
     latency: { sequential: latencySequential, concurrent: latencyConcurrent },
     history,
+    costPerEvent,
     ...(live && { live }),
     retriedAfter503: retried503,
     memory: {

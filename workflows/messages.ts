@@ -60,6 +60,11 @@ export interface AbsorbRequest {
 }
 
 export interface CustomerWorkflowInput {
+  /**
+   * 2: a lean run (the journey catalog is matched outside the workflow). Absent in runs started
+   * before, which replay on workflows/legacy/ and continue as new as version 2.
+   */
+  version?: 2;
   customerId: string;
   rules: LifecycleRules;
   /** Caps, quiet hours, time zone: absent in runs started before journeys existed. */

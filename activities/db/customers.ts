@@ -3,7 +3,7 @@
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import type { Stage } from '../../workflows/lifecycle/rules.js';
 import type { CustomerState } from '../../workflows/lifecycle/state.js';
-import { enrollmentSummary } from '../../workflows/journeys/engine.js';
+import { enrollmentSummary, leanJourneys, withoutPublishedPins } from '../../workflows/journeys/engine.js';
 import { isDuplicateKey } from './connection.js';
 import type { CustomerDoc, EventDoc, Models } from './models.js';
 import { dailyFigures, dayOf } from './report-days.js';
@@ -25,9 +25,10 @@ export function customerRepository({ customers, events, identities, messages, ou
           if (!isDuplicateKey(err)) throw err;
         }
       }
-      // The full journey state rides along for restore; `journeys` is the queryable summary.
+      // The customer's journey state rides along for restore (never the catalog, nor the published
+      // versions' definitions: restore reads those back); `journeys` is the queryable summary.
       const { customerId, journeys, ...profile } = state;
-      const journeyFields = journeys ? { journeys: enrollmentSummary(journeys), journeyState: journeys } : {};
+      const journeyFields = journeys ? { journeys: enrollmentSummary(journeys), journeyState: withoutPublishedPins(leanJourneys(journeys)) } : {};
       try {
         // Only a newer revision replaces the stored one: a retried older write changes nothing.
         await customers.updateOne(
@@ -60,6 +61,15 @@ export function customerRepository({ customers, events, identities, messages, ou
       if (!doc) return null;
       const { _id, updatedAt: _updatedAt, journeys: _summary, journeyState, ...rest } = doc;
       return { customerId: _id, ...rest, stage: rest.stage as Stage, ...(journeyState && { journeys: journeyState }) } as CustomerState;
+    },
+
+    /** The last messages sent (or not) to the customer, newest first. */
+    async recentMessages(customerId: string, limit: number) {
+      const docs = await messages.find({ customerId }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
+      return docs.map((m) => ({
+        id: m._id, channel: m.channel, template: m.template, status: m.status, ...(m.reason !== undefined && { reason: m.reason }),
+        ...(m.journeyId !== undefined && { journeyId: m.journeyId, stepId: m.stepId }), ...(m.campaignId !== undefined && { campaignId: m.campaignId }), at: m.createdAt,
+      }));
     },
 
     /** Events and messages, newest first; `before` is the cursor from the previous page. */

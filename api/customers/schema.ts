@@ -27,8 +27,14 @@ const Counters = z.object({
   lastOrderAt: z.string().optional(),
 });
 
+const Scores = z.object({
+  r: z.number().int(), f: z.number().int(), m: z.number().int(), rfm: z.string(),
+  value: z.number().int(), attrition: z.number().int(), potential: z.number().int(),
+}).meta({ description: 'RFM and Value / Attrition / Potential, 1–5, as of the last change' });
+
 /** What the lifecycle knows of a customer: in the stored profile and in the workflow's live state. */
 const lifecycle = {
+  stage: z.enum(stages),
   tier: z.string().optional(),
   points: z.number().int(),
   counters: Counters,
@@ -37,36 +43,45 @@ const lifecycle = {
   tags: z.array(z.string()),
   consent: z.record(z.string(), z.boolean()).meta({ description: 'per channel: true opted in, false opted out; absent: never said' }),
   traits: z.record(z.string(), z.unknown()),
+  scores: Scores.optional(),
   mergedFrom: z.array(z.string()).meta({ description: 'customers folded into this one' }),
   mergedInto: z.string().optional().meta({ description: 'set when this customer was folded into another' }),
-  revision: z.number().int(),
+  revision: z.number().int().meta({ description: 'bumped on every change; the stored profile keeps the highest' }),
 };
-const journeyState = z.unknown().optional().meta({ description: 'the workflow\'s journey state (enrollments, send log, timers): internal, may change' });
 
-const Profile = z.object({
-  ...lifecycle,
-  stage: z.string(),
-  journeys: z.array(z.object({ journeyId: z.string(), version: z.number().int(), stepId: z.string(), enteredAt: z.string() })).optional()
-    .meta({ description: 'where the customer is in journeys' }),
-  journeyState,
-  updatedAt: z.date(),
-}).meta({ id: 'Profile', description: 'as stored in MongoDB' });
+const Profile = z.object({ ...lifecycle, updatedAt: z.date() })
+  .meta({ id: 'Profile', description: 'as stored in MongoDB (what segments, campaigns and reports read)' });
 
-const LiveState = z.object({
-  ...lifecycle,
-  customerId: CustomerId,
-  stage: z.enum(stages),
-  recentMessageIds: z.array(z.string()).meta({ description: 'recently applied messageIds, for dedupe of retries' }),
-  journeys: journeyState,
-}).meta({ id: 'LiveState', description: 'the customer workflow\'s state, as its query answers it' });
+const LiveProfile = z.object(lifecycle)
+  .meta({ id: 'LiveProfile', description: 'the same fields as the customer workflow holds them now (ahead of the stored profile by at most one write)' });
+
+const JourneyPlace = z.object({
+  journeyId: z.string(),
+  version: z.number().int().meta({ description: 'the version the customer runs on' }),
+  stepId: z.string(),
+  enteredAt: z.string().meta({ description: 'ISO 8601' }),
+  since: z.string().meta({ description: 'when the current step began (ISO 8601)' }),
+  nextWakeAt: z.string().nullable().meta({ description: 'when the step\'s wait (or a send deferred by quiet hours) ends; null: waiting for an event only' }),
+  variant: z.string().optional().meta({ description: 'the A/B/n arm, once assigned' }),
+  paused: z.boolean().meta({ description: 'the journey is paused and holds the customer in place' }),
+}).meta({ id: 'JourneyPlace' });
+
+const RecentMessage = z.object({
+  id: z.string(), channel: z.string(), template: z.string(),
+  status: z.string().meta({ description: '`queued`, `sent`, `delivered`, `opened`, `clicked`, `failed`, `bounced` or `suppressed` (then `reason`)' }),
+  reason: z.string().optional(), journeyId: z.string().optional(), stepId: z.string().optional(), campaignId: z.string().optional(), at: z.date(),
+}).meta({ id: 'RecentMessage' });
 
 export const CustomerView = z.object({
   customerId: CustomerId,
   profile: Profile.nullable().meta({ description: 'null until the workflow first stores it' }),
   identities: z.array(z.object({ type: z.string(), value: z.string().meta({ description: 'normalised: E.164 phone, lower-case e-mail' }) })),
+  journeys: z.array(JourneyPlace).meta({ description: 'the journeys the customer is in now (broadcasts under way aside)' }),
+  messages: z.array(RecentMessage).meta({ description: 'the last 10 messages, newest first (the timeline has them all)' }),
   workflow: z.object({
     status: z.string().meta({ description: '`running`, another Temporal status in lower case (`completed`, `terminated`…), `none`, or `unavailable` when Temporal does not answer' }),
-    state: LiveState.optional().meta({ description: 'only while running' }),
+    workflowId: z.string().meta({ description: 'find it in the Temporal UI' }),
+    live: LiveProfile.optional().meta({ description: 'only while running' }),
   }),
 }).meta({ id: 'CustomerView' });
 

@@ -2,6 +2,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
 import type { CustomerState } from '../../workflows/lifecycle/state.js';
+import type { JourneysState } from '../../workflows/journeys/state.js';
+import { isCampaignJourney } from '../../workflows/campaigns/journey.js';
 import type { CustomerRepository } from '../../activities/db/customers.js';
 import type { CustomerDoc } from '../../activities/db/models.js';
 import type { Identity, IdentityRepository } from '../../activities/db/identities.js';
@@ -26,8 +28,22 @@ function decodeCursor(cursor: string): { timestamp: Date; id: string } | undefin
   }
 }
 
-/** The stored profile as the view shows it: without the key and the dedupe list. */
-const stored = ({ _id, recentMessageIds: _ids, ...rest }: CustomerDoc) => rest;
+/** The lifecycle fields of a profile or a live state: never the dedupe list, touches or journey internals. */
+const lifecycleOf = (p: Omit<CustomerState, 'customerId' | 'journeys'>) => ({
+  stage: p.stage, ...(p.tier !== undefined && { tier: p.tier }), points: p.points, counters: p.counters, followed: p.followed, registered: p.registered,
+  tags: p.tags, consent: p.consent, traits: p.traits, ...(p.scores && { scores: p.scores }), mergedFrom: p.mergedFrom,
+  ...(p.mergedInto !== undefined && { mergedInto: p.mergedInto }), revision: p.revision,
+});
+const stored = (doc: CustomerDoc) => ({ ...lifecycleOf(doc), updatedAt: doc.updatedAt });
+const iso = (at: number | undefined): string | null => (at === undefined || !Number.isFinite(at) ? null : new Date(at).toISOString());
+
+/** Where the customer is in each journey: step, since when, and when it next wakes. */
+function journeyPlaces(j: JourneysState | undefined) {
+  return (j?.enrollments ?? []).filter((e) => !isCampaignJourney(e.journeyId)).map((e) => ({
+    journeyId: e.journeyId, version: e.version, stepId: e.stepId, enteredAt: iso(e.enteredAt)!, since: iso(e.stepSince)!, nextWakeAt: iso(e.wakeAt),
+    ...(e.variant !== undefined && { variant: e.variant }), paused: j?.paused?.includes(e.journeyId) ?? false,
+  }));
+}
 
 export function customerService({ temporal, customers, identities }: CustomerServiceDeps) {
   async function live(customerId: string): Promise<{ status: string; state?: CustomerState }> {
@@ -52,10 +68,18 @@ export function customerService({ temporal, customers, identities }: CustomerSer
   return {
     lookup: (identity: Identity) => identities.lookup(identity),
 
+    /** A documented view, not the raw state: the live workflow is the freshest source of journeys, the stored profile the fallback. */
     async view(customerId: string) {
-      const [profile, ids, workflow] = await Promise.all([customers.find(customerId), identities.of(customerId), live(customerId)]);
+      const [profile, ids, workflow, messages] = await Promise.all([customers.find(customerId), identities.of(customerId), live(customerId), customers.recentMessages(customerId, 10)]);
       if (!profile && ids.length === 0 && !workflow.state) return null;
-      return { customerId, profile: profile ? stored(profile) : null, identities: ids, workflow };
+      return {
+        customerId,
+        profile: profile ? stored(profile) : null,
+        identities: ids,
+        journeys: journeyPlaces(workflow.state?.journeys ?? profile?.journeyState),
+        messages,
+        workflow: { status: workflow.status, workflowId: customerWorkflowId(customerId), ...(workflow.state && { live: lifecycleOf(workflow.state) }) },
+      };
     },
 
     async timeline(customerId: string, limit: number, cursor?: string) {

@@ -54,7 +54,7 @@ const eventNamed = (customer: Customer, name: string) =>
 const eventsApplied = ({ id }: Customer, count: number) =>
   eventually(async () => {
     const res = await admin(`/v1/customers/${id}`);
-    return res.body.workflow?.state?.counters.events === count ? res.body : undefined;
+    return res.body.workflow?.live?.counters.events === count ? res.body : undefined;
   });
 /** Sends a marker event and waits until it is applied and stored: so is every reaction signalled before it. */
 const settle = async (customer: Customer, eventsBefore: number) => {
@@ -64,7 +64,7 @@ const settle = async (customer: Customer, eventsBefore: number) => {
   await eventually(async () => ((await timeline(customer)).some((e) => e.messageId === marker) ? true : undefined));
 };
 const message = (id: string) => stack.db.models.messages.findOne({ _id: id });
-const consent = async ({ id }: Customer) => (await admin(`/v1/customers/${id}`)).body.workflow?.state?.consent;
+const consent = async ({ id }: Customer) => (await admin(`/v1/customers/${id}`)).body.workflow?.live?.consent;
 
 describe('open pixel and click redirect', () => {
   it('records an open once however often the pixel loads, and always answers an uncacheable pixel', async () => {

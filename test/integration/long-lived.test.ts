@@ -22,7 +22,7 @@ describe('a long-lived customer', () => {
     }));
     // Every tenth request is sent twice, as a client retrying after a timeout would.
     await Promise.all(requests.flatMap((batch, r) => (r % 10 === 0 ? [batch, batch] : [batch])).map((batch) =>
-      limit(() => request(stack.app).post('/v1/batch').auth(writeKey, '').send({ batch }).expect(200))));
+      limit(() => request(stack.app).post('/v1/batch').auth(writeKey, '').send({ batch }).expect((r) => { if (r.status !== 200) console.log('DEBUG', r.status, JSON.stringify(r.body)); }).expect(200))));
 
     const id = (await request(stack.app).get('/v1/customers?userId=loyal-fan').auth(adminKey, '')).body.customerId as string;
     const handle = stack.temporal.workflow.getHandle(customerWorkflowId(id));

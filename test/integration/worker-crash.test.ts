@@ -156,9 +156,11 @@ async function historyAfterSend(w: World, customerId: string): Promise<HistoryEv
     const activity = (e: HistoryEvent) => events.find((s) => String(s.eventId) === String(e.activityTaskCompletedEventAttributes?.scheduledEventId))
       ?.activityTaskScheduledEventAttributes?.activityType?.name;
     const sendDone = events.findIndex((e) => activity(e) === 'sendMessage');
-    // The profile write that follows the send has completed, and the workflow task after it too.
-    const savedAfter = sendDone >= 0 && events.slice(sendDone).some((e) => activity(e) === 'saveCustomer');
-    return savedAfter && events.at(-1)?.workflowTaskCompletedEventAttributes ? events : undefined;
+    // The profile write that follows the send (a local activity: its marker) has completed, and the workflow task after it too.
+    const savedAfter = sendDone >= 0 && events.slice(sendDone).some((e) => e.markerRecordedEventAttributes);
+    const last = events.at(-1);
+    const idle = !last?.workflowTaskScheduledEventAttributes && !last?.workflowTaskStartedEventAttributes;
+    return savedAfter && idle ? events : undefined;
   }, 30_000, 250);
 }
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultLifecycleRules as rules } from '../../workflows/lifecycle/rules.js';
 import { initialState, type CustomerState } from '../../workflows/lifecycle/state.js';
-import { initialJourneys, journeysWakeAt, onCampaign, onCatalog, onTime, type JourneyOutcome } from '../../workflows/journeys/engine.js';
+import { initialJourneys, journeysWakeAt, onCampaign, onTime, withCatalog, type JourneyOutcome } from '../../workflows/journeys/engine.js';
 import type { JourneysState } from '../../workflows/journeys/state.js';
 import { defaultMessagingPolicy, type MessagingPolicy } from '../../workflows/messaging/arbiter.js';
 import type { SendRequest, SuppressedSend } from '../../workflows/messaging/types.js';
@@ -36,7 +36,7 @@ class Customer {
     return this;
   }
   receive(delivery = spring(), now = t0): this { return this.take(onCampaign(this.input(now), delivery)); }
-  catalogChanged(now: number): this { return this.take(onCatalog(this.input(now), { revision: this.journeys.catalogRevision + 1, journeys: [] })); }
+  catalogChanged(now: number): this { return this.take(withCatalog(this.input(now), { revision: this.journeys.catalogRevision + 1, journeys: [] }, [])); }
   /** Fires every wake-up up to `end`, as the workflow's timers would. */
   until(end: number): this {
     for (let wake = journeysWakeAt(this.journeys); wake !== undefined && wake <= end; wake = journeysWakeAt(this.journeys)) this.take(onTime(this.input(wake)));

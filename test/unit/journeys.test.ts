@@ -4,9 +4,9 @@ import { applyEvents } from '../../workflows/lifecycle/apply.js';
 import { defaultLifecycleRules as rules } from '../../workflows/lifecycle/rules.js';
 import { initialState, type CustomerState } from '../../workflows/lifecycle/state.js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import { initialJourneys, journeysWakeAt, onCatalog, onEvents, onMigration, onTime, type JourneyInput, type JourneyOutcome } from '../../workflows/journeys/engine.js';
+import { initialJourneys, journeysWakeAt, onMigration, withCatalog, type JourneyInput, type JourneyOutcome } from '../../workflows/journeys/engine.js';
 import type { JourneysState } from '../../workflows/journeys/state.js';
-import type { JourneyDefinition, Step } from '../../workflows/journeys/types.js';
+import type { JourneyCatalog, JourneyDefinition, Step } from '../../workflows/journeys/types.js';
 import { defaultMessagingPolicy, type MessagingPolicy } from '../../workflows/messaging/arbiter.js';
 
 const H = 3_600_000;
@@ -30,8 +30,14 @@ class Customer {
   sends: { at: number; template: string; key: string }[] = [];
   suppressed: { at: number; reason: string }[] = [];
   exits: string[] = [];
+  catalog: JourneyCatalog = { revision: 0, journeys: [] };
   constructor(defs: JourneyDefinition[], public p: MessagingPolicy = policy, now = t0, status: 'active' | 'paused' = 'active') {
-    this.take(onCatalog(this.input(now), { revision: 1, journeys: defs.map((definition) => ({ definition, status })) }), now);
+    this.changeCatalog({ revision: 1, journeys: defs.map((definition) => ({ definition, status })) }, now);
+  }
+  /** Journeys published, paused, resumed or archived: the customer matches the new catalog. */
+  changeCatalog(catalog: JourneyCatalog, now: number): void {
+    this.catalog = catalog;
+    this.take(withCatalog(this.input(now), catalog, []), now);
   }
   input(now: number): JourneyInput { return { customer: this.state, journeys: this.journeys, policy: this.p, rules, now }; }
   take(out: JourneyOutcome, now: number): void {
@@ -46,13 +52,13 @@ class Customer {
   send(e: CustomerEvent, now = Date.parse(e.timestamp)): this {
     const applied = applyEvents(this.state, [e], rules, now);
     this.state = applied.state;
-    this.take(onEvents(this.input(now), applied.applied, { stage: applied.stage?.to, tier: applied.tier?.to }), now);
+    this.take(withCatalog(this.input(now), this.catalog, applied.applied, { stage: applied.stage?.to, tier: applied.tier?.to }), now);
     return this;
   }
   /** Lets time pass, firing every wake-up on the way, as the workflow's timers would. */
   until(end: number): this {
     for (let wake = journeysWakeAt(this.journeys); wake !== undefined && wake <= end; wake = journeysWakeAt(this.journeys)) {
-      this.take(onTime(this.input(wake)), wake);
+      this.take(withCatalog(this.input(wake), this.catalog, []), wake);
     }
     return this;
   }
@@ -230,7 +236,7 @@ describe('versions, pause and migration', () => {
 
   it('keeps customers mid-wait on the version they entered with when a new one is published', () => {
     const c = new Customer([v1]).send(event('Followed'));
-    c.take(onCatalog(c.input(t0 + D), { revision: 2, journeys: [{ definition: v2, status: 'active' }] }), t0 + D);
+    c.changeCatalog({ revision: 2, journeys: [{ definition: v2, status: 'active' }] }, t0 + D);
     c.until(t0 + 31 * D);
     expect(c.sends.map((s) => s.template)).toEqual(['old']);
   });
@@ -245,16 +251,16 @@ describe('versions, pause and migration', () => {
 
   it('holds customers in place while paused (hold) and lets them out (exit)', () => {
     const hold = new Customer([v1]).send(event('Followed'));
-    hold.take(onCatalog(hold.input(t0 + D), { revision: 2, journeys: [{ definition: v1, status: 'paused' }] }), t0 + D);
+    hold.changeCatalog({ revision: 2, journeys: [{ definition: v1, status: 'paused' }] }, t0 + D);
     hold.until(t0 + 60 * D);
     expect(hold.sends).toEqual([]);
     hold.send(event('Followed', {}, t0 + 61 * D));
     expect(hold.journeys.enrollments).toHaveLength(1);
-    hold.take(onCatalog(hold.input(t0 + 62 * D), { revision: 3, journeys: [{ definition: v1, status: 'active' }] }), t0 + 62 * D);
+    hold.changeCatalog({ revision: 3, journeys: [{ definition: v1, status: 'active' }] }, t0 + 62 * D);
     expect(hold.sends.map((s) => s.template)).toEqual(['old']);
 
     const leave = new Customer([{ ...v1, onPause: 'exit' }]).send(event('Followed'));
-    leave.take(onCatalog(leave.input(t0 + D), { revision: 2, journeys: [{ definition: { ...v1, onPause: 'exit' }, status: 'paused' }] }), t0 + D);
+    leave.changeCatalog({ revision: 2, journeys: [{ definition: { ...v1, onPause: 'exit' }, status: 'paused' }] }, t0 + D);
     expect(leave.exits).toEqual(['paused']);
   });
 });
@@ -270,7 +276,7 @@ describe('segment triggers', () => {
   function customerWithSegment(tags: string[] = []): Customer {
     const c = new Customer([]);
     c.state.tags = tags;
-    c.take(onCatalog(c.input(t0), { revision: 2, journeys: [{ definition: onEntry, status: 'active' }], segments: [vipSearchers] }), t0);
+    c.changeCatalog({ revision: 2, journeys: [{ definition: onEntry, status: 'active' }], segments: [vipSearchers] }, t0);
     return c;
   }
 
@@ -294,13 +300,13 @@ describe('segment triggers', () => {
     const welcome = { ...onEntry, id: 'vip-welcome', trigger: { type: 'segment' as const, segment: 'vips' } };
     const already = new Customer([]);
     already.state.tags = ['vip'];
-    already.take(onCatalog(already.input(t0), { revision: 2, journeys: [{ definition: welcome, status: 'active' }], segments: [vips] }), t0);
+    already.changeCatalog({ revision: 2, journeys: [{ definition: welcome, status: 'active' }], segments: [vips] }, t0);
     already.send(event('Page Viewed', {}, t0 + H));
     expect(already.sends).toEqual([]);
     expect(already.journeys.membership).toEqual({ vips: true });
 
     const later = new Customer([]);
-    later.take(onCatalog(later.input(t0), { revision: 2, journeys: [{ definition: welcome, status: 'active' }], segments: [vips] }), t0);
+    later.changeCatalog({ revision: 2, journeys: [{ definition: welcome, status: 'active' }], segments: [vips] }, t0);
     later.send({ ...event('x', {}, t0 + H), kind: 'identify', name: undefined, traits: { tags: ['vip'] } });
     expect(later.sends.map((s) => s.template)).toEqual(['offer']);
   });

@@ -1,15 +1,19 @@
 // The journey engine's entry points for the customer workflow: (state, input, now) → state + commands.
+// A batch of events passes in three steps: `react` (the journeys the customer is in respond to
+// them), matching against the catalog where it lives (match.ts, in the save activity), then
+// `enter` (what matched is entered, and every enrollment moves as far as it can).
 import type { CustomerEvent } from '../lifecycle/event.js';
 import type { LifecycleRules } from '../lifecycle/rules.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { pruneSendLog, type MessagingPolicy } from '../messaging/arbiter.js';
 import type { CampaignDelivery, EnrollmentSummary, JourneyMigration } from '../messages.js';
-import { enterCampaign } from '../campaigns/journey.js';
+import { enterCampaign, isCampaignJourney } from '../campaigns/journey.js';
 import { allHold } from './conditions.js';
-import { initialJourneys, pinKey, type HoldoutWatch, type JourneysState } from './state.js';
+import { matchCatalog, matchRequest, type MatchResult } from './match.js';
+import { initialJourneys, pinKey, type HoldoutWatch, type JourneysState, type LegacyJourneysState } from './state.js';
 import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from './steps.js';
 import { isTimeZone } from './time.js';
-import { baselineSegments, enrollOnChange, enrollOnEvent, runSegments, runTimers } from './triggers.js';
+import { tryEnroll } from './triggers.js';
 import type { Condition, JourneyCatalog } from './types.js';
 
 export interface JourneyInput {
@@ -18,8 +22,6 @@ export interface JourneyInput {
   policy: MessagingPolicy;
   rules: LifecycleRules;
   now: number;
-  /** Watch held-out customers for the goal (see `StepContext.watchHoldouts`). */
-  watchHoldouts?: boolean;
 }
 
 export interface JourneyOutcome {
@@ -32,6 +34,11 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const engagementEvents = ['Message Opened', 'Message Clicked'];
 const matches = (m: { event: string; where?: Condition[] }, event: CustomerEvent): boolean => m.event === event.name && allHold(m.where, event.properties);
 
+export function customerTimeZone(customer: CustomerState, policy: MessagingPolicy): string {
+  const zone = customer.traits.timezone;
+  return typeof zone === 'string' && isTimeZone(zone) ? zone : policy.defaultTimeZone;
+}
+
 /** Keeps the held-out customers' watches that pass `keep`; never leaves an empty list in the state. */
 function keepHoldouts(j: JourneysState, keep: (w: HoldoutWatch) => boolean): void {
   const left = (j.holdouts ?? []).filter(keep);
@@ -39,28 +46,23 @@ function keepHoldouts(j: JourneysState, keep: (w: HoldoutWatch) => boolean): voi
   else delete j.holdouts;
 }
 
-function run(input: JourneyInput, act: (ctx: StepContext) => void, events: CustomerEvent[] = []): JourneyOutcome {
+function run(input: JourneyInput, act: (ctx: StepContext) => void, advance = true): JourneyOutcome {
   const customer = clone(input.customer);
   const journeys = clone(input.journeys);
-  const zone = customer.traits.timezone;
-  const timeZone = typeof zone === 'string' && isTimeZone(zone) ? zone : input.policy.defaultTimeZone;
   const ctx: StepContext = {
-    customer, journeys, policy: input.policy, rules: input.rules, timeZone, now: input.now, commands: [], ...(input.watchHoldouts && { watchHoldouts: true }),
+    customer, journeys, policy: input.policy, rules: input.rules, timeZone: customerTimeZone(customer, input.policy), now: input.now,
+    commands: [], watchHoldouts: true, isPaused: (id) => journeys.paused?.includes(id) ?? false,
   };
   if (journeys.holdouts) keepHoldouts(journeys, (w) => w.until >= input.now);
   act(ctx);
-  const enroll = { customer, journeys, maxConcurrent: input.policy.maxConcurrentJourneys, now: input.now, commands: ctx.commands };
-  runSegments(enroll, events);
-  runTimers(enroll, input.rules, timeZone);
-  advanceAll(ctx);
+  if (advance) advanceAll(ctx);
   journeys.sendLog = pruneSendLog(journeys.sendLog, input.policy, input.now);
   return { customer, journeys, commands: ctx.commands };
 }
 
-/** Events (already applied to the profile) and the stage/tier changes they caused. */
-export function onEvents(input: JourneyInput, events: CustomerEvent[], changed: { stage?: string; tier?: string }): JourneyOutcome {
+/** Events (already applied to the profile) reach the journeys the customer is in: goals, exits, awaited events, engagement. */
+export function react(input: JourneyInput, events: CustomerEvent[]): JourneyOutcome {
   return run(input, (ctx) => {
-    const enroll = { customer: ctx.customer, journeys: ctx.journeys, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now, commands: ctx.commands };
     for (const event of events) {
       if (event.name && engagementEvents.includes(event.name)) {
         for (const e of ctx.journeys.enrollments) {
@@ -76,10 +78,8 @@ export function onEvents(input: JourneyInput, events: CustomerEvent[], changed: 
         if (step?.type === 'wait_for_event' && matches(step, event)) goTo(ctx, e, step.onEvent);
       }
       convertHoldouts(ctx, event);
-      enrollOnEvent(enroll, event);
     }
-    if (changed.stage || changed.tier) enrollOnChange(enroll, changed.stage, changed.tier);
-  }, events);
+  }, false);
 }
 
 /** A held-out customer did the goal within its window: one conversion per watch, then the watch ends. */
@@ -94,26 +94,50 @@ function convertHoldouts(ctx: StepContext, event: CustomerEvent): void {
   });
 }
 
-/** A timer fired: waits end, deferred sends retry, date and inactivity triggers fire. */
-export function onTime(input: JourneyInput): JourneyOutcome {
-  return run(input, () => undefined);
+/**
+ * What the catalog matched comes in: paused and archived journeys take effect, matched journeys
+ * are entered, time triggers are rescheduled. Then (with or without a match: a timer firing)
+ * every enrollment moves as far as it can go now.
+ */
+export function enter(input: JourneyInput, match?: MatchResult): JourneyOutcome {
+  return run(input, (ctx) => {
+    if (!match) return;
+    const j = ctx.journeys;
+    j.catalogRevision = match.revision;
+    j.timers = match.timers;
+    if (match.membership) j.membership = match.membership;
+    if (match.behaviour) j.behaviour = match.behaviour;
+    for (const e of [...j.enrollments]) {
+      const status = match.statuses[e.journeyId];
+      if (status === 'archived') exit(ctx, e, 'archived');
+      else if (status === 'exit') exit(ctx, e, 'paused');
+    }
+    const held = Object.keys(match.statuses).filter((id) => match.statuses[id] === 'hold');
+    if (held.length > 0) j.paused = held;
+    else delete j.paused;
+    const enroll = { journeys: j, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now, commands: ctx.commands };
+    for (const { definition, context } of match.entries) tryEnroll(enroll, definition, context);
+  });
 }
 
-/** The journeys changed (published, paused, resumed, archived). */
-export function onCatalog(input: JourneyInput, catalog: JourneyCatalog): JourneyOutcome {
-  return run(input, (ctx) => {
-    ctx.journeys.catalog = catalog.journeys;
-    ctx.journeys.catalogRevision = catalog.revision;
-    ctx.journeys.segments = catalog.segments ?? [];
-    baselineSegments({ customer: ctx.customer, journeys: ctx.journeys, maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now, commands: ctx.commands });
-    for (const e of [...ctx.journeys.enrollments]) {
-      // Broadcasts are never in the catalog: their customers finish the send.
-      if (ctx.journeys.pinned[pinKey(e.journeyId, e.version)]?.campaignId !== undefined) continue;
-      const entry = catalog.journeys.find((c) => c.definition.id === e.journeyId);
-      if (!entry) exit(ctx, e, 'archived');
-      else if (entry.status === 'paused' && entry.definition.onPause === 'exit') exit(ctx, e, 'paused');
-    }
+/** A timer fired: waits end, deferred sends retry (time triggers come through `enter` with a match). */
+export function onTime(input: JourneyInput): JourneyOutcome {
+  return enter(input);
+}
+
+/** Is a time trigger (a date, an anniversary, inactivity) due? Then the catalog must be asked. */
+export function triggerDue(j: JourneysState, now: number): boolean {
+  return Object.values(j.timers).some((t) => !t.fired && t.at <= now);
+}
+
+/** React, match and enter in one pass, where the catalog is at hand (tests, backtests). */
+export function withCatalog(input: JourneyInput, catalog: JourneyCatalog, events: CustomerEvent[], changed: { stage?: string; tier?: string } = {}): JourneyOutcome {
+  const reacted = react(input, events);
+  const request = matchRequest(reacted.customer, reacted.journeys, {
+    events, changed, timeZone: customerTimeZone(reacted.customer, input.policy), maxConcurrent: input.policy.maxConcurrentJourneys, now: input.now, wanted: catalog.revision,
   });
+  const entered = enter({ ...input, customer: reacted.customer, journeys: reacted.journeys }, matchCatalog(catalog, request));
+  return { ...entered, commands: [...reacted.commands, ...entered.commands] };
 }
 
 /** A broadcast reached the customer: enter its one send, whatever the catalog says, once per occurrence. */
@@ -146,6 +170,7 @@ export function foldJourneys(into: JourneysState, from: JourneysState): Journeys
     out.seq += 1;
     out.enrollments.push({ ...clone(e), id: `${e.journeyId}@${e.version}#${out.seq}` });
     out.pinned[pinKey(e.journeyId, e.version)] = from.pinned[pinKey(e.journeyId, e.version)]!;
+    if (from.paused?.includes(e.journeyId)) (out.paused ??= []).push(e.journeyId);
   }
   // The merged-away customer's held-out watches go on, under fresh ids so their records stay unique.
   for (const w of from.holdouts ?? []) {
@@ -162,7 +187,7 @@ export function foldJourneys(into: JourneysState, from: JourneysState): Journeys
 
 export function journeysWakeAt(j: JourneysState): number | undefined {
   const times = [
-    ...j.enrollments.filter((e) => j.catalog.find((c) => c.definition.id === e.journeyId)?.status !== 'paused').map((e) => e.wakeAt),
+    ...j.enrollments.filter((e) => !j.paused?.includes(e.journeyId)).map((e) => e.wakeAt),
     ...Object.values(j.timers).filter((t) => !t.fired).map((t) => t.at),
   ].filter((t): t is number => t !== undefined && Number.isFinite(t));
   return times.length ? Math.min(...times) : undefined;
@@ -170,6 +195,26 @@ export function journeysWakeAt(j: JourneysState): number | undefined {
 
 export function enrollmentSummary(j: JourneysState): EnrollmentSummary[] {
   return j.enrollments.map((e) => ({ journeyId: e.journeyId, version: e.version, stepId: e.stepId, enteredAt: new Date(e.enteredAt).toISOString() }));
+}
+
+/**
+ * A state from before lean workflows, as a lean run keeps it: the catalog and its segments go
+ * (the next match brings what this customer needs); the journeys paused with `hold` that the
+ * customer is in are remembered.
+ */
+export function leanJourneys(j: JourneysState | LegacyJourneysState): JourneysState {
+  if (!('catalog' in j) && !('segments' in j)) return j;
+  const { catalog = [], segments: _segments, ...lean } = j as Partial<LegacyJourneysState> & JourneysState;
+  const held = lean.enrollments
+    .filter((e) => catalog.find((c) => c.definition.id === e.journeyId)?.status === 'paused')
+    .map((e) => e.journeyId);
+  return { ...lean, ...(held.length > 0 && { paused: held }) };
+}
+
+/** The state without the definitions of published journeys (read back from `journey_versions` when needed). */
+export function withoutPublishedPins(j: JourneysState): JourneysState {
+  const pinned = Object.fromEntries(Object.entries(j.pinned).filter(([key]) => isCampaignJourney(key)));
+  return { ...j, pinned };
 }
 
 export { initialJourneys };

@@ -39,9 +39,14 @@ export interface HoldoutWatch {
   until: number;
 }
 
+/**
+ * One customer's journeys: where they are, what they entered before, their caps. Only this
+ * customer's data and the definitions of the versions they are in: the brand's catalog is
+ * matched where it lives (the save activity, see match.ts), never carried here.
+ */
 export interface JourneysState {
+  /** The catalog revision last matched against. */
   catalogRevision: number;
-  catalog: JourneyCatalog['journeys'];
   /** Definitions of the versions customers are in, by `${id}@${version}`. */
   pinned: Record<string, JourneyDefinition>;
   enrollments: Enrollment[];
@@ -50,19 +55,26 @@ export interface JourneysState {
   seq: number;
   /** Marketing and transactional sends, for frequency caps. */
   sendLog: SendLogEntry[];
-  /** Time-based triggers: the next occurrence per journey, and what it was computed from. */
+  /** Time-based triggers: this customer's next occurrence per journey, and what it was computed from. */
   timers: Record<string, { at: number; basis: string; fired?: boolean }>;
-  /** Segments journeys trigger on: their rules, and whether the customer was in each at the last look. */
-  segments?: Segment[];
+  /** Whether the customer was in each segment journeys trigger on, at the last look. */
   membership?: Record<string, boolean>;
   /** Daily counts of the events those segments' behaviour rules ask about. */
   behaviour?: BehaviourLog;
   /** Held-out customers awaiting the goal; absent when there are none. */
   holdouts?: HoldoutWatch[];
+  /** Journeys this customer is in that are paused with `hold`; absent when none. */
+  paused?: string[];
+}
+
+/** The state of runs started before lean workflows: every customer carried the whole catalog. */
+export interface LegacyJourneysState extends JourneysState {
+  catalog: JourneyCatalog['journeys'];
+  segments?: Segment[];
 }
 
 export function initialJourneys(): JourneysState {
-  return { catalogRevision: 0, catalog: [], pinned: {}, enrollments: [], history: {}, seq: 0, sendLog: [], timers: {} };
+  return { catalogRevision: 0, pinned: {}, enrollments: [], history: {}, seq: 0, sendLog: [], timers: {} };
 }
 
 export const pinKey = (journeyId: string, version: number): string => `${journeyId}@${version}`;

@@ -51,8 +51,10 @@ export interface StepContext {
   timeZone: string;
   now: number;
   commands: JourneyCommand[];
-  /** Watch held-out customers for the goal (a patched workflow change: see customer.ts). */
+  /** Watch held-out customers for the goal (a patched workflow change: see legacy/customer-v1.ts). */
   watchHoldouts?: boolean;
+  /** Journeys paused with `hold`: their customers keep their place and do not move. */
+  isPaused: (journeyId: string) => boolean;
 }
 
 const dur = (d: string): number => msToNumber(d as never);
@@ -193,7 +195,7 @@ export function advanceAll(ctx: StepContext): void {
   for (const e of [...ctx.journeys.enrollments]) {
     const def = ctx.journeys.pinned[pinKey(e.journeyId, e.version)];
     if (!def) { exit(ctx, e, 'archived'); continue; }
-    if (ctx.journeys.catalog.find((c) => c.definition.id === e.journeyId)?.status === 'paused') continue;
+    if (ctx.isPaused(e.journeyId)) continue;
     // A bound on steps per pass: validation forbids loops without a wait, this guards the rest.
     for (let i = 0; i < 100; i++) {
       const step = def.steps[e.stepId];

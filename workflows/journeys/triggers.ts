@@ -1,13 +1,13 @@
 // When a customer enters a journey: events, stage and tier changes, dates and inactivity.
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CustomerEvent } from '../lifecycle/event.js';
-import type { LifecycleRules } from '../lifecycle/rules.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { allHold } from './conditions.js';
 import { pinKey, type JourneysState } from './state.js';
 import { nextAnnual } from './time.js';
 import { behaviourEventsOf, emptyBehaviourLog, inSegment, recordBehaviour } from '../segments/evaluate.js';
-import type { JourneyDefinition } from './types.js';
+import type { Segment } from '../segments/types.js';
+import type { JourneyCatalog, JourneyDefinition } from './types.js';
 import { progress, type JourneyCommand } from './steps.js';
 
 const dayMs = 86_400_000;
@@ -15,16 +15,19 @@ const dayMs = 86_400_000;
 export interface EnrollContext {
   customer: CustomerState;
   journeys: JourneysState;
+  /** The journeys that may be entered (the brand's catalog, where matching runs). */
+  catalog: JourneyCatalog['journeys'];
+  /** The segments those journeys trigger on. */
+  segments: Segment[];
   maxConcurrent: number;
   now: number;
   /** Where entries are recorded for the reports. */
   commands: JourneyCommand[];
 }
 
-/** Enters the journey if its status, re-entry rule and the concurrency cap allow. */
-export function tryEnroll(ctx: EnrollContext, def: JourneyDefinition, context: Record<string, unknown>): boolean {
+/** Enters an active journey if its re-entry rule and the concurrency cap allow. */
+export function tryEnroll(ctx: Pick<EnrollContext, 'journeys' | 'maxConcurrent' | 'now' | 'commands'>, def: JourneyDefinition, context: Record<string, unknown>): boolean {
   const { journeys: j, now } = ctx;
-  if (j.catalog.find((c) => c.definition.id === def.id)?.status !== 'active') return false;
   if (j.enrollments.some((e) => e.journeyId === def.id)) return false;
   const past = j.history[def.id];
   if (past && def.reentry.mode === 'never') return false;
@@ -41,10 +44,10 @@ export function tryEnroll(ctx: EnrollContext, def: JourneyDefinition, context: R
   return true;
 }
 
-const active = (j: JourneysState) => j.catalog.filter((c) => c.status === 'active').map((c) => c.definition);
+const active = (catalog: EnrollContext['catalog']) => catalog.filter((c) => c.status === 'active').map((c) => c.definition);
 
 export function enrollOnEvent(ctx: EnrollContext, event: CustomerEvent): void {
-  for (const def of active(ctx.journeys)) {
+  for (const def of active(ctx.catalog)) {
     if (def.trigger.type === 'event' && def.trigger.event === event.name && allHold(def.trigger.where, event.properties)) {
       tryEnroll(ctx, def, { event: event.name, ...event.properties });
     }
@@ -52,14 +55,14 @@ export function enrollOnEvent(ctx: EnrollContext, event: CustomerEvent): void {
 }
 
 export function enrollOnChange(ctx: EnrollContext, stage?: string, tier?: string): void {
-  for (const def of active(ctx.journeys)) {
+  for (const def of active(ctx.catalog)) {
     const t = def.trigger;
     if ((t.type === 'stage' && t.to === stage) || (t.type === 'tier' && t.to === tier)) tryEnroll(ctx, def, { stage, tier });
   }
 }
 
 /** The next occurrence of a journey's time trigger and what it depends on; undefined if none. */
-function occurrence(def: JourneyDefinition, customer: CustomerState, rules: LifecycleRules, timeZone: string, from: number): { at: number; basis: string } | undefined {
+function occurrence(def: JourneyDefinition, customer: CustomerState, timeZone: string, from: number): { at: number; basis: string } | undefined {
   const t = def.trigger;
   if (t.type === 'fixed_date') return { at: nextAnnual(from, timeZone, t.date, t.time), basis: `${t.date}|${t.time}|${timeZone}` };
   if (t.type === 'date_attribute') {
@@ -71,27 +74,26 @@ function occurrence(def: JourneyDefinition, customer: CustomerState, rules: Life
   if (t.type === 'inactivity' && customer.counters.lastOrderAt) {
     return { at: Date.parse(customer.counters.lastOrderAt) + t.days * dayMs, basis: customer.counters.lastOrderAt };
   }
-  void rules;
   return undefined;
 }
 
 /** Fires time triggers that are due, then schedules each one's next occurrence. */
-export function runTimers(ctx: EnrollContext, rules: LifecycleRules, timeZone: string): void {
+export function runTimers(ctx: EnrollContext, timeZone: string): void {
   const { journeys: j, now } = ctx;
-  const live = active(j);
+  const live = active(ctx.catalog);
   for (const def of live) {
     const timer = j.timers[def.id];
     if (timer && !timer.fired && timer.at <= now) {
       tryEnroll(ctx, def, { trigger: def.trigger.type, at: new Date(timer.at).toISOString() });
       timer.fired = true;
     }
-    const next = occurrence(def, ctx.customer, rules, timeZone, now);
+    const next = occurrence(def, ctx.customer, timeZone, now);
     if (!next) { delete j.timers[def.id]; continue; }
     if (timer && timer.basis === next.basis) {
       // Same inputs: an unfired timer stands; an inactivity timer fires once per last order; a
       // yearly one moves on to next year.
       if (!timer.fired || def.trigger.type === 'inactivity') continue;
-      j.timers[def.id] = { at: occurrence(def, ctx.customer, rules, timeZone, timer.at + 60_000)!.at, basis: next.basis };
+      j.timers[def.id] = { at: occurrence(def, ctx.customer, timeZone, timer.at + 60_000)!.at, basis: next.basis };
       continue;
     }
     j.timers[def.id] = next;
@@ -105,14 +107,14 @@ export function runTimers(ctx: EnrollContext, rules: LifecycleRules, timeZone: s
  */
 export function runSegments(ctx: EnrollContext, events: CustomerEvent[]): void {
   const j = ctx.journeys;
-  const segments = j.segments ?? [];
+  const { segments } = ctx;
   if (segments.length === 0) return;
   j.behaviour = recordBehaviour(j.behaviour ?? emptyBehaviourLog(), events, behaviourEventsOf(segments.map((s) => s.rule)), ctx.now);
   const was = j.membership ?? {};
   const now: Record<string, boolean> = {};
   for (const segment of segments) now[segment.id] = inSegment(segment.rule, ctx.customer, j.behaviour, ctx.now);
   j.membership = now;
-  for (const def of active(j)) {
+  for (const def of active(ctx.catalog)) {
     const t = def.trigger;
     if (t.type === 'segment' && now[t.segment] && !was[t.segment]) tryEnroll(ctx, def, { segment: t.segment });
   }
@@ -122,7 +124,7 @@ export function runSegments(ctx: EnrollContext, events: CustomerEvent[]): void {
 export function baselineSegments(ctx: EnrollContext): void {
   const j = ctx.journeys;
   j.membership ??= {};
-  for (const segment of j.segments ?? []) {
+  for (const segment of ctx.segments) {
     j.membership[segment.id] ??= inSegment(segment.rule, ctx.customer, j.behaviour ?? emptyBehaviourLog(), ctx.now);
   }
 }

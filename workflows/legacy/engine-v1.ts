@@ -1,0 +1,183 @@
+// Frozen: the journey engine of runs started before lean workflows, which carried the whole
+// catalog in every customer's state. Kept only so those runs (and their stored histories) replay;
+// each moves to the lean engine (../journeys/engine.ts) at its next continueAsNew.
+import type { CustomerEvent } from '../lifecycle/event.js';
+import type { LifecycleRules } from '../lifecycle/rules.js';
+import type { CustomerState } from '../lifecycle/state.js';
+import { pruneSendLog, type MessagingPolicy } from '../messaging/arbiter.js';
+import type { CampaignDelivery, JourneyMigration } from '../messages.js';
+import { enterCampaign } from '../campaigns/journey.js';
+import { allHold } from '../journeys/conditions.js';
+import { pinKey, type HoldoutWatch, type JourneysState, type LegacyJourneysState } from '../journeys/state.js';
+import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from '../journeys/steps.js';
+import { isTimeZone } from '../journeys/time.js';
+import { baselineSegments, enrollOnChange, enrollOnEvent, runSegments, runTimers, type EnrollContext } from '../journeys/triggers.js';
+import type { Condition, JourneyCatalog } from '../journeys/types.js';
+
+export interface JourneyInput {
+  customer: CustomerState;
+  journeys: LegacyJourneysState;
+  policy: MessagingPolicy;
+  rules: LifecycleRules;
+  now: number;
+  /** Watch held-out customers for the goal (see `StepContext.watchHoldouts`). */
+  watchHoldouts?: boolean;
+}
+
+export interface JourneyOutcome {
+  customer: CustomerState;
+  journeys: LegacyJourneysState;
+  commands: JourneyCommand[];
+}
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const engagementEvents = ['Message Opened', 'Message Clicked'];
+const matches = (m: { event: string; where?: Condition[] }, event: CustomerEvent): boolean => m.event === event.name && allHold(m.where, event.properties);
+
+/** Keeps the held-out customers' watches that pass `keep`; never leaves an empty list in the state. */
+function keepHoldouts(j: JourneysState, keep: (w: HoldoutWatch) => boolean): void {
+  const left = (j.holdouts ?? []).filter(keep);
+  if (left.length > 0) j.holdouts = left;
+  else delete j.holdouts;
+}
+
+type LegacyContext = StepContext & { journeys: LegacyJourneysState };
+
+const enrollContext = (ctx: LegacyContext): EnrollContext => ({
+  customer: ctx.customer, journeys: ctx.journeys, catalog: ctx.journeys.catalog, segments: ctx.journeys.segments ?? [],
+  maxConcurrent: ctx.policy.maxConcurrentJourneys, now: ctx.now, commands: ctx.commands,
+});
+
+function run(input: JourneyInput, act: (ctx: LegacyContext) => void, events: CustomerEvent[] = []): JourneyOutcome {
+  const customer = clone(input.customer);
+  const journeys = clone(input.journeys);
+  const zone = customer.traits.timezone;
+  const timeZone = typeof zone === 'string' && isTimeZone(zone) ? zone : input.policy.defaultTimeZone;
+  const ctx: LegacyContext = {
+    customer, journeys, policy: input.policy, rules: input.rules, timeZone, now: input.now, commands: [], ...(input.watchHoldouts && { watchHoldouts: true }),
+    isPaused: (id) => journeys.catalog.find((c) => c.definition.id === id)?.status === 'paused',
+  };
+  if (journeys.holdouts) keepHoldouts(journeys, (w) => w.until >= input.now);
+  act(ctx);
+  const enroll = enrollContext(ctx);
+  runSegments(enroll, events);
+  runTimers(enroll, timeZone);
+  advanceAll(ctx);
+  journeys.sendLog = pruneSendLog(journeys.sendLog, input.policy, input.now);
+  return { customer, journeys, commands: ctx.commands };
+}
+
+/** Events (already applied to the profile) and the stage/tier changes they caused. */
+export function onEvents(input: JourneyInput, events: CustomerEvent[], changed: { stage?: string; tier?: string }): JourneyOutcome {
+  return run(input, (ctx) => {
+    const enroll = enrollContext(ctx);
+    for (const event of events) {
+      if (event.name && engagementEvents.includes(event.name)) {
+        for (const e of ctx.journeys.enrollments) {
+          for (const sent of Object.values(e.sent)) if (sent.key === event.properties.messageId) sent.engaged = true;
+        }
+      }
+      for (const e of [...ctx.journeys.enrollments]) {
+        const def = ctx.journeys.pinned[pinKey(e.journeyId, e.version)];
+        if (!def) continue;
+        if (def.goal && matches(def.goal, event)) { exit(ctx, e, 'goal'); continue; }
+        if (def.exitOn?.some((m) => matches(m, event))) { exit(ctx, e, 'exit_criteria'); continue; }
+        const step = def.steps[e.stepId];
+        if (step?.type === 'wait_for_event' && matches(step, event)) goTo(ctx, e, step.onEvent);
+      }
+      convertHoldouts(ctx, event);
+      enrollOnEvent(enroll, event);
+    }
+    if (changed.stage || changed.tier) enrollOnChange(enroll, changed.stage, changed.tier);
+  }, events);
+}
+
+/** A held-out customer did the goal within its window: one conversion per watch, then the watch ends. */
+function convertHoldouts(ctx: StepContext, event: CustomerEvent): void {
+  const j = ctx.journeys;
+  if (!j.holdouts) return;
+  keepHoldouts(j, (w) => {
+    if (!matches(w.goal, event) || ctx.now > w.until) return true;
+    const { enrollmentId, journeyId, version, steps } = w;
+    ctx.commands.push({ type: 'progress', record: { enrollmentId, journeyId, version, type: 'converted', steps, variant: 'holdout', at: ctx.now } });
+    return false;
+  });
+}
+
+/** A timer fired: waits end, deferred sends retry, date and inactivity triggers fire. */
+export function onTime(input: JourneyInput): JourneyOutcome {
+  return run(input, () => undefined);
+}
+
+/** The journeys changed (published, paused, resumed, archived). */
+export function onCatalog(input: JourneyInput, catalog: JourneyCatalog): JourneyOutcome {
+  return run(input, (ctx) => {
+    ctx.journeys.catalog = catalog.journeys;
+    ctx.journeys.catalogRevision = catalog.revision;
+    ctx.journeys.segments = catalog.segments ?? [];
+    baselineSegments(enrollContext(ctx));
+    for (const e of [...ctx.journeys.enrollments]) {
+      // Broadcasts are never in the catalog: their customers finish the send.
+      if (ctx.journeys.pinned[pinKey(e.journeyId, e.version)]?.campaignId !== undefined) continue;
+      const entry = catalog.journeys.find((c) => c.definition.id === e.journeyId);
+      if (!entry) exit(ctx, e, 'archived');
+      else if (entry.status === 'paused' && entry.definition.onPause === 'exit') exit(ctx, e, 'paused');
+    }
+  });
+}
+
+/** A broadcast reached the customer: enter its one send, whatever the catalog says, once per occurrence. */
+export function onCampaign(input: JourneyInput, delivery: CampaignDelivery): JourneyOutcome {
+  return run(input, (ctx) => enterCampaign(ctx.journeys, delivery, ctx.now));
+}
+
+/** Moves customers on `fromVersion` to the new version at the mapped step; unmapped steps stay. */
+export function onMigration(input: JourneyInput, m: JourneyMigration): JourneyOutcome {
+  return run(input, (ctx) => {
+    for (const e of ctx.journeys.enrollments) {
+      const target = m.steps[e.stepId];
+      if (e.journeyId !== m.journeyId || e.version !== m.fromVersion || !target || !m.to.steps[target]) continue;
+      ctx.journeys.pinned[pinKey(m.journeyId, m.to.version)] = m.to;
+      e.version = m.to.version;
+      e.stepId = target;
+      // A wait keeps its deadline across the move; other steps start afresh.
+      if (m.to.steps[target]!.type !== 'wait') delete e.wakeAt;
+    }
+    const stillOld = ctx.journeys.enrollments.some((e) => e.journeyId === m.journeyId && e.version === m.fromVersion);
+    if (!stillOld) delete ctx.journeys.pinned[pinKey(m.journeyId, m.fromVersion)];
+  });
+}
+
+/** Folds a merged customer's journeys in: their places (where not already in that journey), held-out watches, caps and history. */
+export function foldJourneys(into: LegacyJourneysState, from: JourneysState): LegacyJourneysState {
+  const out = clone(into);
+  for (const e of from.enrollments) {
+    if (out.enrollments.some((x) => x.journeyId === e.journeyId)) continue;
+    out.seq += 1;
+    out.enrollments.push({ ...clone(e), id: `${e.journeyId}@${e.version}#${out.seq}` });
+    out.pinned[pinKey(e.journeyId, e.version)] = from.pinned[pinKey(e.journeyId, e.version)]!;
+  }
+  // The merged-away customer's held-out watches go on, under fresh ids so their records stay unique.
+  for (const w of from.holdouts ?? []) {
+    out.seq += 1;
+    (out.holdouts ??= []).push({ ...clone(w), enrollmentId: `${w.journeyId}@${w.version}#${out.seq}` });
+  }
+  out.sendLog = [...out.sendLog, ...from.sendLog].sort((a, b) => a.at - b.at);
+  for (const [id, h] of Object.entries(from.history)) {
+    const mine = out.history[id];
+    out.history[id] = mine ? { entries: mine.entries + h.entries, lastEnteredAt: Math.max(mine.lastEnteredAt, h.lastEnteredAt), ...(mine.lastExitedAt !== undefined || h.lastExitedAt !== undefined ? { lastExitedAt: Math.max(mine.lastExitedAt ?? 0, h.lastExitedAt ?? 0) } : {}) } : h;
+  }
+  return out;
+}
+
+export function journeysWakeAt(j: LegacyJourneysState): number | undefined {
+  const times = [
+    ...j.enrollments.filter((e) => j.catalog.find((c) => c.definition.id === e.journeyId)?.status !== 'paused').map((e) => e.wakeAt),
+    ...Object.values(j.timers).filter((t) => !t.fired).map((t) => t.at),
+  ].filter((t): t is number => t !== undefined && Number.isFinite(t));
+  return times.length ? Math.min(...times) : undefined;
+}
+
+export function initialJourneys(): LegacyJourneysState {
+  return { catalogRevision: 0, catalog: [], pinned: {}, enrollments: [], history: {}, seq: 0, sendLog: [], timers: {} };
+}
