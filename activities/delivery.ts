@@ -34,6 +34,8 @@ const concurrency = 32;
 export interface Resolved {
   byCustomer: Map<string, CustomerEvent[]>;
   merges: Map<string, string>;
+  /** Customers this resolution created: their workflows need not look for a stored profile. */
+  fresh?: Set<string>;
 }
 
 export function createDelivery(deps: DeliveryDeps) {
@@ -49,6 +51,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const byCustomer = new Map<string, CustomerEvent[]>();
     const merges = new Map<string, string>();
     const customerOf = new Map<number, string>();
+    const fresh = new Set(resolutions.filter((r) => r.fresh).map((r) => r.customerId));
     groups.forEach((g, i) => {
       for (const index of g.members) customerOf.set(index, resolutions[i]!.customerId);
       for (const loser of resolutions[i]!.merged) merges.set(loser, resolutions[i]!.customerId);
@@ -57,11 +60,11 @@ export function createDelivery(deps: DeliveryDeps) {
       const customerId = customerOf.get(index)!;
       byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), n.event]);
     });
-    return { byCustomer, merges };
+    return { byCustomer, merges, fresh };
   }
 
-  async function signal({ byCustomer, merges }: Resolved, catalogRevision?: number): Promise<void> {
-    const start = (customerId: string) => startCustomerOptions(customerId, deps.settings, deps.taskQueue);
+  async function signal({ byCustomer, merges, fresh }: Resolved, catalogRevision?: number): Promise<void> {
+    const start = (customerId: string) => startCustomerOptions(customerId, deps.settings, deps.taskQueue, fresh?.has(customerId));
     const calls = [
       ...[...merges].map(([loser, survivor]) => () =>
         deps.temporal.workflow.signalWithStart('customerWorkflow', { ...start(loser), signal: mergeIntoSignal, signalArgs: [survivor] })),

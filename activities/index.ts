@@ -85,7 +85,8 @@ export function createActivities({ models, temporal, config, channels }: Activit
       for (const s of input.suppressed ?? []) await ledger.suppressed(s);
       await customers.save(state, input.events);
       if (input.adopt?.length) await customers.adoptTimelines(state.customerId, input.adopt);
-      return input.match ? { match: matchCatalog(await catalog.get(input.match.wanted), input.match) } : {};
+      // The batch's events travel once, as `events`: the match reads them from there.
+      return input.match ? { match: matchCatalog(await catalog.get(input.match.wanted), { events: input.events, ...input.match }) } : {};
     },
 
     /** The merged customer's last act: store where it went and pass its state to the survivor. */

@@ -16,25 +16,27 @@ const revisionCheckMs = 5_000;
  * share one load.
  */
 export function catalogCache(journeys: Pick<JourneyRepository, 'catalog' | 'catalogRevision'>, now = () => Date.now()) {
-  let copy: { catalog: JourneyCatalog; checkedAt: number } | undefined;
+  let copy: { catalog: JourneyCatalog; checkedAt: number; wanted: number } | undefined;
   let loading: Promise<JourneyCatalog> | undefined;
-  const load = (): Promise<JourneyCatalog> => {
+  const load = (wanted: number): Promise<JourneyCatalog> => {
     loading ??= journeys.catalog().then((catalog) => {
-      copy = { catalog, checkedAt: now() };
+      copy = { catalog, checkedAt: now(), wanted };
       return catalog;
     }).finally(() => { loading = undefined; });
     return loading;
   };
   return {
     async get(wanted = 0): Promise<JourneyCatalog> {
-      if (!copy || copy.catalog.revision < wanted) return load();
+      if (!copy) return load(wanted);
+      // Announced but not in the copy: load once for it (a revision that never comes is not reloaded for again and again).
+      if (copy.catalog.revision < wanted && copy.wanted < wanted) return load(wanted);
       if (now() - copy.checkedAt < revisionCheckMs) return copy.catalog;
       const revision = await journeys.catalogRevision();
       if (revision === copy.catalog.revision) {
         copy.checkedAt = now();
         return copy.catalog;
       }
-      return load();
+      return load(copy.wanted);
     },
   };
 }

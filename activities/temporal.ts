@@ -11,8 +11,9 @@ export interface CustomerSettings {
   policy: MessagingPolicy;
 }
 
-export function startCustomerOptions(customerId: string, settings: CustomerSettings, taskQueue: string) {
-  const input: CustomerWorkflowInput = { version: 2, customerId, rules: settings.rules, policy: settings.policy };
+/** `fresh`: the customer was just created (identity resolution made the id), so there is no profile to restore. */
+export function startCustomerOptions(customerId: string, settings: CustomerSettings, taskQueue: string, fresh = false) {
+  const input: CustomerWorkflowInput = { version: 2, customerId, rules: settings.rules, policy: settings.policy, ...(fresh && { fresh }) };
   return {
     workflowId: customerWorkflowId(customerId),
     taskQueue,

@@ -131,7 +131,9 @@ const retired = new WeakSet<ChildProcess>();
 
 /** Runs a TypeScript entry point as `node --import tsx <script>`; its output goes to our stderr. */
 function runChild(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: rootDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits (open it in Chrome's DevTools).
+  const profile = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: rootDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
       // Expected after a reset: completions for workflows the bench just terminated.

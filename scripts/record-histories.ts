@@ -10,7 +10,9 @@ import { pino } from 'pino';
 import { loadConfig } from '../config.js';
 import { connectDatabase } from '../activities/db/connection.js';
 import { createApp } from '../api/app.js';
-import { customerWorkflowId } from '../workflows/messages.js';
+import { customerWorkflowId, eventsSignal } from '../workflows/messages.js';
+import { initialState } from '../workflows/lifecycle/state.js';
+import { startCustomerOptions } from '../activities/temporal.js';
 import { createWorker } from '../worker/worker.js';
 import { rootDir, startMongo, startTemporal, temporalBinary } from './servers.js';
 
@@ -104,6 +106,27 @@ await post([{ type: 'track', userId: 'held-out', event: 'Order Completed', messa
 await settle();
 const heldOut = await customerOf('userId:held-out');
 if ((await db.models.journeyEvents.countDocuments({ customerId: heldOut, type: 'converted' })) !== 1) throw new Error('the held-out customer\'s order was not recorded as the holdout converting');
+// 7. A lean run (v5) handed a state from before lean workflows: its catalog is dropped, the
+// customer's place in a journey kept, and the next event matched outside the workflow.
+const legacyId = 'c0000000000legacy0001';
+const catalogRevision = async () => (await db.models.counters.findOne({ _id: 'journey_catalog' }))?.value ?? 0;
+const welcomeV1 = (await db.models.journeyVersions.findOne({ _id: 'welcome@1' }))!.definition;
+const legacyState = {
+  ...initialState(legacyId), stage: 'fan' as const, followed: true, revision: 3,
+  journeys: {
+    catalogRevision: 1, catalog: [{ definition: welcomeV1, status: 'active' as const }], segments: [],
+    pinned: { 'welcome@1': welcomeV1 },
+    enrollments: [{ id: 'welcome@1#1', journeyId: 'welcome', version: 1, stepId: 'visit', steps: 2, enteredAt: Date.now() - 60_000, stepSince: Date.now() - 60_000, context: { event: 'Followed' }, sent: { invite: { key: `${legacyId}:welcome@1#1:invite:0`, engaged: false } } }],
+    history: { welcome: { entries: 1, lastEnteredAt: Date.now() - 60_000 } }, seq: 1, sendLog: [], timers: {},
+  },
+};
+await temporal.workflow.signalWithStart('customerWorkflow', {
+  ...startCustomerOptions(legacyId, { rules: config.lifecycleRules, policy: config.messagingPolicy }, config.temporal.taskQueue),
+  args: [{ version: 2, customerId: legacyId, rules: config.lifecycleRules, policy: config.messagingPolicy, state: legacyState }],
+  signal: eventsSignal, signalArgs: [[{ messageId: 'l-1', kind: 'track', name: 'Store Visited', properties: {}, traits: {}, timestamp: new Date().toISOString() }], { catalogRevision: await catalogRevision() }],
+});
+for (let i = 0; i < 100 && (await db.models.messages.countDocuments({ customerId: legacyId, status: 'sent' })) === 0; i++) await settle();
+
 // 6. One refresh of the reports' day figures (workflows/report-days.ts), as the schedule starts it.
 await temporal.workflow.execute('reportDaysWorkflow', { workflowId: 'report-days-recorded', taskQueue: config.temporal.taskQueue, args: [] });
 
@@ -131,6 +154,15 @@ const campaignRun = (await db.models.campaigns.findOne({ _id: 'vip-week' }))!.la
 await save('campaign-broadcast-v1', '', false, campaignRun);
 await save('customer-holdout-v4', heldOut);
 await save('report-days-v1', '', false, 'report-days-recorded');
+// v5: lean runs (the catalog matched outside the workflow, local activities for the profile).
+await save('customer-lean-journey-v5', inJourney!);
+await save('customer-lean-ladder-v5', ladder!);
+await save('customer-lean-merge-survivor-v5', survivor!);
+await save('customer-lean-merged-away-v5', merged);
+await save('customer-lean-continued-as-new-v5', long!, true);
+await save('customer-lean-campaign-v5', broadcastCustomer);
+await save('customer-lean-holdout-v5', heldOut);
+await save('customer-lean-from-legacy-v5', legacyId);
 
 server.close();
 worker.shutdown();

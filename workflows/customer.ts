@@ -84,8 +84,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   setHandler(stateQuery, () => state);
   // The API starts a customer as a stranger without a tier; a run carried over knows what it published.
   let published = input.state ? searchValues(state) : { stage: 'stranger', tier: 'none', active: '' };
-  if (!input.state) {
-    // A first run, or a customer whose workflow was ended by hand: pick up the stored profile.
+  if (!input.state && !input.fresh) {
+    // A known customer's first run, or one whose workflow was ended by hand: pick up the stored profile.
     const restored = await store.restoreCustomer(customerId);
     if (restored) state = leanState(restored);
     mergeInto ??= state.mergedInto;
@@ -145,7 +145,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     const wantsMatch = why.catalog || applied.length > 0 || changed.stage !== undefined || changed.tier !== undefined || triggerDue(journeys(), now)
       || (why.woke && journeys().membership !== undefined);
     const request = wantsMatch
-      ? matchRequest(state, journeys(), { events: applied, changed, timeZone: customerTimeZone(state, policy), maxConcurrent: policy.maxConcurrentJourneys, now, wanted: catalogWanted })
+      ? matchRequest(state, journeys(), { changed, timeZone: customerTimeZone(state, policy), maxConcurrent: policy.maxConcurrentJourneys, now, wanted: catalogWanted })
       : undefined;
     let match: MatchResult | undefined;
     if (lifecycle || progress.length > 0) {
@@ -155,7 +155,9 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     } else if (request) {
       match = await store.matchJourneys(request);
     }
-    await carry(enter(journeyInput(), match));
+    const entered = enter(journeyInput(), match);
+    if (entered.commands.length > 0) await carry(entered);
+    else adoptJourneys(entered);
   };
 
   for (;;) {
@@ -163,6 +165,17 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     const ready = () => pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined || runIsFull(signals)
       || catalogWanted > journeys().catalogRevision || campaigns.length > 0;
     const woken = Number.isFinite(wakeAt) ? await condition(ready, Math.max(1, wakeAt - Date.now())) : (await condition(ready), true);
+    if (runIsFull(signals)) {
+      // Continue as new before any I/O, handing over whatever arrived: a workflow task that writes
+      // first would leave new signals time to arrive, and the server refuses to close a run that has
+      // unseen signals, so under a steady stream the run would never end.
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof customerWorkflow>({
+        version: 2, customerId, rules, policy, state, catalogRevision: catalogWanted,
+        ...(pending.length > 0 && { pending }), ...(absorbs.length > 0 && { absorbs }), ...(migrations.length > 0 && { migrations }),
+        ...(campaigns.length > 0 && { campaigns }), ...(mergeInto !== undefined && { mergeInto }),
+      });
+    }
     // Time passed: the stage may slip; waits end, deferred sends retry, date triggers fire.
     if (!woken) await settle(tick(state, rules, Date.now()), { woke: true });
     if (catalogWanted > journeys().catalogRevision) await settle(undefined, { catalog: true });
@@ -190,11 +203,6 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     }
     if (pending.length > 0) await settle(applyEvents(state, pending.splice(0), rules, Date.now()));
 
-    if (runIsFull(signals)) {
-      await condition(allHandlersFinished);
-      if (pending.length > 0 || absorbs.length > 0 || migrations.length > 0 || mergeInto !== undefined || campaigns.length > 0) continue;
-      await continueAsNew<typeof customerWorkflow>({ version: 2, customerId, rules, policy, state, catalogRevision: catalogWanted });
-    }
   }
 }
 

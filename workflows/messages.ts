@@ -66,6 +66,8 @@ export interface CustomerWorkflowInput {
    */
   version?: 2;
   customerId: string;
+  /** A customer the API has just created: nothing stored to restore (ignored once the run has state). */
+  fresh?: boolean;
   rules: LifecycleRules;
   /** Caps, quiet hours, time zone: absent in runs started before journeys existed. */
   policy?: MessagingPolicy;

@@ -15,6 +15,8 @@ export interface Resolution {
   customerId: string;
   /** Customers found to be this same person, to be merged into `customerId`. */
   merged: string[];
+  /** `customerId` was made by this resolution: no profile or workflow can exist for it yet. */
+  fresh?: true;
 }
 
 export const identityKey = (i: Identity): string => `${i.type}:${i.value}`;
@@ -66,6 +68,7 @@ export function identityRepository({ identities }: Models) {
         if (owner?.movedFrom) owners.add(owner.movedFrom);
       }
       // A new person gets a fresh id, but only if one of its identities is actually claimed with it.
+      const minted = owners.size === 0;
       const candidate = [...owners].sort()[0] ?? newCustomerId();
       const missing = wanted.filter((i) => !found.has(identityKey(i)));
       for (const owner of await Promise.all(missing.map((i) => claim(i, candidate)))) owners.add(owner);
@@ -74,7 +77,7 @@ export function identityRepository({ identities }: Models) {
       // Each moved identity remembers its old owner until that customer's workflow has handed
       // over (releaseMoved): if the merge signal never goes out, the client's retry finds it again.
       for (const loser of merged) await identities.updateMany({ customerId: loser }, { $set: { customerId: survivor, movedFrom: loser } });
-      return { customerId: survivor, merged };
+      return { customerId: survivor, merged, ...(minted && survivor === candidate && { fresh: true as const }) };
     },
 
     /** The merge of `customerId` is handed over to its survivor: its identities no longer point back. */

@@ -23,7 +23,8 @@ export interface MatchRequest {
   /** The catalog revision the customer last matched against, and the newest one announced to it. */
   revision: number;
   wanted: number;
-  events: CustomerEvent[];
+  /** The batch's events; left out where they travel beside the request anyway (the save activity's input). */
+  events?: CustomerEvent[];
   changed: { stage?: string; tier?: string };
   timeZone: string;
   maxConcurrent: number;
@@ -82,9 +83,10 @@ export function matchCatalog(catalog: JourneyCatalog, request: MatchRequest): Ma
     maxConcurrent: request.maxConcurrent, now: request.now, commands: [],
   };
   if (segments.length > 0) baselineSegments(ctx);
-  for (const event of request.events) enrollOnEvent(ctx, event);
+  const events = request.events ?? [];
+  for (const event of events) enrollOnEvent(ctx, event);
   if (request.changed.stage || request.changed.tier) enrollOnChange(ctx, request.changed.stage, request.changed.tier);
-  runSegments(ctx, request.events);
+  runSegments(ctx, events);
   runTimers(ctx, request.timeZone);
 
   const statuses: Record<string, EnrolledStatus> = {};
@@ -94,7 +96,8 @@ export function matchCatalog(catalog: JourneyCatalog, request: MatchRequest): Ma
     statuses[id] = !entry ? 'archived' : entry.status === 'active' ? 'active' : entry.definition.onPause === 'exit' ? 'exit' : 'hold';
   }
   return {
-    revision: Math.max(catalog.revision, request.revision),
+    // Never below what was announced: a revision that does not exist must not make the customer ask again and again.
+    revision: Math.max(catalog.revision, request.revision, request.wanted),
     entries: scratch.enrollments.slice(request.enrolled.length).map((e) => ({ definition: scratch.pinned[`${e.journeyId}@${e.version}`]!, context: e.context })),
     timers: scratch.timers,
     ...(segments.length > 0 && { membership: scratch.membership ?? {}, ...(scratch.behaviour && { behaviour: scratch.behaviour }) }),
