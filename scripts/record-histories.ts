@@ -19,7 +19,9 @@ import { rootDir, startMongo, startTemporal, temporalBinary } from './servers.js
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const [temporalServer, mongo] = await Promise.all([startTemporal({}), startMongo({ storage: 'memory', heap: '512m' })]);
 const keys = { write: 'record-write-key-0123456789', admin: 'record-admin-key-0123456789' };
-const config = loadConfig({ MONGODB_URI: `${mongo.address}/record`, TEMPORAL_ADDRESS: temporalServer.address, API_WRITE_KEYS: keys.write, API_ADMIN_KEYS: keys.admin });
+const config = loadConfig({ MONGODB_URI: `${mongo.address}/record`, TEMPORAL_ADDRESS: temporalServer.address, API_WRITE_KEYS: keys.write, API_ADMIN_KEYS: keys.admin,
+  // No quiet hours: the broadcast's marketing SMS must go out whatever the hour the script runs at.
+  MESSAGING_POLICY: JSON.stringify({ caps: [{ window: '1 day', max: 2 }, { window: '7 days', max: 5 }], defaultTimeZone: 'Asia/Shanghai', maxConcurrentJourneys: 3 }) });
 const db = await connectDatabase(config.mongodbUri);
 const connection = await Connection.connect({ address: config.temporal.address });
 const temporal = new Client({ connection });

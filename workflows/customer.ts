@@ -178,7 +178,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     }
     // Time passed: the stage may slip; waits end, deferred sends retry, date triggers fire.
     if (!woken) await settle(tick(state, rules, Date.now()), { woke: true });
-    if (catalogWanted > journeys().catalogRevision) await settle(undefined, { catalog: true });
+    // Events waiting are matched with the write below (it asks for the announced revision): no separate look.
+    if (catalogWanted > journeys().catalogRevision && pending.length === 0) await settle(undefined, { catalog: true });
     while (migrations.length > 0) await carry(onMigration(journeyInput(), migrations.shift()!));
     while (campaigns.length > 0) await carry(onCampaign(journeyInput(), campaigns.shift()!));
 

@@ -147,23 +147,26 @@ export function onCampaign(input: JourneyInput, delivery: CampaignDelivery): Jou
 
 /** Moves customers on `fromVersion` to the new version at the mapped step; unmapped steps stay. */
 export function onMigration(input: JourneyInput, m: JourneyMigration): JourneyOutcome {
-  return run(input, (ctx) => {
-    for (const e of ctx.journeys.enrollments) {
-      const target = m.steps[e.stepId];
-      if (e.journeyId !== m.journeyId || e.version !== m.fromVersion || !target || !m.to.steps[target]) continue;
-      ctx.journeys.pinned[pinKey(m.journeyId, m.to.version)] = m.to;
-      e.version = m.to.version;
-      e.stepId = target;
-      // A wait keeps its deadline across the move; other steps start afresh.
-      if (m.to.steps[target]!.type !== 'wait') delete e.wakeAt;
-    }
-    const stillOld = ctx.journeys.enrollments.some((e) => e.journeyId === m.journeyId && e.version === m.fromVersion);
-    if (!stillOld) delete ctx.journeys.pinned[pinKey(m.journeyId, m.fromVersion)];
-  });
+  return run(input, (ctx) => migrate(ctx.journeys, m));
+}
+
+/** The move itself, on a journeys state (also the frozen engine's, for runs from before lean workflows). */
+export function migrate(j: JourneysState, m: JourneyMigration): void {
+  for (const e of j.enrollments) {
+    const target = m.steps[e.stepId];
+    if (e.journeyId !== m.journeyId || e.version !== m.fromVersion || !target || !m.to.steps[target]) continue;
+    j.pinned[pinKey(m.journeyId, m.to.version)] = m.to;
+    e.version = m.to.version;
+    e.stepId = target;
+    // A wait keeps its deadline across the move; other steps start afresh.
+    if (m.to.steps[target]!.type !== 'wait') delete e.wakeAt;
+  }
+  const stillOld = j.enrollments.some((e) => e.journeyId === m.journeyId && e.version === m.fromVersion);
+  if (!stillOld) delete j.pinned[pinKey(m.journeyId, m.fromVersion)];
 }
 
 /** Folds a merged customer's journeys in: their places (where not already in that journey), held-out watches, caps and history. */
-export function foldJourneys(into: JourneysState, from: JourneysState): JourneysState {
+export function foldJourneys<J extends JourneysState>(into: J, from: JourneysState): J {
   const out = clone(into);
   for (const e of from.enrollments) {
     if (out.enrollments.some((x) => x.journeyId === e.journeyId)) continue;

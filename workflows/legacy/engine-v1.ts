@@ -11,6 +11,7 @@ import { allHold } from '../journeys/conditions.js';
 import { pinKey, type HoldoutWatch, type JourneysState, type LegacyJourneysState } from '../journeys/state.js';
 import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from '../journeys/steps.js';
 import { isTimeZone } from '../journeys/time.js';
+import { foldJourneys, migrate } from '../journeys/engine.js';
 import { baselineSegments, enrollOnChange, enrollOnEvent, runSegments, runTimers, type EnrollContext } from '../journeys/triggers.js';
 import type { Condition, JourneyCatalog } from '../journeys/types.js';
 
@@ -133,42 +134,11 @@ export function onCampaign(input: JourneyInput, delivery: CampaignDelivery): Jou
 
 /** Moves customers on `fromVersion` to the new version at the mapped step; unmapped steps stay. */
 export function onMigration(input: JourneyInput, m: JourneyMigration): JourneyOutcome {
-  return run(input, (ctx) => {
-    for (const e of ctx.journeys.enrollments) {
-      const target = m.steps[e.stepId];
-      if (e.journeyId !== m.journeyId || e.version !== m.fromVersion || !target || !m.to.steps[target]) continue;
-      ctx.journeys.pinned[pinKey(m.journeyId, m.to.version)] = m.to;
-      e.version = m.to.version;
-      e.stepId = target;
-      // A wait keeps its deadline across the move; other steps start afresh.
-      if (m.to.steps[target]!.type !== 'wait') delete e.wakeAt;
-    }
-    const stillOld = ctx.journeys.enrollments.some((e) => e.journeyId === m.journeyId && e.version === m.fromVersion);
-    if (!stillOld) delete ctx.journeys.pinned[pinKey(m.journeyId, m.fromVersion)];
-  });
+  return run(input, (ctx) => migrate(ctx.journeys, m));
 }
 
-/** Folds a merged customer's journeys in: their places (where not already in that journey), held-out watches, caps and history. */
-export function foldJourneys(into: LegacyJourneysState, from: JourneysState): LegacyJourneysState {
-  const out = clone(into);
-  for (const e of from.enrollments) {
-    if (out.enrollments.some((x) => x.journeyId === e.journeyId)) continue;
-    out.seq += 1;
-    out.enrollments.push({ ...clone(e), id: `${e.journeyId}@${e.version}#${out.seq}` });
-    out.pinned[pinKey(e.journeyId, e.version)] = from.pinned[pinKey(e.journeyId, e.version)]!;
-  }
-  // The merged-away customer's held-out watches go on, under fresh ids so their records stay unique.
-  for (const w of from.holdouts ?? []) {
-    out.seq += 1;
-    (out.holdouts ??= []).push({ ...clone(w), enrollmentId: `${w.journeyId}@${w.version}#${out.seq}` });
-  }
-  out.sendLog = [...out.sendLog, ...from.sendLog].sort((a, b) => a.at - b.at);
-  for (const [id, h] of Object.entries(from.history)) {
-    const mine = out.history[id];
-    out.history[id] = mine ? { entries: mine.entries + h.entries, lastEnteredAt: Math.max(mine.lastEnteredAt, h.lastEnteredAt), ...(mine.lastExitedAt !== undefined || h.lastExitedAt !== undefined ? { lastExitedAt: Math.max(mine.lastExitedAt ?? 0, h.lastExitedAt ?? 0) } : {}) } : h;
-  }
-  return out;
-}
+/** The same fold as lean runs': a pre-lean state has no `paused` list to carry. */
+export { foldJourneys };
 
 export function journeysWakeAt(j: LegacyJourneysState): number | undefined {
   const times = [
