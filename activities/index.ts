@@ -12,7 +12,7 @@ import { startCustomerOptions } from './temporal.js';
 import { createChannels, type Channels } from './channels/index.js';
 import { createMessagingActivities } from './messaging.js';
 import { catalogCache, createJourneyActivities } from './journeys.js';
-import { matchCatalog, type MatchRequest, type MatchResult } from '../workflows/journeys/match.js';
+import { matchCatalog, type MatchFacts, type MatchResult } from '../workflows/journeys/match.js';
 import type { SuppressedSend } from '../workflows/messaging/types.js';
 import { sendLedger } from './db/send-ledger.js';
 import { createDelivery, type Normalised } from './delivery.js';
@@ -79,14 +79,14 @@ export function createActivities({ models, temporal, config, channels }: Activit
      * written, so a retry redoes all of it. `adopt`: customers just folded into this one, whose
      * timelines move here. With `match`, the catalog is matched on the way back (match.ts).
      */
-    async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[]; suppressed?: SuppressedSend[]; match?: MatchRequest } & Omit<AnalyticsRecords, 'customerId' | 'revision'>): Promise<{ match?: MatchResult }> {
+    async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[]; suppressed?: SuppressedSend[]; match?: MatchFacts } & Omit<AnalyticsRecords, 'customerId' | 'revision'>): Promise<{ match?: MatchResult }> {
       const { state } = input;
       await analytics.record({ customerId: state.customerId, revision: state.revision, ...input });
       for (const s of input.suppressed ?? []) await ledger.suppressed(s);
       await customers.save(state, input.events);
       if (input.adopt?.length) await customers.adoptTimelines(state.customerId, input.adopt);
-      // The batch's events travel once, as `events`: the match reads them from there.
-      return input.match ? { match: matchCatalog(await catalog.get(input.match.wanted), { events: input.events, ...input.match }) } : {};
+      // The profile and the batch's events travel once, as `state` and `events`: the match reads them from there.
+      return input.match ? { match: matchCatalog(await catalog.get(input.match.wanted), { ...input.match, customer: input.state, events: input.events }) } : {};
     },
 
     /** The merged customer's last act: store where it went and pass its state to the survivor. */

@@ -3,7 +3,7 @@
 // Its history holds only this customer: the brand's journey catalog is matched in the save
 // activity (journeys/match.ts), and only the definitions of journeys the customer enters come in.
 import {
-  allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { absorb, applyEvents, nextWakeAt, tick, withTouch, type Outcome } from './lifecycle/apply.js';
@@ -12,8 +12,8 @@ import { initialState, type CustomerState } from './lifecycle/state.js';
 import {
   customerTimeZone, enter, foldJourneys, initialJourneys, journeysWakeAt, leanJourneys, onCampaign, onMigration, react, triggerDue, withoutPublishedPins, type JourneyOutcome,
 } from './journeys/engine.js';
-import { matchRequest, type MatchResult } from './journeys/match.js';
-import { carryOut } from './journeys/commands.js';
+import { factsOf, matchRequest, type MatchResult } from './journeys/match.js';
+import { carryOut, journeyProgressOf } from './journeys/commands.js';
 import type { JourneyProgress } from './journeys/steps.js';
 import { isCampaignJourney } from './campaigns/journey.js';
 import { defaultMessagingPolicy } from './messaging/arbiter.js';
@@ -23,39 +23,14 @@ import {
 } from './messages.js';
 import { ActiveJourneysAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
 import { customerWorkflowV1 } from './legacy/customer-v1.js';
+import { messaging, profile, profileOptions, runIsFull } from './customer-options.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
 // Profile reads and writes are short MongoDB calls: local activities (one marker in the history
 // instead of three events and a second workflow task). They wait out a MongoDB outage (retries
 // never stop; past a minute the backoff becomes a durable timer) rather than lose an event.
-const store = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-// The hand-over signals another workflow: an ordinary activity.
-const profile = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-// Sends retry provider hiccups for about a day; permanent failures come back as outcomes.
-const messaging = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  // sendMessage heartbeats every 3 s: a dead worker's send is retried after 10 s, not a minute.
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150, nonRetryableErrorTypes: ['PermanentDeliveryError'] },
-});
-
-/**
- * A run continues as new past these bounds (or when the server suggests it): well under the
- * server's 10,000 signals and 51,200 events, and short enough that a replay after cache eviction
- * stays cheap.
- */
-const maxSignalsPerRun = 500;
-const maxHistoryPerRun = 2000;
-
-const progressOf = (outcome: JourneyOutcome): JourneyProgress[] =>
-  outcome.commands.flatMap((c) => (c.type === 'progress' && !isCampaignJourney(c.record.journeyId) ? [c.record] : []));
+const store = proxyLocalActivities<Activities>(profileOptions);
 
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<CustomerWorkflowResult> {
   // Runs started before lean workflows replay on the code they were recorded with.
@@ -135,9 +110,9 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     const applied = outcome?.applied ?? [];
     let progress: JourneyProgress[] = [];
     if (applied.length > 0) {
+      // Applied events already moved the revision: what the journeys did is written with them.
       const reacted = react(journeyInput(), applied);
-      if (reacted.commands.length > 0) state = { ...state, revision: state.revision + 1 };
-      progress = progressOf(reacted);
+      progress = journeyProgressOf(reacted.commands);
       adoptJourneys(reacted);
     }
     const changed = { stage: outcome?.stage?.to, tier: outcome?.tier?.to };
@@ -150,14 +125,13 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     let match: MatchResult | undefined;
     if (lifecycle || progress.length > 0) {
       const stageChange = outcome?.stage && { ...outcome.stage, at: now };
-      match = (await store.saveCustomer({ state: saved(), events: applied, conversions: outcome?.conversions ?? [], stageChange, journeyProgress: progress, ...(request && { match: request }) })).match;
+      // The save's input has the profile and the events: the match rides beside them without its copies.
+      match = (await store.saveCustomer({ state: saved(), events: applied, conversions: outcome?.conversions ?? [], stageChange, journeyProgress: progress, ...(request && { match: factsOf(request) }) })).match;
       publish();
     } else if (request) {
       match = await store.matchJourneys(request);
     }
-    const entered = enter(journeyInput(), match);
-    if (entered.commands.length > 0) await carry(entered);
-    else adoptJourneys(entered);
+    await carry(enter(journeyInput(), match));
   };
 
   for (;;) {
@@ -205,11 +179,6 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     if (pending.length > 0) await settle(applyEvents(state, pending.splice(0), rules, Date.now()));
 
   }
-}
-
-function runIsFull(signals: number): boolean {
-  const info = workflowInfo();
-  return signals >= maxSignalsPerRun || info.historyLength >= maxHistoryPerRun || info.continueAsNewSuggested;
 }
 
 /** A state from an older run or profile, without the catalog it may carry. */

@@ -13,12 +13,14 @@ export interface Carried {
   sent: SendRequest[];
 }
 
+/** The progress records the journey reports keep (a broadcast's one-send journey is not one of them). */
+export const journeyProgressOf = (commands: JourneyCommand[]): JourneyProgress[] =>
+  commands.flatMap((c) => (c.type === 'progress' && !isCampaignJourney(c.record.journeyId) ? [c.record] : []));
+
 export async function carryOut(commands: JourneyCommand[], send: (request: SendRequest) => Promise<{ status: string }>): Promise<Carried> {
-  const carried: Carried = { journeyProgress: [], suppressed: [], sent: [] };
+  const carried: Carried = { journeyProgress: journeyProgressOf(commands), suppressed: [], sent: [] };
   for (const command of commands) {
-    if (command.type === 'progress') {
-      if (!isCampaignJourney(command.record.journeyId)) carried.journeyProgress.push(command.record);
-    } else if (command.type === 'suppressed') {
+    if (command.type === 'suppressed') {
       carried.suppressed.push(command.send);
     } else if (command.type === 'send') {
       try {

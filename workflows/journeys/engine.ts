@@ -40,7 +40,7 @@ export function customerTimeZone(customer: CustomerState, policy: MessagingPolic
 }
 
 /** Keeps the held-out customers' watches that pass `keep`; never leaves an empty list in the state. */
-function keepHoldouts(j: JourneysState, keep: (w: HoldoutWatch) => boolean): void {
+export function keepHoldouts(j: JourneysState, keep: (w: HoldoutWatch) => boolean): void {
   const left = (j.holdouts ?? []).filter(keep);
   if (left.length > 0) j.holdouts = left;
   else delete j.holdouts;
@@ -62,24 +62,25 @@ function run(input: JourneyInput, act: (ctx: StepContext) => void, advance = tru
 
 /** Events (already applied to the profile) reach the journeys the customer is in: goals, exits, awaited events, engagement. */
 export function react(input: JourneyInput, events: CustomerEvent[]): JourneyOutcome {
-  return run(input, (ctx) => {
-    for (const event of events) {
-      if (event.name && engagementEvents.includes(event.name)) {
-        for (const e of ctx.journeys.enrollments) {
-          for (const sent of Object.values(e.sent)) if (sent.key === event.properties.messageId) sent.engaged = true;
-        }
-      }
-      for (const e of [...ctx.journeys.enrollments]) {
-        const def = ctx.journeys.pinned[pinKey(e.journeyId, e.version)];
-        if (!def) continue;
-        if (def.goal && matches(def.goal, event)) { exit(ctx, e, 'goal'); continue; }
-        if (def.exitOn?.some((m) => matches(m, event))) { exit(ctx, e, 'exit_criteria'); continue; }
-        const step = def.steps[e.stepId];
-        if (step?.type === 'wait_for_event' && matches(step, event)) goTo(ctx, e, step.onEvent);
-      }
-      convertHoldouts(ctx, event);
+  return run(input, (ctx) => { for (const event of events) reactToEvent(ctx, event); }, false);
+}
+
+/** One event meets the customer's enrollments and held-out watches (also the frozen engine's, event by event). */
+export function reactToEvent(ctx: StepContext, event: CustomerEvent): void {
+  if (event.name && engagementEvents.includes(event.name)) {
+    for (const e of ctx.journeys.enrollments) {
+      for (const sent of Object.values(e.sent)) if (sent.key === event.properties.messageId) sent.engaged = true;
     }
-  }, false);
+  }
+  for (const e of [...ctx.journeys.enrollments]) {
+    const def = ctx.journeys.pinned[pinKey(e.journeyId, e.version)];
+    if (!def) continue;
+    if (def.goal && matches(def.goal, event)) { exit(ctx, e, 'goal'); continue; }
+    if (def.exitOn?.some((m) => matches(m, event))) { exit(ctx, e, 'exit_criteria'); continue; }
+    const step = def.steps[e.stepId];
+    if (step?.type === 'wait_for_event' && matches(step, event)) goTo(ctx, e, step.onEvent);
+  }
+  convertHoldouts(ctx, event);
 }
 
 /** A held-out customer did the goal within its window: one conversion per watch, then the watch ends. */

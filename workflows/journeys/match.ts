@@ -31,6 +31,10 @@ export interface MatchRequest {
   now: number;
 }
 
+/** A request without the profile and events: what rides beside the save activity's input, which has both. */
+export type MatchFacts = Omit<MatchRequest, 'customer' | 'events'>;
+export const factsOf = ({ customer: _customer, events: _events, ...facts }: MatchRequest): MatchFacts => facts;
+
 /** What pausing or archiving means now for a journey the customer is in. */
 export type EnrolledStatus = 'active' | 'hold' | 'exit' | 'archived';
 

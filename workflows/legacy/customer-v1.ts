@@ -3,9 +3,9 @@
 // to the lean workflow (../customer.ts) at its next continueAsNew, carrying its state without the
 // catalog. Delete this folder once no run of this shape is left.
 import {
-  ActivityFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, allHandlersFinished, condition, continueAsNew, patched, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createActivities } from '../../activities/index.js';
+import { messaging, profile, runIsFull } from '../customer-options.js';
 import { absorb, applyEvents, nextWakeAt, tick, withTouch, type Outcome } from '../lifecycle/apply.js';
 import type { CustomerEvent } from '../lifecycle/event.js';
 import { initialState, type CustomerState } from '../lifecycle/state.js';
@@ -19,29 +19,6 @@ import {
   type AbsorbRequest, type CampaignDelivery, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
 } from '../messages.js';
 import { ActiveJourneysAttribute, CustomerIdAttribute, LifecycleStageAttribute, TierAttribute } from '../search-attributes.js';
-
-type Activities = ReturnType<typeof createActivities>;
-
-// Profile writes wait out a MongoDB outage (retries never stop) rather than lose an event.
-const profile = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-// Sends retry provider hiccups for about a day; permanent failures come back as outcomes.
-const messaging = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  // sendMessage heartbeats every 3 s: a dead worker's send is retried after 10 s, not a minute.
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150, nonRetryableErrorTypes: ['PermanentDeliveryError'] },
-});
-
-/**
- * A run continues as new past these bounds (or when the server suggests it): well under the
- * server's 10,000 signals and 51,200 events, and short enough that a replay after cache eviction
- * stays cheap.
- */
-const maxSignalsPerRun = 500;
-const maxHistoryPerRun = 2000;
 
 export async function customerWorkflowV1(input: CustomerWorkflowInput): Promise<CustomerWorkflowResult> {
   const { customerId, rules } = input;
@@ -168,11 +145,6 @@ export async function customerWorkflowV1(input: CustomerWorkflowInput): Promise<
       await continueAsNew<typeof customerWorkflowV1>({ version: 2, customerId, rules, policy, state, catalogRevision: catalogWanted, ...(campaigns.length > 0 && { campaigns }) });
     }
   }
-}
-
-function runIsFull(signals: number): boolean {
-  const info = workflowInfo();
-  return signals >= maxSignalsPerRun || info.historyLength >= maxHistoryPerRun || info.continueAsNewSuggested;
 }
 
 const activeJourneys = (state: CustomerState): string => journeyIds(state).join(',');

@@ -7,13 +7,11 @@ import type { CustomerState } from '../lifecycle/state.js';
 import { pruneSendLog, type MessagingPolicy } from '../messaging/arbiter.js';
 import type { CampaignDelivery, JourneyMigration } from '../messages.js';
 import { enterCampaign } from '../campaigns/journey.js';
-import { allHold } from '../journeys/conditions.js';
-import { pinKey, type HoldoutWatch, type JourneysState, type LegacyJourneysState } from '../journeys/state.js';
-import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from '../journeys/steps.js';
-import { isTimeZone } from '../journeys/time.js';
-import { foldJourneys, migrate } from '../journeys/engine.js';
+import { pinKey, type LegacyJourneysState } from '../journeys/state.js';
+import { advanceAll, exit, type JourneyCommand, type StepContext } from '../journeys/steps.js';
+import { customerTimeZone, foldJourneys, keepHoldouts, migrate, reactToEvent } from '../journeys/engine.js';
 import { baselineSegments, enrollOnChange, enrollOnEvent, runSegments, runTimers, type EnrollContext } from '../journeys/triggers.js';
-import type { Condition, JourneyCatalog } from '../journeys/types.js';
+import type { JourneyCatalog } from '../journeys/types.js';
 
 export interface JourneyInput {
   customer: CustomerState;
@@ -32,15 +30,6 @@ export interface JourneyOutcome {
 }
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-const engagementEvents = ['Message Opened', 'Message Clicked'];
-const matches = (m: { event: string; where?: Condition[] }, event: CustomerEvent): boolean => m.event === event.name && allHold(m.where, event.properties);
-
-/** Keeps the held-out customers' watches that pass `keep`; never leaves an empty list in the state. */
-function keepHoldouts(j: JourneysState, keep: (w: HoldoutWatch) => boolean): void {
-  const left = (j.holdouts ?? []).filter(keep);
-  if (left.length > 0) j.holdouts = left;
-  else delete j.holdouts;
-}
 
 type LegacyContext = StepContext & { journeys: LegacyJourneysState };
 
@@ -52,8 +41,7 @@ const enrollContext = (ctx: LegacyContext): EnrollContext => ({
 function run(input: JourneyInput, act: (ctx: LegacyContext) => void, events: CustomerEvent[] = []): JourneyOutcome {
   const customer = clone(input.customer);
   const journeys = clone(input.journeys);
-  const zone = customer.traits.timezone;
-  const timeZone = typeof zone === 'string' && isTimeZone(zone) ? zone : input.policy.defaultTimeZone;
+  const timeZone = customerTimeZone(customer, input.policy);
   const ctx: LegacyContext = {
     customer, journeys, policy: input.policy, rules: input.rules, timeZone, now: input.now, commands: [], ...(input.watchHoldouts && { watchHoldouts: true }),
     isPaused: (id) => journeys.catalog.find((c) => c.definition.id === id)?.status === 'paused',
@@ -73,36 +61,11 @@ export function onEvents(input: JourneyInput, events: CustomerEvent[], changed: 
   return run(input, (ctx) => {
     const enroll = enrollContext(ctx);
     for (const event of events) {
-      if (event.name && engagementEvents.includes(event.name)) {
-        for (const e of ctx.journeys.enrollments) {
-          for (const sent of Object.values(e.sent)) if (sent.key === event.properties.messageId) sent.engaged = true;
-        }
-      }
-      for (const e of [...ctx.journeys.enrollments]) {
-        const def = ctx.journeys.pinned[pinKey(e.journeyId, e.version)];
-        if (!def) continue;
-        if (def.goal && matches(def.goal, event)) { exit(ctx, e, 'goal'); continue; }
-        if (def.exitOn?.some((m) => matches(m, event))) { exit(ctx, e, 'exit_criteria'); continue; }
-        const step = def.steps[e.stepId];
-        if (step?.type === 'wait_for_event' && matches(step, event)) goTo(ctx, e, step.onEvent);
-      }
-      convertHoldouts(ctx, event);
+      reactToEvent(ctx, event);
       enrollOnEvent(enroll, event);
     }
     if (changed.stage || changed.tier) enrollOnChange(enroll, changed.stage, changed.tier);
   }, events);
-}
-
-/** A held-out customer did the goal within its window: one conversion per watch, then the watch ends. */
-function convertHoldouts(ctx: StepContext, event: CustomerEvent): void {
-  const j = ctx.journeys;
-  if (!j.holdouts) return;
-  keepHoldouts(j, (w) => {
-    if (!matches(w.goal, event) || ctx.now > w.until) return true;
-    const { enrollmentId, journeyId, version, steps } = w;
-    ctx.commands.push({ type: 'progress', record: { enrollmentId, journeyId, version, type: 'converted', steps, variant: 'holdout', at: ctx.now } });
-    return false;
-  });
 }
 
 /** A timer fired: waits end, deferred sends retry, date and inactivity triggers fire. */
