@@ -4,6 +4,7 @@ import { defaultLifecycleRules, type LifecycleRules } from './workflows/lifecycl
 import { defaultMessagingPolicy, type MessagingPolicy } from './workflows/messaging/arbiter.js';
 import { isTimeZone } from './workflows/journeys/time.js';
 import { channels, type Channel } from './workflows/messaging/types.js';
+import ms, { type StringValue } from 'ms';
 
 const keyList = z
   .string()
@@ -39,6 +40,11 @@ export const LifecycleRulesSchema: z.ZodType<LifecycleRules> = z.object({
   }).optional(),
 });
 
+/** An optional secret; compose passes unset variables as empty strings. */
+const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'at least 32 characters').optional());
+const secretList = z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(32, 'each secret must have at least 32 characters')));
+
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'expected a duration like "1 day"');
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 
@@ -64,6 +70,16 @@ const Env = z.object({
   API_ADMIN_KEYS: keyList,
   /** Requests a minute per API key. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(12_000),
+  /** Ingest signals this process may have queued or in flight before ingest answers 503 `overloaded`. */
+  API_MAX_BACKLOG: z.coerce.number().int().min(1).default(1000),
+  /** Public routes (/t/*, /v1/webhooks/*): requests a minute per client IP. */
+  PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /** Requests a minute per tracking token (one open pixel, click or unsubscribe link). */
+  TRACKING_TOKEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** Signed webhook requests a minute per provider. */
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** Reaction signals (opens, clicks, unsubscribes, receipts) queued or in flight, apart from ingest's. */
+  FEEDBACK_MAX_BACKLOG: z.coerce.number().int().min(1).default(200),
   /** How long the API waits for Temporal to accept events before answering 503. */
   API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Country assumed for phone numbers written without a country code (ISO 3166 alpha-2). */
@@ -79,6 +95,10 @@ const Env = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
   /** Signs tracking tokens (opens, clicks, unsubscribes); at least 32 characters. */
   TRACKING_SECRET: z.string().min(32, 'at least 32 characters').default('local-tracking-secret-change-me-0123456789'),
+  /** Secrets TRACKING_SECRET replaced, comma-separated: their tokens still verify, none are signed with them. */
+  TRACKING_SECRETS_PREVIOUS: secretList,
+  /** How long an open or click token records reactions (its link keeps redirecting after). */
+  TRACKING_TOKEN_TTL: duration.refine((v) => ms(v as StringValue) >= 3_600_000, 'at least 1 hour').default('365 days'),
   EMAIL_PROVIDER: z.enum(['outbox', 'smtp']).default('outbox'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional(),
   EMAIL_FROM: z.string().min(3).default('Closedloop <no-reply@closedloop.local>'),
@@ -91,8 +111,14 @@ const Env = z.object({
   PUSH_URL: z.url().optional(),
   WEBHOOK_PROVIDER: z.enum(['outbox', 'http']).default('outbox'),
   WEBHOOK_URL: z.url().optional(),
-  /** HMAC-SHA256 key for requests to HTTP providers and for their webhooks back to us. */
+  /** HMAC-SHA256 key for our requests to HTTP providers (and, for providers without their own, their webhooks). */
   PROVIDER_SIGNING_SECRET: z.string().min(32, 'at least 32 characters').default('local-provider-secret-change-me-0123456789'),
+  /** Each provider's own key for its webhooks to us: one provider's secret cannot sign another's receipts. */
+  WEBHOOK_SECRET_EMAIL: optionalSecret,
+  WEBHOOK_SECRET_SMS: optionalSecret,
+  WEBHOOK_SECRET_WECHAT: optionalSecret,
+  WEBHOOK_SECRET_PUSH: optionalSecret,
+  WEBHOOK_SECRET_WEBHOOK: optionalSecret,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(2000),
   REPORTS_REFRESH_EVERY: z.union([z.literal('off'), duration]).default('5 minutes'),
@@ -106,21 +132,27 @@ const Env = z.object({
 export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string };
   mongodbUri: string;
-  api: { port: number; writeKeys: string[]; adminKeys: string[]; temporalTimeoutMs: number; rateLimitPerMinute: number };
+  api: { port: number; writeKeys: string[]; adminKeys: string[]; temporalTimeoutMs: number; rateLimitPerMinute: number; maxBacklog: number };
+  /** Limits of the routes without an API key (tracking links, provider webhooks). */
+  publicRoutes: { perIpPerMinute: number; perTokenPerMinute: number; perProviderPerMinute: number; feedbackMaxBacklog: number };
   identity: { defaultPhoneCountry: string; extraTraits: string[] };
   lifecycleRules: LifecycleRules;
   messagingPolicy: MessagingPolicy;
   /** Cost of one message by channel (reports' cost per conversion). */
   channelCosts: Partial<Record<Channel, number>>;
   publicUrl: string;
-  trackingSecret: string;
+  /** Signs tracking tokens with `secret`; `previous` still verify; new tokens live `ttlSeconds`. */
+  tracking: { secret: string; previous: string[]; ttlSeconds: number };
   channels: {
     email: { provider: 'outbox' | 'smtp'; smtpUrl?: string; from: string };
     sms: HttpChannelConfig;
     wechat: HttpChannelConfig;
     push: HttpChannelConfig;
     webhook: HttpChannelConfig;
+    /** Signs our requests to HTTP providers. */
     signingSecret: string;
+    /** Verifies each provider's webhooks (its WEBHOOK_SECRET_…, else PROVIDER_SIGNING_SECRET). */
+    webhookSecrets: Record<Channel, string>;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Customer workflows a worker keeps in memory; the rest are replayed from history when they wake. */
@@ -146,13 +178,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     mongodbUri: e.MONGODB_URI,
-    api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
+    api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxBacklog: e.API_MAX_BACKLOG },
+    publicRoutes: {
+      perIpPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE, perTokenPerMinute: e.TRACKING_TOKEN_RATE_LIMIT_PER_MINUTE,
+      perProviderPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE, feedbackMaxBacklog: e.FEEDBACK_MAX_BACKLOG,
+    },
     identity: { defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY, extraTraits: e.IDENTITY_TRAITS },
     lifecycleRules: e.LIFECYCLE_RULES ?? defaultLifecycleRules,
     messagingPolicy: e.MESSAGING_POLICY ?? defaultMessagingPolicy,
     channelCosts: e.CHANNEL_COSTS ?? {},
     publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
-    trackingSecret: e.TRACKING_SECRET,
+    tracking: { secret: e.TRACKING_SECRET, previous: e.TRACKING_SECRETS_PREVIOUS, ttlSeconds: Math.round(ms(e.TRACKING_TOKEN_TTL as StringValue) / 1000) },
     channels: {
       email: { provider: e.EMAIL_PROVIDER, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
       sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL },
@@ -160,6 +196,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       push: { provider: e.PUSH_PROVIDER, url: e.PUSH_URL },
       webhook: { provider: e.WEBHOOK_PROVIDER, url: e.WEBHOOK_URL },
       signingSecret: e.PROVIDER_SIGNING_SECRET,
+      webhookSecrets: {
+        email: e.WEBHOOK_SECRET_EMAIL ?? e.PROVIDER_SIGNING_SECRET,
+        sms: e.WEBHOOK_SECRET_SMS ?? e.PROVIDER_SIGNING_SECRET,
+        wechat: e.WEBHOOK_SECRET_WECHAT ?? e.PROVIDER_SIGNING_SECRET,
+        push: e.WEBHOOK_SECRET_PUSH ?? e.PROVIDER_SIGNING_SECRET,
+        webhook: e.WEBHOOK_SECRET_WEBHOOK ?? e.PROVIDER_SIGNING_SECRET,
+      },
     },
     logLevel: e.LOG_LEVEL,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,

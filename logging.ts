@@ -3,7 +3,8 @@
 // duplicate identity key `email:ana@example.com`).
 import { pino, type Logger } from 'pino';
 
-const email = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// A match may start only where a run of address characters starts, so each run is read once.
+const email = /(?<![\w%+.-])[\w%+.-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // E.164 as stored (+8613800138000) and Chinese mobile numbers as typed (13800138000).
 const phone = /\+\d{8,15}\b|\b1[3-9]\d{9}\b/g;
 

@@ -1,4 +1,5 @@
 // Activities: all I/O of the customer workflow, built from injected connections.
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { CustomerEvent } from '../workflows/lifecycle/event.js';
@@ -6,7 +7,10 @@ import type { LifecycleRules } from '../workflows/lifecycle/rules.js';
 import type { MessagingPolicy } from '../workflows/messaging/arbiter.js';
 import type { CustomerState } from '../workflows/lifecycle/state.js';
 import { absorbSignal } from '../workflows/messages.js';
+import { ApplicationFailure } from '@temporalio/common';
 import { customerRepository } from './db/customers.js';
+import { isRefusedForGood } from './db/connection.js';
+import { writeRefused } from '../workflows/lifecycle/limits.js';
 import type { Models } from './db/models.js';
 import { startCustomerOptions } from './temporal.js';
 import { createChannels, type Channels } from './channels/index.js';
@@ -17,6 +21,7 @@ import type { SuppressedSend } from '../workflows/messaging/types.js';
 import { sendLedger } from './db/send-ledger.js';
 import { createDelivery, type Normalised } from './delivery.js';
 import { identityRepository } from './db/identities.js';
+import { deferredIngestRepository } from './db/deferred-ingests.js';
 import { journeyRepository } from './db/journeys.js';
 import { createCampaignActivities } from './campaigns.js';
 import { analyticsRepository, type AnalyticsRecords } from './db/analytics.js';
@@ -38,6 +43,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
   const ledger = sendLedger(models);
   const analytics = analyticsRepository(models);
   const reports = reportQueries(models);
+  const deferredIngests = deferredIngestRepository(models);
   const delivery = createDelivery({
     temporal, identities: identityRepository(models), taskQueue,
     settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision: () => journeys.catalogRevision(),
@@ -49,6 +55,9 @@ export function createActivities({ models, temporal, config, channels }: Activit
     /** Events accepted while MongoDB was away: resolve and deliver them now (retried until it is back). */
     async deliverDeferred(items: Normalised[]): Promise<{ customers: number }> {
       const resolved = await delivery.resolveAll(items);
+      // This workflow's history holds these customers' events: an erasure must find it.
+      const workflowId = Context.current().info.workflowExecution?.workflowId;
+      if (workflowId) await deferredIngests.record(workflowId, [...resolved.byCustomer.keys()]);
       await delivery.signal(resolved, await delivery.catalogRevision());
       return { customers: resolved.byCustomer.size };
     },
@@ -81,12 +90,23 @@ export function createActivities({ models, temporal, config, channels }: Activit
      */
     async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[]; suppressed?: SuppressedSend[]; match?: MatchFacts } & Omit<AnalyticsRecords, 'customerId' | 'revision'>): Promise<{ match?: MatchResult }> {
       const { state } = input;
-      await analytics.record({ customerId: state.customerId, revision: state.revision, ...input });
-      for (const s of input.suppressed ?? []) await ledger.suppressed(s);
-      await customers.save(state, input.events);
-      if (input.adopt?.length) await customers.adoptTimelines(state.customerId, input.adopt);
+      try {
+        await analytics.record({ customerId: state.customerId, revision: state.revision, ...input });
+        for (const s of input.suppressed ?? []) await ledger.suppressed(s);
+        await customers.save(state, input.events);
+        if (input.adopt?.length) await customers.adoptTimelines(state.customerId, input.adopt);
+      } catch (err) {
+        // Retrying a write MongoDB refuses for what it holds would wedge the customer: the workflow sets it aside.
+        if (isRefusedForGood(err)) throw ApplicationFailure.create({ type: writeRefused, message: `MongoDB refuses this write: ${(err as Error).message}`, nonRetryable: true });
+        throw err;
+      }
       // The profile and the batch's events travel once, as `state` and `events`: the match reads them from there.
       return input.match ? { match: matchCatalog(await catalog.get(input.match.wanted), { ...input.match, customer: input.state, events: input.events }) } : {};
+    },
+
+    /** Keeps an event MongoDB refused in the timeline as set aside: its name, why, and its content as text. */
+    async setAsideEvent(input: { customerId: string; event: CustomerEvent; reason: string }): Promise<void> {
+      await customers.setAside(input.customerId, input.event, input.reason);
     },
 
     /** The merged customer's last act: store where it went and pass its state to the survivor. */

@@ -32,7 +32,7 @@ import { addTracking } from './channels/tracking.js';
 export interface MessagingDeps {
   models: Models;
   channels: Channels;
-  config: Pick<Config, 'publicUrl' | 'trackingSecret'>;
+  config: Pick<Config, 'publicUrl' | 'tracking'>;
 }
 
 type Prepared = { message: OutgoingMessage; links: string[] } | { reason: string; detail: string };
@@ -51,11 +51,11 @@ export function createMessagingActivities({ models, channels, config }: Messagin
     if (template.channel !== req.channel) return { reason: 'template_error', detail: `template ${req.template} is for ${template.channel}` };
     let rendered;
     try {
-      rendered = await renderTemplate(template, req.variables, req.locale);
+      rendered = await renderTemplate(template, req.variables, req.locale, { markLinks: true });
     } catch (err) {
       return { reason: 'template_error', detail: err instanceof Error ? err.message : String(err) };
     }
-    const tracked = addTracking(rendered, req, { publicUrl: config.publicUrl, secret: config.trackingSecret });
+    const tracked = addTracking(rendered, req, { publicUrl: config.publicUrl, keys: config.tracking });
     const message: OutgoingMessage = {
       key: req.key, customerId: req.customerId, channel: req.channel, template: req.template,
       ...(to !== undefined && { to }),

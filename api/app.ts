@@ -7,8 +7,10 @@ import type { Config } from '../config.js';
 import type { Database } from '../activities/db/connection.js';
 import { customerRepository } from '../activities/db/customers.js';
 import { identityRepository } from '../activities/db/identities.js';
+import { deferredIngestRepository } from '../activities/db/deferred-ingests.js';
 import { keyring, rateLimitPerKey, requireScope } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
+import { jsonTypes, refuseDeepBody, requireJsonBody } from './body.js';
 import { ingestService } from './ingest/service.js';
 import { customerService } from './customers/service.js';
 import { ingestRouter } from './routes/ingest.js';
@@ -58,8 +60,9 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
   const ingest = ingestService({
     temporal, identities, taskQueue: config.temporal.taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, identity: config.identity,
     temporalDeadlineMs: config.api.temporalTimeoutMs, catalogRevision: journeys.catalogRevision,
+    maxBacklog: config.api.maxBacklog, maxFeedbackBacklog: config.publicRoutes.feedbackMaxBacklog,
   });
-  const customers = customerService({ temporal, customers: customerRepository(db.models), identities });
+  const customers = customerService({ temporal, customers: customerRepository(db.models), identities, deferredIngests: deferredIngestRepository(db.models) });
 
   // Routers added by feature: mount them below, in this order (public routes first).
   app.use(healthRouter(temporal, db, Math.min(2000, config.api.temporalTimeoutMs)));
@@ -69,16 +72,19 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
     messages: messageFeedbackRepository(db.models), receipts: webhookReceiptRepository(db.models),
     customers: customerRepository(db.models), deliver: ingest.deliver,
   });
-  app.use(trackingRouter({ feedback, secret: config.trackingSecret, logger }));
-  app.use(webhooksRouter({ feedback, signingSecret: config.channels.signingSecret }));
-  // Segment's batch limit; single events are held to 32 KB by the ingest routes.
+  const { perIpPerMinute, perTokenPerMinute, perProviderPerMinute } = config.publicRoutes;
+  app.use(trackingRouter({ feedback, keys: config.tracking, limits: { perIpPerMinute, perTokenPerMinute }, logger }));
+  app.use(webhooksRouter({ feedback, secrets: config.channels.webhookSecrets, limits: { perIpPerMinute, perProviderPerMinute } }));
+  // Segment's batch limit; single events are held to 32 KB by the ingest routes. Ingestion also
+  // reads text/plain (analytics.js sends it); admin routes only JSON, so no cross-site form reaches them.
   const json = express.json({ limit: '500kb', type: ['application/json', 'text/plain'] });
-  app.use('/v1/customers', requireScope(scopeOf, 'admin'), json);
-  app.use('/v1/templates', requireScope(scopeOf, 'admin'), json);
-  app.use('/v1/journeys', requireScope(scopeOf, 'admin'), json);
-  app.use('/v1/segments', requireScope(scopeOf, 'admin'), json);
-  app.use('/v1/reports', requireScope(scopeOf, 'admin'), json);
-  app.use('/v1/campaigns', requireScope(scopeOf, 'admin'), json);
+  const adminJson = [requireJsonBody, express.json({ limit: '500kb', type: jsonTypes }), refuseDeepBody(64)];
+  app.use('/v1/customers', requireScope(scopeOf, 'admin'), adminJson);
+  app.use('/v1/templates', requireScope(scopeOf, 'admin'), adminJson);
+  app.use('/v1/journeys', requireScope(scopeOf, 'admin'), adminJson);
+  app.use('/v1/segments', requireScope(scopeOf, 'admin'), adminJson);
+  app.use('/v1/reports', requireScope(scopeOf, 'admin'), adminJson);
+  app.use('/v1/campaigns', requireScope(scopeOf, 'admin'), adminJson);
   app.use('/v1', requireScope(scopeOf, 'write'), rateLimitPerKey(config.api.rateLimitPerMinute), json);
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));

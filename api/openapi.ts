@@ -77,6 +77,13 @@ function middlewareErrors(route: ApiRoute): Record<number, string> {
     errors[413] = '`payload_too_large`: the body is over the limit';
     errors[415] = '`unsupported_encoding`: an unknown Content-Encoding or charset';
   }
+  if (route.key === 'admin') {
+    if (['post', 'put', 'patch'].includes(route.method)) {
+      const mediaType = '`unsupported_media_type`: a body that is not `application/json` (or a `+json` type); nothing is changed';
+      errors[415] = errors[415] ? `${mediaType}; ${errors[415]}` : mediaType;
+    }
+    errors[503] = '`mongodb_unavailable`: MongoDB is unreachable; retry after `Retry-After`';
+  }
   return errors;
 }
 

@@ -385,7 +385,7 @@ async function ceilingPhase(label: string, settings: Parameters<typeof startCust
   const applied = (await storedEvents()) - stored0;
   // What one new customer costs the server: the first customer's history once its event is stored.
   const sampleHandle = temporal.workflow.getHandle(customerWorkflowId(calls[0]!.customerId));
-  for (let waited = 0; waited < 20_000 && !(await db.collection('events').findOne({ _id: `${prefix}-0` } as object)); waited += 250) await sleep(250);
+  for (let waited = 0; waited < 20_000 && !(await db.collection('events').findOne({ messageId: `${prefix}-0` } as object)); waited += 250) await sleep(250);
   await sleep(500);
   const sample = await sampleHandle.describe();
   const sampleHistory = historyComposition((await sampleHandle.fetchHistory()).events ?? []);
@@ -703,7 +703,7 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
   pids.worker = worker.pid!;
   await sleep(2000);
   const idle = memoryOf(worker.pid!);
-  const applied = () => db.collection('events').countDocuments({ _id: { $regex: '^live-' } } as object);
+  const applied = () => db.collection('events').countDocuments({ messageId: { $regex: '^live-' } } as object);
   const samples: { applied: number; rssMB: number }[] = [];
   let sampling = true;
   const sampler = (async () => {

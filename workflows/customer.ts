@@ -3,12 +3,14 @@
 // Its history holds only this customer: the brand's journey catalog is matched in the save
 // activity (journeys/match.ts), and only the definitions of journeys the customer enters come in.
 import {
-  allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, upsertSearchAttributes,
+  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, patched, proxyLocalActivities, setCurrentDetails, setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { absorb, applyEvents, nextWakeAt, tick, withTouch, type Outcome } from './lifecycle/apply.js';
 import type { CustomerEvent } from './lifecycle/event.js';
-import { initialState, type CustomerState } from './lifecycle/state.js';
+import { initialState, recentMessageIdLimit, type CustomerState } from './lifecycle/state.js';
+import { pastLimits, profileLimits, setAsideLimit, writeRefused, type ProfileLimits } from './lifecycle/limits.js';
 import {
   customerTimeZone, enter, foldJourneys, initialJourneys, journeysWakeAt, leanJourneys, onCampaign, onMigration, react, triggerDue, withoutPublishedPins, type JourneyOutcome,
 } from './journeys/engine.js';
@@ -66,6 +68,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     mergeInto ??= state.mergedInto;
   }
   publish();
+  showSetAside();
   const journeys = () => state.journeys ?? initialJourneys();
   const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now() });
 
@@ -77,6 +80,31 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     if (now.active !== published.active) upsertSearchAttributes([{ key: ActiveJourneysAttribute, value: journeyIds(state) }]);
     published = now;
   }
+  /** The Temporal UI's details line names the events set aside, if any. */
+  function showSetAside(): void {
+    const aside = state.setAside ?? [];
+    const last = aside[aside.length - 1];
+    if (last) setCurrentDetails(`${aside.length} event${aside.length === 1 ? '' : 's'} set aside, MongoDB refused to store them; the last: ${last.name ?? last.messageId} (${last.reason})`);
+  }
+  /** The refusal of a write for what it holds (a local activity's failure may come as itself or as an ActivityFailure's cause). */
+  const refused = (err: unknown): ApplicationFailure | undefined => {
+    const failure = err instanceof ActivityFailure ? err.cause : err;
+    return failure instanceof ApplicationFailure && failure.type === writeRefused ? failure : undefined;
+  };
+  /**
+   * A write of a profile that was stored before (sends' records, a merge, time passing): a refusal
+   * leaves the state in memory for the next write rather than fail the customer's workflow.
+   */
+  const saveOrKeep = async (input: Parameters<typeof store.saveCustomer>[0]): Promise<Awaited<ReturnType<typeof store.saveCustomer>>> => {
+    try {
+      return await store.saveCustomer(input);
+    } catch (err) {
+      const refusal = refused(err);
+      if (!refusal) throw err;
+      log.error('profile write refused by MongoDB; kept for the next write', { customerId, reason: refusal.message });
+      return {};
+    }
+  };
   const adoptJourneys = (outcome: JourneyOutcome): void => {
     state = { ...outcome.customer, journeys: outcome.journeys };
   };
@@ -93,7 +121,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     }
     state = { ...state, revision: state.revision + 1 };
     publish();
-    await store.saveCustomer({
+    await saveOrKeep({
       state: saved(), events: [], journeyProgress: done.journeyProgress, suppressed: done.suppressed,
     });
   };
@@ -103,7 +131,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
    * journeys the customer is in reacting to it, one write of all of it that also matches the
    * catalog when something could make the customer enter a journey, then the journeys move.
    */
-  const settle = async (outcome: Outcome | undefined, why: { catalog?: boolean; woke?: boolean } = {}): Promise<void> => {
+  const settle = async (outcome: Outcome | undefined, why: { catalog?: boolean; woke?: boolean; events?: boolean } = {}): Promise<void> => {
     const now = Date.now();
     const lifecycle = outcome !== undefined && (outcome.state !== state || outcome.applied.length > 0);
     if (outcome) state = outcome.state;
@@ -126,13 +154,44 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     if (lifecycle || progress.length > 0) {
       const stageChange = outcome?.stage && { ...outcome.stage, at: now };
       // The save's input has the profile and the events: the match rides beside them without its copies.
-      match = (await store.saveCustomer({ state: saved(), events: applied, conversions: outcome?.conversions ?? [], stageChange, journeyProgress: progress, ...(request && { match: factsOf(request) }) })).match;
+      // A batch's own write may be refused (applyBatch sets the event aside); any other keeps its state.
+      const save = why.events ? store.saveCustomer : saveOrKeep;
+      match = (await save({ state: saved(), events: applied, conversions: outcome?.conversions ?? [], stageChange, journeyProgress: progress, ...(request && { match: factsOf(request) }) })).match;
       publish();
     } else if (request) {
       match = await store.matchJourneys(request);
     }
     await carry(enter(journeyInput(), match));
   };
+
+  /**
+   * One bad event never stops a customer: a batch whose write MongoDB refuses for what it holds is
+   * applied again one event at a time, and an event refused on its own is set aside (never
+   * applied; in the timeline with the reason, and on the workflow's details line in the UI).
+   * The refused write is the first of the batch, made before any send, so going back is clean.
+   */
+  async function applyBatch(batch: CustomerEvent[]): Promise<void> {
+    const before = state;
+    try {
+      await settle(bounded((limits) => applyEvents(state, batch, rules, Date.now(), limits)), { events: true });
+    } catch (err) {
+      const refusal = refused(err);
+      if (!refusal) throw err;
+      state = before;
+      if (batch.length > 1) {
+        for (const e of batch) await applyBatch([e]);
+        return;
+      }
+      const [e] = batch as [CustomerEvent];
+      const reason = refusal.message;
+      log.warn('event set aside: MongoDB refuses to store it', { customerId, messageId: e.messageId, reason });
+      await store.setAsideEvent({ customerId, event: e, reason });
+      const setAside = [...(state.setAside ?? []), { messageId: e.messageId, ...(e.name !== undefined && { name: e.name }), reason, at: Date.now() }].slice(-setAsideLimit);
+      // Remembered as seen, so that a client's retry of it is dropped rather than refused again.
+      state = { ...state, setAside, recentMessageIds: [...state.recentMessageIds, e.messageId].slice(-recentMessageIdLimit), revision: state.revision + 1 };
+      showSetAside();
+    }
+  }
 
   for (;;) {
     const wakeAt = Math.min(nextWakeAt(state, rules) ?? Infinity, journeysWakeAt(journeys()) ?? Infinity);
@@ -159,12 +218,12 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
 
     while (absorbs.length > 0) {
       const request = absorbs.shift()!;
-      const outcome = absorb(state, request.from, rules, Date.now());
+      const outcome = bounded((limits) => absorb(state, request.from, rules, Date.now(), limits));
       if (outcome.state !== state) {
         if (request.from.journeys) outcome.state.journeys = foldJourneys(journeys(), leanJourneys(request.from.journeys));
         state = outcome.state;
         const stageChange = outcome.stage && { ...outcome.stage, at: Date.now() };
-        await store.saveCustomer({ state: saved(), events: outcome.applied, adopt: [request.from.customerId, ...request.from.mergedFrom], conversions: outcome.conversions, stageChange });
+        await saveOrKeep({ state: saved(), events: outcome.applied, adopt: [request.from.customerId, ...request.from.mergedFrom], conversions: outcome.conversions, stageChange });
         publish();
       }
       pending.push(...request.pending);
@@ -176,9 +235,18 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
       await profile.handOver({ state, pending: events, survivorId: mergeInto, rules, policy });
       return { mergedInto: mergeInto };
     }
-    if (pending.length > 0) await settle(applyEvents(state, pending.splice(0), rules, Date.now()));
+    if (pending.length > 0) await applyBatch(pending.splice(0));
 
   }
+}
+
+/**
+ * A lifecycle step within the profile limits. Behind a patch: runs recorded before the limits kept
+ * everything, so only a step that would go past them asks (and records the marker).
+ */
+function bounded<T extends Outcome>(step: (limits?: ProfileLimits) => T): T {
+  const unbounded = step();
+  return pastLimits(unbounded.state) && patched('profile-limits') ? step(profileLimits) : unbounded;
 }
 
 /** A state from an older run or profile, without the catalog it may carry. */

@@ -1,4 +1,5 @@
-// Signed requests between Closedloop and HTTP providers, both ways:
+// Signed requests between Closedloop and HTTP providers, both ways, with different secrets (ours
+// to them: PROVIDER_SIGNING_SECRET; each provider's webhooks to us: its WEBHOOK_SECRET_…):
 // `X-Closedloop-Signature: v1=<hex HMAC-SHA256(secret, "<unix seconds>.<raw body>")>` with
 // `X-Closedloop-Timestamp`. A timestamp outside the tolerance is refused, so a captured request
 // cannot be replayed later; inside it, receipt ids stop replays.

@@ -1,6 +1,7 @@
 // Renders a message template with LiquidJS: the content for the customer's segment and locale,
 // personalised from the profile and the triggering event. checkTemplate finds every parse error
 // up front, so a broken template is caught when a journey is published, not when it sends.
+import { randomBytes } from 'node:crypto';
 import { Liquid, Tag, type Template as Parsed } from 'liquidjs';
 import type { TemplateContent, TemplateDoc, TemplateVariant, VariantCondition } from '../db/templates.js';
 
@@ -17,6 +18,8 @@ export interface RenderedContent {
   subject?: string;
   body: string;
   html: boolean;
+  /** With `markLinks`: the mark put before each link the template's author wrote (see markAuthorLinks). */
+  linkMarker?: string;
 }
 
 function engine(html: boolean): Liquid {
@@ -28,8 +31,12 @@ function engine(html: boolean): Liquid {
     outputEscape: html ? 'escape' : undefined,
     // No file system: a template stands alone.
     templates: {},
+    // Denial-of-service bounds (README, *Limits*): a second of rendering, 200,000 characters of
+    // template, 16 M characters of strings and arrays made while rendering (a `{% for %}` over
+    // `(1..100000000)`, a `| join` of a huge list) fail the render instead of the worker.
     renderLimit: 1000,
     parseLimit: 200_000,
+    memoryLimit: 16_000_000,
   });
   for (const name of ['include', 'render', 'layout']) {
     liquid.registerTag(name, class extends Tag {
@@ -103,16 +110,63 @@ export function chooseContent(t: TemplateSource, profile: Segmentable, locale?: 
   return { subject: chosen.subject ?? t.subject, body: chosen.body };
 }
 
-export async function renderTemplate(t: TemplateSource, variables: Record<string, unknown>, locale?: string): Promise<RenderedContent> {
+// A link's scheme and host as written in the template's text (no Liquid in them), ended by a path,
+// query, fragment, quote, space or the text's end: the host cannot continue with rendered data.
+const authorLink = /(href=")?(https?:\/\/[^/?#\s"'<>{}]+)(?=[/?#\s"'<>]|$)/gi;
+
+/** Text, markup, text, …: the template cut at its `{{ … }}` and `{% … %}` (in linear time). */
+function liquidParts(source: string): string[] {
+  const parts: string[] = [];
+  let text = 0;
+  let at = 0;
+  for (;;) {
+    const open = source.indexOf('{', at);
+    if (open < 0) break;
+    const kind = source[open + 1];
+    if (kind !== '{' && kind !== '%') { at = open + 1; continue; }
+    const close = source.indexOf(kind === '{' ? '}}' : '%}', open + 2);
+    if (close < 0) break;
+    parts.push(source.slice(text, open), source.slice(open, close + 2));
+    text = at = close + 2;
+  }
+  parts.push(source.slice(text));
+  return parts;
+}
+
+/**
+ * Puts `marker` before every link in the template's own text (outside Liquid markup), before it
+ * is rendered: `href="https://…` in HTML, bare URLs in plain text. Only marked links are tracked,
+ * so a URL from a customer's traits is never turned into a redirect on the brand's domain.
+ */
+export function markAuthorLinks(source: string, html: boolean, marker: string): string {
+  const parts = liquidParts(source);
+  return parts.map((part, i) => {
+    if (i % 2 === 1) return part;
+    const last = i === parts.length - 1;
+    return part.replace(authorLink, (match: string, href: string | undefined, url: string, offset: number) => {
+      if (!last && offset + match.length === part.length) return match;
+      if (html) return href ? `${href}${marker}${url}` : match;
+      return `${href ?? ''}${marker}${url}`;
+    });
+  }).join('');
+}
+
+export async function renderTemplate(
+  t: TemplateSource, variables: Record<string, unknown>, locale?: string, options: { markLinks?: boolean } = {},
+): Promise<RenderedContent> {
   const profile = (typeof variables.profile === 'object' && variables.profile !== null ? variables.profile : {}) as Segmentable;
   const content = chooseContent(t, profile, locale);
   const render = async (liquid: Liquid, source: string): Promise<string> => {
     const parsed: Parsed[] = liquid.parse(source);
     return String(await liquid.render(parsed, variables));
   };
+  // Unguessable per message, so customer data cannot carry a mark of its own.
+  const linkMarker = options.markLinks ? `\uE000${randomBytes(12).toString('hex')}\uE001` : undefined;
+  const body = linkMarker ? markAuthorLinks(content.body, t.html ?? false, linkMarker) : content.body;
   return {
     ...(content.subject !== undefined && { subject: (await render(plain, content.subject)).trim() }),
-    body: await render(bodyEngine(t), content.body),
+    body: await render(bodyEngine(t), body),
     html: t.html ?? false,
+    ...(linkMarker !== undefined && { linkMarker }),
   };
 }

@@ -1,7 +1,7 @@
 // Makes a rendered message trackable: click-tracked links (stored with the message, so a
 // redirect only goes where the message pointed), an open pixel and an unsubscribe link.
 import type { Channel } from '../../workflows/messaging/types.js';
-import { trackLinks, trackingUrl } from '../tracking/tokens.js';
+import { trackLinks, trackingUrl, type TrackingKeys } from '../tracking/tokens.js';
 import type { RenderedContent } from './templates.js';
 
 export interface TrackedContent {
@@ -22,18 +22,19 @@ function beforeBodyEnd(html: string, extra: string): string {
 export function addTracking(
   content: RenderedContent,
   message: { key: string; customerId: string; channel: Channel },
-  options: { publicUrl: string; secret: string },
+  options: { publicUrl: string; keys: TrackingKeys },
 ): TrackedContent {
   const { key, customerId, channel } = message;
   const claims = { m: key, c: customerId, ch: channel };
-  if (channel === 'push' || channel === 'webhook') return { body: content.body, links: [] };
+  if (channel === 'push' || channel === 'webhook') return { body: content.linkMarker ? content.body.replaceAll(content.linkMarker, '') : content.body, links: [] };
   const html = channel === 'email' && content.html;
-  const tracked = trackLinks(content.body, { messageId: key, customerId, channel }, { ...options, html });
+  // Content rendered with marked links tracks only those (the author's), never links from customer data.
+  const tracked = trackLinks(content.body, { messageId: key, customerId, channel }, { ...options, html, marker: content.linkMarker });
   if (channel !== 'email') return { body: tracked.content, links: tracked.links };
 
-  const unsubscribeUrl = trackingUrl(options.publicUrl, { ...claims, k: 'unsubscribe' }, options.secret);
+  const unsubscribeUrl = trackingUrl(options.publicUrl, { ...claims, k: 'unsubscribe' }, options.keys);
   if (!html) return { body: `${tracked.content}\n\nUnsubscribe: ${unsubscribeUrl}\n`, links: tracked.links, unsubscribeUrl };
-  const pixel = trackingUrl(options.publicUrl, { ...claims, k: 'open' }, options.secret);
+  const pixel = trackingUrl(options.publicUrl, { ...claims, k: 'open' }, options.keys);
   const footer = `<p style="font-size:12px;color:#888"><a href="${attr(unsubscribeUrl)}">Unsubscribe</a></p>`
     + `<img src="${attr(pixel)}" width="1" height="1" alt="" style="display:block;border:0">`;
   return { body: beforeBodyEnd(tracked.content, footer), links: tracked.links, unsubscribeUrl };

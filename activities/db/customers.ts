@@ -10,13 +10,13 @@ import { dailyFigures, dayOf } from './report-days.js';
 
 /** One line of a customer's timeline: something they did, or a message sent (or not) to them. */
 export type TimelineEntry =
-  | ({ type: 'event'; id: string; timestamp: Date } & Omit<EventDoc, '_id' | 'customerId' | 'timestamp'>)
+  | ({ type: 'event'; id: string; messageId: string; timestamp: Date } & Omit<EventDoc, '_id' | 'messageId' | 'customerId' | 'timestamp'>)
   | { type: 'message'; id: string; timestamp: Date; channel: string; template: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
 
-export function customerRepository({ customers, events, identities, messages, outbox, conversions, stageChanges, journeyEvents, reportDays }: Models) {
+export function customerRepository({ customers, events, identities, messages, outbox, conversions, stageChanges, journeyEvents, reportDays, webhookReceipts, deferredIngests }: Models) {
   const daily = dailyFigures(reportDays);
   return {
-    /** Stores events once each (messageId is the key), then the profile if it is newer. */
+    /** Stores events once each (the customer and the messageId are the key), then the profile if it is newer. */
     async save(state: CustomerState, applied: CustomerEvent[]): Promise<void> {
       if (applied.length > 0) {
         try {
@@ -39,6 +39,20 @@ export function customerRepository({ customers, events, identities, messages, ou
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
+    },
+
+    /**
+     * An event MongoDB refused to store as it was (the API's limits came after it, or it came by
+     * another path): kept in the timeline by name and time, its content as (at most 64 KB of) text.
+     */
+    async setAside(customerId: string, e: CustomerEvent, reason: string): Promise<void> {
+      let content: string;
+      try { content = JSON.stringify({ properties: e.properties, traits: e.traits }).slice(0, 64 * 1024); } catch { content = '(not serialisable)'; }
+      const { _id, ...doc }: EventDoc = {
+        _id: `${customerId}:${e.messageId}`, messageId: e.messageId, customerId, kind: e.kind, ...(e.name !== undefined && { name: e.name.slice(0, 200) }),
+        properties: {}, traits: {}, timestamp: new Date(Number.isFinite(Date.parse(e.timestamp)) ? e.timestamp : Date.now()), setAside: { reason: reason.slice(0, 500), content },
+      };
+      await events.updateOne({ _id }, { $set: doc }, { upsert: true });
     },
 
     /** Moves merged customers' timelines onto the survivor. */
@@ -83,7 +97,7 @@ export function customerRepository({ customers, events, identities, messages, ou
         messages.find(page('createdAt')).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray(),
       ]);
       const entries: TimelineEntry[] = [
-        ...evs.map(({ _id, customerId: _c, ...e }) => ({ type: 'event' as const, id: _id, ...e })),
+        ...evs.map(({ _id, customerId: _c, messageId, ...e }) => ({ type: 'event' as const, id: _id, messageId: messageId ?? _id, ...e })),
         ...msgs.map((m) => ({
           type: 'message' as const, id: m._id, timestamp: m.createdAt, channel: m.channel, template: m.template, status: m.status,
           ...(m.reason !== undefined && { reason: m.reason }), ...(m.journeyId !== undefined && { journeyId: m.journeyId, stepId: m.stepId }),
@@ -93,27 +107,36 @@ export function customerRepository({ customers, events, identities, messages, ou
       return entries.sort((x, y) => y.timestamp.getTime() - x.timestamp.getTime() || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0)).slice(0, limit);
     },
 
+    /** The customer and every customer merged into it, at any depth (A into B into C: all three). */
+    async mergedChain(customerId: string): Promise<string[]> {
+      return (await mergedLevels(customerId)).flat();
+    },
+
     /**
-     * Erases the profile, the timeline, every identity and the report records, also those kept
-     * under the ids of customers merged into this one, and the stored report figures that count
-     * them: nothing of the person is kept. The profiles go last, so a retry after a stop part-way
-     * still finds the merged-away ids; the report days are held until forgotten for the same reason.
+     * Erases the profile, the timeline, every identity, the report records, the outbox rows, the
+     * webhook receipts and the deferred-ingest records, also those kept under the ids of customers
+     * merged into this one at any depth, and the stored report figures that count them: nothing
+     * of the person is kept. The profiles go last, deepest merge first, so a retry after a stop
+     * part-way still finds every merged-away id; the report days are held until forgotten for the
+     * same reason.
      */
     async erase(customerId: string): Promise<{ customers: number; events: number; identities: number; messages: number }> {
-      const mergedAway = await customers.find({ mergedInto: customerId }, { projection: { _id: 1 } }).toArray();
-      const theirs = { customerId: { $in: [customerId, ...mergedAway.map((c) => c._id)] } };
+      const levels = await mergedLevels(customerId);
+      const theirs = { customerId: { $in: levels.flat() } };
       const [sent, converted, moved, progressed] = await Promise.all([
-        messages.find({ ...theirs, sentAt: { $exists: true } }, { projection: { sentAt: 1 } }).toArray(),
+        messages.find(theirs, { projection: { sentAt: 1 } }).toArray(),
         conversions.find(theirs, { projection: { at: 1 } }).toArray(),
         stageChanges.find(theirs, { projection: { at: 1 } }).toArray(),
         journeyEvents.find(theirs, { projection: { journeyId: 1, at: 1 } }).toArray(),
       ]);
       const days = await daily.hold(customerId, [
-        ...sent.map((m) => daily.key('messages', dayOf(m.sentAt!))),
+        ...sent.filter((m) => m.sentAt).map((m) => daily.key('messages', dayOf(m.sentAt!))),
         ...converted.map((c) => daily.key('conversions', dayOf(c.at))),
         ...moved.map((m) => daily.key('stages', dayOf(m.at))),
         ...progressed.map((p) => daily.key(`journey|${p.journeyId}`, dayOf(p.at))),
       ]);
+      // Receipts by message too: a merged-away customer's messages now carry the survivor's id.
+      const receipts = { $or: [theirs, { messageId: { $in: sent.map((m) => m._id) } }] };
       const [e, i, m] = await Promise.all([
         events.deleteMany(theirs),
         identities.deleteMany(theirs),
@@ -122,19 +145,44 @@ export function customerRepository({ customers, events, identities, messages, ou
         conversions.deleteMany(theirs),
         stageChanges.deleteMany(theirs),
         journeyEvents.deleteMany(theirs),
+        webhookReceipts.deleteMany(receipts),
+        deferredIngests.deleteMany(theirs),
       ]);
       await daily.forget(customerId, days);
-      const c = await customers.deleteMany({ $or: [{ _id: customerId }, { mergedInto: customerId }] });
-      return { customers: c.deletedCount, events: e.deletedCount, identities: i.deletedCount, messages: m.deletedCount };
+      let c = 0;
+      for (const level of [...levels].reverse()) c += (await customers.deleteMany({ _id: { $in: level } })).deletedCount;
+      return { customers: c, events: e.deletedCount, identities: i.deletedCount, messages: m.deletedCount };
     },
   };
+
+  /**
+   * The customer, then the customers merged into it, then those merged into them…: a profile
+   * names its survivor (`mergedInto`) and the survivor names what it absorbed (`mergedFrom`), so
+   * either half of a merge that was stopped part-way is enough. Each id once, whatever the cycles.
+   */
+  async function mergedLevels(customerId: string): Promise<string[][]> {
+    const seen = new Set([customerId]);
+    const levels = [[customerId]];
+    for (let frontier = [customerId]; frontier.length > 0;) {
+      const [into, own] = await Promise.all([
+        customers.find({ mergedInto: { $in: frontier } }, { projection: { _id: 1 } }).toArray(),
+        customers.find({ _id: { $in: frontier } }, { projection: { mergedFrom: 1 } }).toArray(),
+      ]);
+      const next = [...new Set([...into.map((c) => c._id), ...own.flatMap((c) => c.mergedFrom ?? [])])].filter((id) => !seen.has(id));
+      for (const id of next) seen.add(id);
+      if (next.length > 0) levels.push(next);
+      frontier = next;
+    }
+    return levels;
+  }
 }
 
 export type CustomerRepository = ReturnType<typeof customerRepository>;
 
 function toEventDoc(customerId: string, e: CustomerEvent): EventDoc {
   return {
-    _id: e.messageId,
+    _id: `${customerId}:${e.messageId}`,
+    messageId: e.messageId,
     customerId,
     kind: e.kind,
     ...(e.name !== undefined && { name: e.name }),

@@ -12,6 +12,7 @@ import { createJourneyModels, type JourneyModels } from './journey-models.js';
 import { createSegmentModels, type SegmentModels } from './segments.js';
 import { createAnalyticsModels, type AnalyticsModels } from './analytics.js';
 import { createCampaignModels, type CampaignModels } from './campaigns.js';
+import { createDeferredIngestModels, type DeferredIngestModels } from './deferred-ingests.js';
 
 /** A profile is the workflow's state as of its last write, keyed by customer id. */
 export type CustomerDoc = Omit<CustomerState, 'customerId' | 'journeys'> & {
@@ -24,8 +25,14 @@ export type CustomerDoc = Omit<CustomerState, 'customerId' | 'journeys'> & {
 };
 
 export interface EventDoc {
-  /** The client's messageId: unique, so a retried event is stored once. */
+  /**
+   * `<customer id>:<messageId>`, the customer the event was first stored for: a client's retry is
+   * stored once, and two customers' events with the same client id are both kept. Events stored
+   * before ids were scoped have the bare messageId.
+   */
   _id: string;
+  /** The client's id (absent on events stored before ids were scoped: then it is `_id`). */
+  messageId?: string;
   customerId: string;
   kind: string;
   name?: string;
@@ -33,6 +40,8 @@ export interface EventDoc {
   traits: Record<string, unknown>;
   channel?: string;
   timestamp: Date;
+  /** Refused by MongoDB as sent, so never applied: why, and what it held as text. */
+  setAside?: { reason: string; content: string };
 }
 
 export interface IdentityDoc {
@@ -67,6 +76,7 @@ customerSchema.index({ 'journeys.journeyId': 1 });
 
 const eventSchema = new Schema<EventDoc>({
   _id: String,
+  messageId: String,
   customerId: { type: String, required: true },
   kind: String,
   name: String,
@@ -74,6 +84,7 @@ const eventSchema = new Schema<EventDoc>({
   traits: { type: Schema.Types.Mixed, default: {} },
   channel: String,
   timestamp: Date,
+  setAside: { type: Schema.Types.Mixed, default: undefined },
 }, { versionKey: false, minimize: false });
 // The timeline: one customer's events, newest first.
 eventSchema.index({ customerId: 1, timestamp: -1, _id: -1 });
@@ -89,7 +100,7 @@ const identitySchema = new Schema<IdentityDoc>({
 }, { versionKey: false });
 
 /** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
-export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels {
+export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels, DeferredIngestModels {
   Customer: Model<CustomerDoc>;
   Event: Model<EventDoc>;
   Identity: Model<IdentityDoc>;
@@ -112,6 +123,7 @@ export function createModels(connection: Connection): Models {
     ...createSegmentModels(connection),
     ...createAnalyticsModels(connection),
     ...createCampaignModels(connection),
+    ...createDeferredIngestModels(connection),
     customers: Customer.collection as unknown as Collection<CustomerDoc>,
     events: Event.collection as unknown as Collection<EventDoc>,
     identities: Identity.collection as unknown as Collection<IdentityDoc>,

@@ -6,10 +6,13 @@ import type { Collection } from 'mongodb';
 export interface WebhookReceiptDoc {
   /** `${provider}:${the provider's event id}`. */
   _id: string;
+  /** The message it was about and whose it was, so erasing the customer erases the receipt. */
+  messageId?: string;
+  customerId?: string;
   receivedAt: Date;
 }
 
-const receiptSchema = new Schema<WebhookReceiptDoc>({ _id: String, receivedAt: Date }, { versionKey: false });
+const receiptSchema = new Schema<WebhookReceiptDoc>({ _id: String, messageId: String, customerId: String, receivedAt: Date }, { versionKey: false });
 
 export interface WebhookReceiptModels {
   WebhookReceipt: Model<WebhookReceiptDoc>;
@@ -24,9 +27,9 @@ export function createWebhookReceiptModels(connection: Connection): WebhookRecei
 export function webhookReceiptRepository({ webhookReceipts }: WebhookReceiptModels) {
   return {
     /** true for the first claim of this receipt; false when it was already claimed. */
-    async claim(key: string, receivedAt: Date): Promise<boolean> {
+    async claim(key: string, receivedAt: Date, about: { messageId: string; customerId: string }): Promise<boolean> {
       try {
-        await webhookReceipts.insertOne({ _id: key, receivedAt });
+        await webhookReceipts.insertOne({ _id: key, ...about, receivedAt });
         return true;
       } catch (err) {
         // The unique _id is the replay guard (checked inline: connection.ts imports this module).

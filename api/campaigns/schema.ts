@@ -25,7 +25,13 @@ function isCronPart(part: string, [min, max]: [number, number]): boolean {
 export const isCron = (text: string): boolean => cronShorthands.includes(text)
   || (/^\S+( \S+){4}$/.test(text) && text.split(' ').every((field, i) => field.split(',').every((part) => isCronPart(part, cronFields[i]!))));
 
-const Cron = z.string().max(100).refine(isCron, 'a cron expression of five fields (minute hour day-of-month month day-of-week, e.g. "0 10 * * 1"), or @hourly, @daily, @weekly, @monthly, @yearly');
+/** A broadcast runs at most once an hour: its minute field names one minute. */
+export const minCronInterval = '1 hour';
+const atMostHourly = (text: string): boolean => cronShorthands.includes(text) || /^\d{1,2}$/.test(text.split(' ')[0]!);
+
+const Cron = z.string().max(100)
+  .refine(isCron, 'a cron expression of five fields (minute hour day-of-month month day-of-week, e.g. "0 10 * * 1"), or @hourly, @daily, @weekly, @monthly, @yearly')
+  .refine((text) => !isCron(text) || atMostHourly(text), { message: 'a campaign runs at most once an hour: the minute field must be one minute, e.g. "0 * * * *"'});
 
 export const CampaignMessage = z.strictObject({
   channel: z.enum(channels, { error: `unknown channel; one of ${channels.join(', ')}` }),

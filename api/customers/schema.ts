@@ -87,8 +87,11 @@ export const CustomerView = z.object({
 
 const TimelineEntry = z.discriminatedUnion('type', [
   z.object({
-    type: z.literal('event'), id: z.string().meta({ description: 'the messageId' }), timestamp: z.date(),
+    type: z.literal('event'), id: z.string().meta({ description: 'the stored id, unique across customers' }),
+    messageId: z.string().meta({ description: 'the id the client gave the event (or the API made for it)' }), timestamp: z.date(),
     kind: z.string(), name: z.string().optional(), properties: z.record(z.string(), z.unknown()), traits: z.record(z.string(), z.unknown()), channel: z.string().optional(),
+    setAside: z.object({ reason: z.string(), content: z.string().meta({ description: 'its properties and traits as JSON text, at most 64 KB' }) }).optional()
+      .meta({ description: 'MongoDB refused to store this event as sent, so it was never applied; the customer\'s later events were' }),
   }),
   z.object({
     type: z.literal('message'), id: z.string(), timestamp: z.date(), channel: z.string(), template: z.string(),

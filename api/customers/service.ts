@@ -7,12 +7,14 @@ import { isCampaignJourney } from '../../workflows/campaigns/journey.js';
 import type { CustomerRepository } from '../../activities/db/customers.js';
 import type { CustomerDoc } from '../../activities/db/models.js';
 import type { Identity, IdentityRepository } from '../../activities/db/identities.js';
+import type { DeferredIngestRepository } from '../../activities/db/deferred-ingests.js';
 import { ApiError } from '../errors.js';
 
 export interface CustomerServiceDeps {
   temporal: Client;
   customers: CustomerRepository;
   identities: IdentityRepository;
+  deferredIngests: Pick<DeferredIngestRepository, 'workflowsOf'>;
 }
 
 const encodeCursor = (c: { timestamp: Date; id: string }): string =>
@@ -45,7 +47,7 @@ function journeyPlaces(j: JourneysState | undefined) {
   }));
 }
 
-export function customerService({ temporal, customers, identities }: CustomerServiceDeps) {
+export function customerService({ temporal, customers, identities, deferredIngests }: CustomerServiceDeps) {
   async function live(customerId: string): Promise<{ status: string; state?: CustomerState }> {
     const handle = temporal.workflow.getHandle(customerWorkflowId(customerId));
     try {
@@ -95,24 +97,27 @@ export function customerService({ temporal, customers, identities }: CustomerSer
     },
 
     /**
-     * Ends the workflow first so nothing is written back, erases everything stored, then deletes
-     * the workflow histories (every run, and those of customers merged into this one): their
-     * signals carried the person's traits.
+     * Ends the workflows first so nothing is written back, then deletes their histories (every
+     * run of the customer and of the customers merged into it at any depth, and the deferred
+     * ingests that delivered their events): their signals carried the person's traits. MongoDB
+     * is erased last, so a retry after a stop anywhere finds the same merged ids and finishes.
      */
     async erase(customerId: string) {
-      const merged = (await customers.find(customerId))?.mergedFrom ?? [];
-      try {
-        await temporal.workflow.getHandle(customerWorkflowId(customerId)).terminate('erased on request');
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw new ApiError(503, 'temporal_unavailable', 'cannot stop the customer workflow, retry later');
+      const chain = await customers.mergedChain(customerId);
+      for (const id of chain) {
+        try {
+          await temporal.workflow.getHandle(customerWorkflowId(id)).terminate('erased on request');
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw new ApiError(503, 'temporal_unavailable', 'cannot stop the customer workflow, retry later');
+        }
       }
-      const deleted = await customers.erase(customerId);
+      const deferred = await deferredIngests.workflowsOf(chain);
       try {
-        for (const id of [customerId, ...merged]) await deleteHistories(customerWorkflowId(id));
+        for (const workflowId of [...chain.map(customerWorkflowId), ...deferred]) await deleteHistories(workflowId);
       } catch {
-        throw new ApiError(503, 'temporal_unavailable', 'the profile is erased but the workflow history is not yet: retry the request');
+        throw new ApiError(503, 'temporal_unavailable', 'the workflow histories could not be deleted yet, nothing is erased from MongoDB: retry the request');
       }
-      return deleted;
+      return customers.erase(customerId);
     },
   };
 }

@@ -23,6 +23,13 @@ const optOutKeywords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end
 
 /** A reply that is only an opt-out keyword (any case, surrounding spaces and punctuation ignored). */
 export function isOptOut(text: string): boolean {
-  const word = text.normalize('NFKC').trim().replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').toLowerCase();
-  return optOutKeywords.has(word);
+  // The longest keyword is 11 letters: a longer reply is a message, whatever its padding.
+  if (text.length > 64) return false;
+  const chars = [...text.normalize('NFKC')];
+  const padding = /^[\s\p{P}]$/u;
+  let start = 0;
+  let end = chars.length;
+  while (start < end && padding.test(chars[start]!)) start += 1;
+  while (end > start && padding.test(chars[end - 1]!)) end -= 1;
+  return optOutKeywords.has(chars.slice(start, end).join('').toLowerCase());
 }

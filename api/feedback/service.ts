@@ -25,16 +25,36 @@ export interface ClickTarget { message: MessageDoc; link: number; url: string }
 export function feedbackService(deps: FeedbackDeps) {
   const now = deps.now ?? (() => new Date());
 
-  // An erased customer stays erased: a reaction to an old message must not start them again.
-  async function emit(customerId: string, events: CustomerEvent[]): Promise<void> {
-    if (!(await deps.customers.find(customerId))) return;
-    await deps.deliver(customerId, events);
+  /**
+   * Who a customer is now: the customer they were merged into (a merge moves their messages there
+   * too), or undefined once erased. A few hops at most: each merge goes to an older customer.
+   */
+  async function currentCustomer(customerId: string): Promise<string | undefined> {
+    let id = customerId;
+    for (let hop = 0; hop < 8; hop++) {
+      const doc = await deps.customers.find(id);
+      if (!doc) return undefined;
+      if (!doc.mergedInto) return id;
+      id = doc.mergedInto;
+    }
+    return undefined;
   }
 
-  /** The stored message a verified token speaks of, if it still exists and matches the token. */
+  // An erased customer stays erased: a reaction to an old message must not start them again.
+  async function emit(customerId: string, events: CustomerEvent[]): Promise<void> {
+    const current = await currentCustomer(customerId);
+    if (current) await deps.deliver(current, events);
+  }
+
+  /**
+   * The stored message a verified token speaks of, if it still exists and matches the token. The
+   * token names the customer the message went to; after a merge the message is the survivor's.
+   */
   async function messageOf(claims: TrackingClaims): Promise<MessageDoc | undefined> {
     const message = await deps.messages.find(claims.m);
-    return message && message.customerId === claims.c && message.channel === claims.ch ? message : undefined;
+    if (!message || message.channel !== claims.ch) return undefined;
+    if (message.customerId === claims.c || (await currentCustomer(claims.c)) === message.customerId) return message;
+    return undefined;
   }
 
   async function applyReceipt(message: MessageDoc, receipt: ProviderReceipt): Promise<void> {
@@ -99,7 +119,7 @@ export function feedbackService(deps: FeedbackDeps) {
       const message = await deps.messages.findForProvider(provider, receipt);
       if (!message) throw new ApiError(404, 'not_found', `no ${provider} message with that messageId or providerId`);
       const key = `${provider}:${receipt.id}`;
-      if (!(await deps.receipts.claim(key, now()))) return 'duplicate';
+      if (!(await deps.receipts.claim(key, now(), { messageId: message._id, customerId: message.customerId }))) return 'duplicate';
       try {
         await applyReceipt(message, receipt);
       } catch (err) {

@@ -1,10 +1,11 @@
 // Turns a validated Segment event into the workflow's CustomerEvent and the identities it carries.
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import type { Identity } from '../../activities/db/identities.js';
 import type { ErrorDetail } from '../errors.js';
 import type { SegmentEvent } from './segment.js';
+import { shapeDetails, traitDetails } from './limits.js';
 
 export interface IdentityOptions {
   defaultPhoneCountry: string;
@@ -29,10 +30,23 @@ export function normalisePhone(raw: string, country: string): string | undefined
   return phone?.isValid() ? phone.number : undefined;
 }
 
+/** RFC 5321's limit on an address: anything longer is refused before it is looked at. */
+export const maxEmailLength = 254;
+
+/** One `@`, no spaces, a dot inside the domain: checked in one pass (no backtracking regex). */
 export function normaliseEmail(raw: string): string | undefined {
+  if (raw.length > maxEmailLength + 64) return undefined;
   const email = raw.trim().toLowerCase();
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : undefined;
+  if (email.length > maxEmailLength || /\s/.test(email)) return undefined;
+  const at = email.indexOf('@');
+  if (at < 1 || at !== email.lastIndexOf('@')) return undefined;
+  const domain = email.slice(at + 1);
+  const dot = domain.indexOf('.', 1);
+  return dot > 0 && dot < domain.length - 1 ? email : undefined;
 }
+
+/** A field's name in an error: `batch.3.traits.phone` in a batch, `traits.phone` in a single event. */
+const field = (at: string, path: string): string => (at ? `${at}.${path}` : path);
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
@@ -66,13 +80,20 @@ export function normalise(
     if (!name) continue;
     const raw = idTraits[name] as string;
     const value = type === 'phone' ? normalisePhone(raw, options.defaultPhoneCountry) : type === 'email' ? normaliseEmail(raw) : raw.trim();
-    const where = name in ownTraits ? `${at}.traits.${name}` : `${at}.context.traits.${name}`;
+    const where = name in ownTraits ? field(at, `traits.${name}`) : field(at, `context.traits.${name}`);
     if (!value) details.push({ field: where, message: type === 'phone' ? `not a valid phone number (default country ${options.defaultPhoneCountry})` : `not a valid ${type}` });
     else identities.push({ type, value });
   }
   for (const type of options.extraTraits) {
     const raw = idTraits[type];
     if (typeof raw === 'string' && raw.trim()) identities.push({ type, value: raw.trim() });
+  }
+  if (details.length > 0) return { ok: false, details };
+  // What would be stored: refused here, naming the field, rather than by MongoDB in the workflow.
+  if (e.type === 'track' || e.type === 'page' || e.type === 'screen') shapeDetails(e.properties, field(at, 'properties'), details);
+  if (e.type === 'identify' || e.type === 'group') {
+    shapeDetails(e.traits, field(at, 'traits'), details);
+    if (e.type === 'identify') details.push(...traitDetails(e.traits, field(at, 'traits')));
   }
   if (details.length > 0) return { ok: false, details };
 
@@ -86,7 +107,8 @@ export function normalise(
   const timestamp = occurredAt(e, batchSentAt, receivedAt);
   const campaign = utmOf(obj(context.campaign));
   const event: CustomerEvent = {
-    messageId: e.messageId ?? contentId(e),
+    // As Segment's libraries do: a call without an id is a new event, never a retry of another.
+    messageId: e.messageId ?? `api-${randomUUID()}`,
     kind: e.type,
     ...(name !== undefined && { name }),
     properties,
@@ -104,12 +126,6 @@ function utmOf(c: Record<string, unknown>): CustomerEvent['campaign'] {
   const utm = { source: text(c.source), medium: text(c.medium), name: text(c.name) };
   if (!utm.source && !utm.medium && !utm.name) return undefined;
   return Object.fromEntries(Object.entries(utm).filter(([, v]) => v !== undefined));
-}
-
-/** No messageId: derive one from the content, so a client's retry is still recognised. */
-function contentId(e: SegmentEvent): string {
-  const { sentAt: _sentAt, ...rest } = e;
-  return `h-${createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 32)}`;
 }
 
 function dedupe(identities: Identity[]): Identity[] {

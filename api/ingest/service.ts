@@ -19,16 +19,24 @@ export interface IngestDeps extends DeliveryDeps {
    * out and resend the same events on top.
    */
   maxBacklog?: number;
+  /**
+   * The same for reactions (`deliver`): they go through their own queue with their own budget,
+   * so a flood of opens or receipts can neither fill ingest's backlog nor wait in front of it.
+   */
+  maxFeedbackBacklog?: number;
 }
 
 /** About 25 s of work at the dev server's measured ceiling (~40 signalWithStart/s, BENCHMARKS.md). */
 export const defaultMaxBacklog = 1000;
+export const defaultMaxFeedbackBacklog = 200;
 
 export interface IngestItem { event: SegmentEvent; at: string }
 
 export function ingestService(deps: IngestDeps) {
   const deadlineMs = deps.temporalDeadlineMs ?? 10_000;
   const delivery = createDelivery({ ...deps, callDeadlineMs: deadlineMs });
+  const reactions = createDelivery({ ...deps, callDeadlineMs: deadlineMs });
+  const maxFeedbackBacklog = deps.maxFeedbackBacklog ?? defaultMaxFeedbackBacklog;
   const withDeadline = <T>(fn: () => Promise<T>) => deps.temporal.connection.withDeadline(Date.now() + deadlineMs, fn);
   const maxBacklog = deps.maxBacklog ?? defaultMaxBacklog;
   const temporalUnavailable = (err: unknown) =>
@@ -50,15 +58,19 @@ export function ingestService(deps: IngestDeps) {
   }
 
   return {
-    /** Signals queued or in flight in this process. */
+    /** Ingest signals queued or in flight in this process (reactions have their own: `feedbackBacklog`). */
     backlog: () => delivery.backlog(),
+    feedbackBacklog: () => reactions.backlog(),
 
     /** Events about a customer we already know (message reactions, receipts): no resolution. */
     async deliver(customerId: string, events: CustomerEvent[]): Promise<void> {
+      if (reactions.backlog() >= maxFeedbackBacklog) {
+        throw new ApiError(503, 'overloaded', `${reactions.backlog()} reactions are waiting for Temporal; retry shortly`, [], 2);
+      }
       // Without the catalog revision the workflow just keeps its journeys until the next event.
-      const catalogRevision = await delivery.catalogRevision().catch(() => undefined);
+      const catalogRevision = await reactions.catalogRevision().catch(() => undefined);
       try {
-        await delivery.signal({ byCustomer: new Map([[customerId, events]]), merges: new Map() }, catalogRevision);
+        await reactions.signal({ byCustomer: new Map([[customerId, events]]), merges: new Map() }, catalogRevision);
       } catch (err) {
         throw temporalUnavailable(err);
       }

@@ -28,9 +28,12 @@ export const customersApi: ApiRoute[] = [
     errors: { 400: `${badId}, a bad limit, or not a cursor from a previous page` },
   },
   {
-    method: 'delete', path: '/v1/customers/:id', key: 'admin', summary: 'End the workflow and erase profile, timeline, messages and identities', params: byId,
+    method: 'delete', path: '/v1/customers/:id', key: 'admin', summary: 'End the workflows and erase the customer and every customer merged into it', params: byId,
+    description: 'Follows merges at any depth (A merged into B, B into C: DELETE of C erases all three). Ends their workflows, deletes their histories '
+      + 'and those of the deferred ingests that delivered their events, then erases profiles, timelines, messages, identities, conversions, '
+      + 'journey and stage records, outbox rows and webhook receipts. A request stopped part-way and retried finishes the job.',
     responses: { 200: { description: 'what was erased (zeros for an unknown customer)', schema: Erased } },
-    errors: { 400: badId, 503: '`temporal_unavailable`: the workflow could not be stopped; nothing was erased' },
+    errors: { 400: badId, 503: '`temporal_unavailable`: a workflow could not be stopped or a history deleted; nothing was erased from MongoDB yet: retry' },
   },
 ];
 

@@ -5,8 +5,13 @@ import { ApiError, invalid, zodDetails, type ErrorDetail } from '../errors.js';
 import { Accepted, Batch, kinds, maxEventBytes, type Kind, type SegmentEvent } from '../ingest/segment.js';
 import type { IngestItem, IngestService } from '../ingest/service.js';
 import type { ApiRoute } from '../openapi.js';
+import { eventLimits } from '../ingest/limits.js';
+import { refuseDeep } from '../body.js';
 
 const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
+
+/** Context and properties nest a few levels; past this a body is refused before anything reads it deeply. */
+const maxDepth = eventLimits.depth + 4;
 
 function parseEvent(kind: Kind, body: unknown, at: string, details: ErrorDetail[]): SegmentEvent | undefined {
   const parsed = kinds[kind].safeParse(body);
@@ -37,16 +42,18 @@ export function ingestRouter(service: IngestService): Router {
     router.post(`/v1/${kind}`, async (req: Request, res) => {
       // No body (or one of a type the JSON parser skips) leaves req.body undefined: an empty event.
       const body: unknown = req.body ?? {};
+      refuseDeep(body, maxDepth);
       if (bytes(body) > maxEventBytes) throw new ApiError(413, 'event_too_large', `an event may be at most ${maxEventBytes} bytes`);
       const details: ErrorDetail[] = [];
       const event = parseEvent(kind, body, '', details);
       if (!event) throw invalid(details);
-      const result = await service.ingest([{ event, at: '(body)' }]);
+      const result = await service.ingest([{ event, at: '' }]);
       res.json({ success: true, ...result } satisfies z.input<typeof Accepted>);
     });
   }
 
   router.post('/v1/batch', async (req, res) => {
+    refuseDeep(req.body, maxDepth + 2);
     const envelope = Batch.safeParse(req.body ?? {});
     if (!envelope.success) throw invalid(zodDetails(envelope.error));
     const tooLarge = envelope.data.batch.flatMap((e, i) => (bytes(e) > maxEventBytes ? [{ field: `batch.${i}`, message: `over ${maxEventBytes} bytes` }] : []));

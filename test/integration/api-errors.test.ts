@@ -74,6 +74,30 @@ describe('validation', () => {
     await nothingStored();
   });
 
+  it('answers 415 for an admin route\'s body that is not JSON (a cross-site form\'s), changing nothing; ingestion still reads text/plain', async () => {
+    const segment = JSON.stringify({ id: 'form-made', name: 'Forged', rule: { type: 'profile', field: 'stage', op: 'eq', value: 'customer' } });
+    const refused = [
+      await request(stack.app).post('/v1/segments').auth(adminKey, '').set('Content-Type', 'text/plain').send(segment),
+      await request(stack.app).put('/v1/segments/form-made').auth(adminKey, '').set('Content-Type', 'text/plain;charset=UTF-8').send(segment),
+      await request(stack.app).post('/v1/templates').auth(adminKey, '').type('form').send('id=t&channel=sms&body=hi'),
+      await request(stack.app).post('/v1/journeys').auth(adminKey, '').set('Content-Type', 'multipart/form-data; boundary=x').send('--x--'),
+    ];
+    for (const res of refused) {
+      expect([res.status, res.body.error.code]).toEqual([415, 'unsupported_media_type']);
+      expect(res.body.error.message).toContain('application/json');
+    }
+    expect(await stack.db.models.segments.countDocuments()).toBe(0);
+    expect(await stack.db.models.templates.countDocuments()).toBe(0);
+    // JSON under a +json type is JSON; a POST without a body needs no type.
+    await request(stack.app).post('/v1/segments').auth(adminKey, '').set('Content-Type', 'application/vnd.closedloop+json').send(segment).expect(201);
+    await request(stack.app).delete('/v1/segments/form-made').auth(adminKey, '').expect(200);
+    expect((await request(stack.app).post('/v1/campaigns/none/cancel').auth(adminKey, '')).body.error.code).toBe('not_found');
+    // Segment's analytics.js posts text/plain: still read as JSON (here, and refused for its bad field).
+    const ingested = await request(stack.app).post('/v1/track').auth(writeKey, '').set('Content-Type', 'text/plain').send(JSON.stringify({ userId: 'u1', event: '' }));
+    expect([ingested.status, ingested.body.error.details[0]?.field]).toEqual([400, 'event']);
+    await nothingStored();
+  });
+
   it('answers lookups with bad parameters with 400 and unknown customers with 404', async () => {
     const two = await request(stack.app).get('/v1/customers?phone=1&email=a@b.co').auth(adminKey, '');
     expect(two.status).toBe(400);

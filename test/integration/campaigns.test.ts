@@ -202,6 +202,10 @@ describe('campaigns on one worker', () => {
       name: 'x', segmentId: 'spring', message: { channel: 'sms', template: 'spring-sale' }, cron: '@daily', at: new Date(Date.now() + H).toISOString(),
     }).expect(400);
     expect(both.body.error.details).toEqual([{ field: 'cron', message: 'give `at` or `cron`, not both' }]);
+    for (const cron of ['* * * * *', '*/5 * * * *', '0,30 * * * *']) {
+      const often = await post(stack, '/v1/campaigns', { name: 'x', segmentId: 'spring', message: { channel: 'sms', template: 'spring-sale' }, cron }).expect(400);
+      expect(often.body.error.details).toEqual([{ field: 'cron', message: expect.stringContaining('at most once an hour') }]);
+    }
     // The template exists, but for another channel.
     expect((await post(stack, '/v1/campaigns', { name: 'x', segmentId: 'spring', message: { channel: 'email', template: 'spring-sale' } }).expect(400))
       .body.error.details).toEqual([{ field: 'message.template', message: 'no email template "spring-sale"' }]);

@@ -1,6 +1,7 @@
 // Channels on real servers: what customers receive by e-mail (SMTP) and through HTTP providers,
 // signed; and how provider errors are classified (permanent: recorded failed; retryable: thrown).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
 import { ApplicationFailure } from '@temporalio/common';
 import { verifyToken } from '../../activities/tracking/tokens.js';
 import { messageIdFor } from '../../activities/channels/smtp.js';
@@ -19,13 +20,18 @@ beforeAll(async () => {
     variants: [{ when: { tiers: ['gold'] }, body: '<p>Dear {{ profile.traits.name }}, your gold gift: <a href="https://shop.example.com/gold">claim</a></p>' }],
   });
   await f.addTemplate({ _id: 'otp', channel: 'sms', body: 'Hi {{ profile.traits.name }}, your order {{ event.properties.orderId }} shipped: https://shop.example.com/o/{{ event.properties.orderId }}' });
+  await f.addTemplate({
+    _id: 'bio', channel: 'email', html: true, subject: 'Your page',
+    body: '<p><a href="https://shop.example.com/u/{{ profile.traits.handle }}">your page</a>: {{ profile.traits.website }} {{ profile.traits.bio | raw }}</p>',
+  });
+  await f.addTemplate({ _id: 'bio-sms', channel: 'sms', body: 'Your page https://shop.example.com/u/{{ profile.traits.handle }} links to {{ profile.traits.website }}' });
   await f.addTemplate({ _id: 'crm-sync', channel: 'webhook', body: '{"customer":"{{ profile.traits.name }}","stage":"{{ profile.stage }}"}' });
   await f.addIdentity('c-mei', 'email', 'mei@example.com');
   await f.addIdentity('c-mei', 'phone', '+8613800000001');
 });
 afterAll(async () => { await f?.stop(); });
 
-const tokenOf = (url: string) => verifyToken(url.split('/').pop()!, f.stack.config.trackingSecret);
+const tokenOf = (url: string) => verifyToken(url.split('/').pop()!, f.stack.config.tracking);
 const messageDoc = (key: string) => f.stack.db.models.messages.findOne({ _id: key });
 
 describe('e-mail over SMTP', () => {
@@ -55,6 +61,34 @@ describe('e-mail over SMTP', () => {
     const doc = await messageDoc(req.key);
     expect(doc).toMatchObject({ status: 'sent', customerId: 'c-mei', channel: 'email', template: 'welcome', providerId: messageId, attempts: 1, links: ['https://shop.example.com/cn'] });
     expect(doc?.sentAt).toBeInstanceOf(Date);
+  });
+
+  it('points List-Unsubscribe at a URL whose POST (RFC 8058) unsubscribes and whose GET only asks', async () => {
+    const req = f.request({ customerId: 'c-mei', channel: 'email', template: 'welcome', variables: { profile: { traits: { name: 'Mei' } } } });
+    await f.messaging.sendMessage(req);
+    const [mail] = f.smtp.mailsWithMessageId(messageIdFor(req.key, 'news@shop.example.com'));
+    const header = mail?.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/\r?\n\s+/g, ' ') ?? '';
+    const url = /<(https:\/\/track\.example\.com\/t\/u\/[^>]+)>/.exec(header)?.[1];
+    expect(tokenOf(url!)).toMatchObject({ k: 'unsubscribe', m: req.key, exp: expect.any(Number), kid: expect.any(String) });
+    const path = new URL(url!).pathname;
+    expect((await request(f.stack.app).get(path).expect(200)).text).toContain('<form method="post">');
+    expect((await request(f.stack.app).post(path).type('form').send('List-Unsubscribe=One-Click').expect(200)).body).toEqual({ unsubscribed: true });
+  });
+
+  it('tracks only the template\'s own links: a URL or a link in a customer\'s traits is sent as it is, untracked', async () => {
+    const traits = { handle: 'mei', website: 'https://evil.example/', bio: '<a href="https://evil.example/">my shop</a>' };
+    const req = f.request({ customerId: 'c-mei', channel: 'email', template: 'bio', variables: { profile: { traits } } });
+    await f.messaging.sendMessage(req);
+    const [mail] = f.smtp.mailsWithMessageId(messageIdFor(req.key, 'news@shop.example.com'));
+    const html = String(mail?.html);
+    expect(html).toContain(': https://evil.example/ <a href="https://evil.example/">my shop</a>');
+    expect(html).toMatch(/<a href="https:\/\/track\.example\.com\/t\/c\/[^"]+">your page<\/a>/);
+    expect((await messageDoc(req.key))?.links).toEqual(['https://shop.example.com/u/mei']);
+
+    const sms = f.request({ customerId: 'c-mei', channel: 'sms', template: 'bio-sms', variables: { profile: { traits } } });
+    await f.messaging.sendMessage(sms);
+    expect(String(f.http.callsFor(sms.key)[0]?.json.body)).toMatch(/^Your page https:\/\/track\.example\.com\/t\/c\/\S+ links to https:\/\/evil\.example\/$/);
+    expect((await messageDoc(sms.key))?.links).toEqual(['https://shop.example.com/u/mei']);
   });
 
   it('sends the first segment variant that matches the customer, in the base language otherwise', async () => {

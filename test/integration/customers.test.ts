@@ -65,7 +65,7 @@ describe('identity resolution', () => {
     expect(live.counters).toMatchObject({ events: 5, orders: 2, spend: 500 });
 
     const timeline = await admin(`/v1/customers/${survivor}/timeline?limit=10`);
-    expect(timeline.body.items.map((e: { id: string }) => e.id).sort()).toEqual(['p1', 'p2', 'w1', 'w2', 'w3']);
+    expect(timeline.body.items.map((e: { messageId: string }) => e.messageId).sort()).toEqual(['p1', 'p2', 'w1', 'w2', 'w3']);
   });
 
   it('still merges when the request that linked the two was refused with 503 and retried', async () => {
@@ -120,7 +120,7 @@ describe('lifecycle and timeline', () => {
     do {
       const res = await admin(`/v1/customers/${id}/timeline?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
-      seen.push(...res.body.items.map((e: { id: string }) => e.id));
+      seen.push(...res.body.items.map((e: { messageId: string }) => e.messageId));
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(batch.map((e) => e.messageId).reverse());
@@ -129,7 +129,7 @@ describe('lifecycle and timeline', () => {
     const sentAt = new Date(Date.UTC(2026, 0, 1, 0, 0, 5, 500));
     await stack.db.models.messages.insertOne({ _id: 'pager-msg', customerId: id, channel: 'sms', template: 'promo', priority: 'marketing', status: 'suppressed', reason: 'frequency_cap', links: [], attempts: 0, attemptsEnded: 0, createdAt: sentAt, updatedAt: sentAt });
     const mixed = await admin(`/v1/customers/${id}/timeline?limit=30`);
-    const ids = mixed.body.items.map((e: { id: string }) => e.id);
+    const ids = mixed.body.items.map((e: { id: string; messageId?: string }) => e.messageId ?? e.id);
     expect(ids.indexOf('pager-msg')).toBe(ids.indexOf('pg-12') + 1);
     expect(ids.indexOf('pg-11')).toBe(ids.indexOf('pager-msg') + 1);
     expect(mixed.body.items[ids.indexOf('pager-msg')]).toMatchObject({ type: 'message', channel: 'sms', template: 'promo', status: 'suppressed', reason: 'frequency_cap' });

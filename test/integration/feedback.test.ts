@@ -7,8 +7,18 @@ import { signToken, type TrackingClaims } from '../../activities/tracking/tokens
 import type { MessageDoc } from '../../activities/db/messages.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 
+// A rotated tracking secret, each provider's own webhook secret, and small limits to flood against.
+const previousTrackingSecret = 'feedback-test-previous-tracking-secret-0123';
+const webhookSecrets = { email: 'feedback-test-email-webhook-secret-0123456', sms: 'feedback-test-sms-webhook-secret-01234567' };
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
+beforeAll(async () => {
+  stack = await startStack({
+    env: {
+      TRACKING_SECRETS_PREVIOUS: previousTrackingSecret, WEBHOOK_SECRET_EMAIL: webhookSecrets.email, WEBHOOK_SECRET_SMS: webhookSecrets.sms,
+      API_MAX_BACKLOG: '20', FEEDBACK_MAX_BACKLOG: '20', WEBHOOK_RATE_LIMIT_PER_MINUTE: '30',
+    },
+  });
+});
 afterAll(async () => { await stack?.stop(); });
 
 const admin = (path: string) => request(stack.app).get(path).auth(adminKey, '');
@@ -40,7 +50,7 @@ async function sentMessage({ id: customerId }: Customer, fields: Partial<Message
 }
 
 const token = (m: MessageDoc, k: TrackingClaims['k'], extra: Partial<TrackingClaims> = {}) =>
-  signToken({ m: m._id, c: m.customerId, ch: m.channel, k, ...extra }, stack.config.trackingSecret);
+  signToken({ m: m._id, c: m.customerId, ch: m.channel, k, ...extra }, stack.config.tracking);
 
 const timeline = async ({ id }: Customer): Promise<{ messageId: string; name?: string; properties: Record<string, unknown> }[]> =>
   (await admin(`/v1/customers/${id}/timeline?limit=200`).expect(200)).body.items
@@ -112,7 +122,7 @@ describe('open pixel and click redirect', () => {
       `${tamperedBody}.${signature}`,
       signToken({ m: m._id, c: customer.id, ch: 'email', k: 'click', l: 0 }, 'another-secret-of-at-least-32-characters'),
       token(m, 'click', { l: 2 }),
-      signToken({ m: 'no-such-message', c: customer.id, ch: 'email', k: 'click', l: 0 }, stack.config.trackingSecret),
+      signToken({ m: 'no-such-message', c: customer.id, ch: 'email', k: 'click', l: 0 }, stack.config.tracking),
       token(m, 'open'),
       'garbage',
     ];
@@ -136,28 +146,131 @@ describe('open pixel and click redirect', () => {
 });
 
 describe('unsubscribe links', () => {
-  it('turns off consent for the link\'s channel in the live workflow, and one-click POST does the same', async () => {
+  it('asks before unsubscribing: GET and HEAD (link scanners) change nothing, the page\'s button does', async () => {
     const customer = await newCustomer();
     const email = await sentMessage(customer);
-    const page = await request(stack.app).get(`/t/u/${token(email, 'unsubscribe')}`).expect(200);
+    const url = `/t/u/${token(email, 'unsubscribe')}`;
+    const page = await request(stack.app).get(url).expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.text).toContain('unsubscribed');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.text).toContain('<form method="post">');
+    expect(page.text).toContain('name="List-Unsubscribe" value="One-Click"');
+    const head = await request(stack.app).head(url).expect(200);
+    expect(head.headers['content-type']).toBe(page.headers['content-type']);
+    await settle(customer, 1);
+    expect(await named(customer, 'Unsubscribed')).toEqual([]);
+    expect(await consent(customer)).toEqual({ email: true, sms: true });
+
+    // The button posts the form to the same URL, as a browser does.
+    const done = await request(stack.app).post(url).set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8').type('form').send('List-Unsubscribe=One-Click').expect(200);
+    expect(done.headers['content-type']).toMatch(/^text\/html/);
+    expect(done.text).toContain('You are unsubscribed');
     await eventually(async () => ((await consent(customer))?.email === false ? true : undefined));
     expect(await consent(customer)).toEqual({ email: false, sms: true });
+  });
 
+  it('turns off consent for the link\'s channel with RFC 8058 one-click POST', async () => {
+    const customer = await newCustomer();
     const sms = await sentMessage(customer, { channel: 'sms' });
-    await request(stack.app).post(`/t/u/${token(sms, 'unsubscribe')}`).type('form').send('List-Unsubscribe=One-Click').expect(200);
+    const res = await request(stack.app).post(`/t/u/${token(sms, 'unsubscribe')}`).type('form').send('List-Unsubscribe=One-Click').expect(200);
+    expect(res.body).toEqual({ unsubscribed: true });
     await eventually(async () => ((await consent(customer))?.sms === false ? true : undefined));
+    expect(await consent(customer)).toEqual({ email: true, sms: false });
     const [unsubscribed] = (await named(customer, 'Unsubscribed')).filter((e) => e.messageId === `unsubscribe:${sms._id}`);
     expect(unsubscribed?.properties).toMatchObject({ channel: 'sms', messageId: sms._id });
   });
 });
 
+describe('token life and rotation', () => {
+  const yearsAgo = Date.now() - 400 * 24 * 3600 * 1000;
+  const expired = (m: MessageDoc, k: TrackingClaims['k'], extra: Partial<TrackingClaims> = {}) =>
+    signToken({ m: m._id, c: m.customerId, ch: m.channel, k, ...extra }, stack.config.tracking, yearsAgo);
+  /** A token as made before key ids and expiries: claims and HMAC only. */
+  const legacy = (m: MessageDoc, k: TrackingClaims['k'], key: string, extra: Partial<TrackingClaims> = {}) => {
+    const body = Buffer.from(JSON.stringify({ m: m._id, c: m.customerId, ch: m.channel, k, ...extra })).toString('base64url');
+    return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+  };
+
+  it('past its expiry a token records no open or click, but the link still redirects and the unsubscribe is honoured', async () => {
+    const customer = await newCustomer();
+    const m = await sentMessage(customer);
+    const pixel = await request(stack.app).get(`/t/o/${expired(m, 'open')}`).expect(200);
+    expect(pixel.headers['content-type']).toBe('image/gif');
+    const click = await request(stack.app).get(`/t/c/${expired(m, 'click', { l: 0 })}`).expect(302);
+    expect(click.headers.location).toBe(links[0]);
+    await settle(customer, 1);
+    expect((await timeline(customer)).map((e) => e.name)).toEqual(['Marker', undefined]);
+    expect(await message(m._id)).toMatchObject({ status: 'sent' });
+
+    await request(stack.app).post(`/t/u/${expired(m, 'unsubscribe')}`).expect(200);
+    await eventually(async () => ((await consent(customer))?.email === false ? true : undefined));
+  });
+
+  it('keeps links signed with the previous secret, and links made before key ids, working after a rotation', async () => {
+    const customer = await newCustomer();
+    const m = await sentMessage(customer);
+    const rotated = signToken({ m: m._id, c: m.customerId, ch: 'email', k: 'click', l: 1 }, previousTrackingSecret);
+    expect((await request(stack.app).get(`/t/c/${rotated}`).expect(302)).headers.location).toBe(links[1]);
+    expect((await request(stack.app).get(`/t/c/${legacy(m, 'click', previousTrackingSecret, { l: 0 })}`).expect(302)).headers.location).toBe(links[0]);
+    await request(stack.app).get(`/t/o/${legacy(m, 'open', stack.config.tracking.secret)}`).expect(200);
+    await eventNamed(customer, 'Message Opened');
+    const clicks = await eventually(async () => { const c = await named(customer, 'Message Clicked'); return c.length === 2 ? c : undefined; });
+    expect(clicks.map((c) => c.properties.url).sort()).toEqual(links);
+    await request(stack.app).get(`/t/c/${legacy(m, 'click', 'a-secret-this-server-never-had-0123456789', { l: 0 })}`).expect(404);
+  });
+});
+
+describe('links in messages sent before a merge', () => {
+  it('redirect and record into the survivor\'s workflow once the message\'s customer was merged away', async () => {
+    const older = await newCustomer();
+    const newer = await newCustomer();
+    const m = await sentMessage(newer);
+    // The newer customer turns out to be the older one: one identify names both identities.
+    await request(stack.app).post('/v1/identify').auth(writeKey, '')
+      .send({ userId: older.userId, messageId: `link-${randomUUID()}`, traits: { email: `${newer.userId}@example.com` } }).expect(200);
+    await eventually(async () => ((await message(m._id))?.customerId === older.id ? true : undefined));
+
+    const click = await request(stack.app).get(`/t/c/${token({ ...m, customerId: newer.id }, 'click', { l: 1 })}`).expect(302);
+    expect(click.headers.location).toBe(links[1]);
+    await request(stack.app).get(`/t/o/${token({ ...m, customerId: newer.id }, 'open')}`).expect(200);
+    const [clicked] = await eventNamed(older, 'Message Clicked');
+    expect(clicked).toMatchObject({ messageId: `click:${m._id}:1`, properties: { messageId: m._id, url: links[1] } });
+    await eventNamed(older, 'Message Opened');
+    expect(await message(m._id)).toMatchObject({ status: 'clicked', customerId: older.id });
+
+    await request(stack.app).post(`/t/u/${token({ ...m, customerId: newer.id }, 'unsubscribe')}`).expect(200);
+    await eventually(async () => ((await consent(older))?.email === false ? true : undefined));
+  });
+});
+
+describe('floods of public routes', () => {
+  it('a flood of one open pixel, or of many, never makes ingest answer 503', async () => {
+    const customer = await newCustomer();
+    const m = await sentMessage(customer);
+    const many = await Promise.all(Array.from({ length: 60 }, () => sentMessage(customer)));
+    const one = token(m, 'open');
+    const flood = [
+      ...Array.from({ length: 120 }, () => request(stack.app).get(`/t/o/${one}`)),
+      ...many.map((each) => request(stack.app).get(`/t/o/${token(each, 'open')}`)),
+    ].map((r) => r.then((res) => res.status));
+    const tracked: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const res = await request(stack.app).post('/v1/track').auth(writeKey, '')
+        .send({ userId: `flood-${randomUUID()}`, event: 'Product Viewed', messageId: `flood-${randomUUID()}` });
+      tracked.push(res.status);
+    }
+    const pixels = await Promise.all(flood);
+    expect(tracked).toEqual([200, 200, 200, 200, 200]);
+    expect(new Set(pixels)).toEqual(new Set([200]));
+  });
+});
+
 describe('provider webhooks', () => {
-  const secret = () => stack.config.channels.signingSecret;
-  const sign = (body: string, at = Math.floor(Date.now() / 1000), key = secret()) =>
+  const secretOf = (provider: string) => stack.config.channels.webhookSecrets[provider as 'email'];
+  const sign = (body: string, at = Math.floor(Date.now() / 1000), key = secretOf('email')) =>
     ({ 'X-Closedloop-Timestamp': String(at), 'X-Closedloop-Signature': `v1=${createHmac('sha256', key).update(`${at}.${body}`).digest('hex')}` });
-  const post = (provider: string, body: object | string, headers: Record<string, string> = sign(typeof body === 'string' ? body : JSON.stringify(body))) =>
+  const post = (provider: string, body: object | string, headers: Record<string, string> = sign(typeof body === 'string' ? body : JSON.stringify(body), undefined, secretOf(provider))) =>
     request(stack.app).post(`/v1/webhooks/${provider}`).set('Content-Type', 'application/json').set(headers)
       .send(typeof body === 'string' ? body : JSON.stringify(body));
 
@@ -197,12 +310,34 @@ describe('provider webhooks', () => {
     expect(await stack.db.models.webhookReceipts.countDocuments({ _id: `email:${receiptId}` })).toBe(0);
   });
 
+  it('verifies each provider with its own secret: another provider\'s, or the outgoing signing secret, is refused', async () => {
+    const customer = await newCustomer();
+    const m = await sentMessage(customer);
+    const body = JSON.stringify({ id: randomUUID(), type: 'delivered', messageId: m._id });
+    for (const key of [webhookSecrets.sms, stack.config.channels.signingSecret]) {
+      expect((await post('email', body, sign(body, undefined, key)).expect(401)).body.error.code).toBe('invalid_signature');
+    }
+    expect(stack.config.channels.signingSecret).not.toBe(webhookSecrets.email);
+    await post('email', body, sign(body, undefined, webhookSecrets.email)).expect(200);
+    expect(await message(m._id)).toMatchObject({ status: 'delivered' });
+  });
+
+  it('answers 429 rate_limited with Retry-After past a provider\'s signed requests a minute, so it retries', async () => {
+    const signed = () => post('push', { id: randomUUID(), type: 'delivered', messageId: 'no-such-send' });
+    // Forged requests are not counted against the provider.
+    for (let i = 0; i < 5; i++) await post('push', '{}', sign('{}', undefined, 'not-the-push-secret-0123456789abcdef')).expect(401);
+    for (let i = 0; i < 30; i++) await signed().expect(404);
+    const res = await signed().expect(429);
+    expect(res.body.error.code).toBe('rate_limited');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('acknowledges an exact replay of a signed receipt without applying it again', async () => {
     const customer = await newCustomer();
     const m = await sentMessage(customer, { channel: 'sms' });
     const receiptId = randomUUID();
     const body = JSON.stringify({ id: receiptId, type: 'reply', messageId: m._id, text: 'Do you have it in blue?' });
-    const headers = sign(body);
+    const headers = sign(body, undefined, secretOf('sms'));
     expect((await post('sms', body, headers).expect(200)).body).toEqual({ received: true });
     expect((await post('sms', body, headers).expect(200)).body).toEqual({ received: true, duplicate: true });
     await eventNamed(customer, 'Message Replied');

@@ -74,6 +74,33 @@ describe('ingestion', () => {
     expect(await stack.db.models.events.countDocuments({ customerId })).toBe(2);
   });
 
+  it('keeps two identical calls without messageId as two orders, as Segment does', async () => {
+    const order = { userId: 'u-twice', event: 'Order Completed', properties: { total: 50 } };
+    await request(stack.app).post('/v1/track').auth(writeKey, '').send(order).expect(200);
+    await request(stack.app).post('/v1/track').auth(writeKey, '').send(order).expect(200);
+    const { customerId } = await eventually(() => lookup('userId=u-twice'));
+    const doc = await eventually(async () => {
+      const d = await stack.db.models.customers.findOne({ _id: customerId });
+      return d?.counters.orders === 2 ? d : undefined;
+    });
+    expect(doc.counters).toMatchObject({ orders: 2, spend: 100 });
+    expect(await stack.db.models.events.countDocuments({ customerId, name: 'Order Completed' })).toBe(2);
+  });
+
+  it('keeps both customers\' events when their clients chose the same messageId', async () => {
+    for (const userId of ['u-same-id-1', 'u-same-id-2']) {
+      await request(stack.app).post('/v1/track').auth(writeKey, '').send({ userId, event: 'Wishlist Viewed', messageId: 'shared-1', properties: { query: userId } }).expect(200);
+    }
+    for (const userId of ['u-same-id-1', 'u-same-id-2']) {
+      const { customerId } = await eventually(() => lookup(`userId=${userId}`));
+      const items = await eventually(async () => {
+        const res = await admin(`/v1/customers/${customerId}/timeline`);
+        return res.body.items?.length === 1 ? res.body.items : undefined;
+      });
+      expect(items[0]).toMatchObject({ type: 'event', messageId: 'shared-1', name: 'Wishlist Viewed', properties: { query: userId } });
+    }
+  });
+
   it('accepts a batch of 100 events for 100 customers in one request', async () => {
     const batch = Array.from({ length: 100 }, (_, i) => ({ type: 'track', userId: `u-batch-${i}`, event: 'Product Searched', messageId: `m-batch-${i}`, properties: { query: 'oil' } }));
     const res = await request(stack.app).post('/v1/batch').auth(writeKey, '').send({ batch });

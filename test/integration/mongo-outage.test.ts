@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { freePort, startMongo, type RunningServer } from '../../scripts/servers.js';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
-import { eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
+import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'closedloop-outage-'));
 const file = path.join(dir, 'mongo.mv.db');
@@ -56,5 +56,36 @@ describe('a MongoDB outage', () => {
     const live = await stack.temporal.workflow.getHandle(customerWorkflowId(knownId)).query(stateQuery);
     expect(live.counters).toMatchObject({ events: 2, orders: 1, spend: 10 });
     expect(await stack.db.models.events.countDocuments({ customerId: knownId })).toBe(2);
+  }, 150_000);
+
+  it('answers admin routes 503 mongodb_unavailable with Retry-After within seconds while MongoDB is down, and serves them again once it is back', async () => {
+    expect((await track('admin-known', 'o-10')).status).toBe(200);
+    const id = await eventually(async () => (await stack.db.models.identities.findOne({ _id: 'userId:admin-known' }))?.customerId);
+    const segment = { name: 'Known', rule: { type: 'profile', field: 'stage', op: 'eq', value: 'customer' } };
+    const calls = () => [
+      request(stack.app).get(`/v1/customers/${id}`).auth(adminKey, ''),
+      request(stack.app).get('/v1/journeys').auth(adminKey, ''),
+      request(stack.app).post('/v1/segments').auth(adminKey, '').send(segment),
+    ];
+
+    await mongo!.stop();
+    mongo = undefined;
+    // Twice: at once (the driver's connections refused), and once it has given the server up (server selection times out).
+    for (const pause of [0, 12_000]) {
+      await new Promise((r) => setTimeout(r, pause));
+      const started = Date.now();
+      const answers = await Promise.all(calls().map(async (call) => { const res = await call; return { res, ms: Date.now() - started }; }));
+      for (const { res, ms } of answers) {
+        expect([res.status, res.body.error?.code, res.headers['retry-after']]).toEqual([503, 'mongodb_unavailable', '5']);
+        expect(ms).toBeLessThan(8000);
+      }
+    }
+
+    mongo = await startMongo({ storage: `h2:${file}`, port, heap: '512m' });
+    await eventually(async () => ((await request(stack.app).get(`/v1/customers/${id}`).auth(adminKey, '')).status === 200 ? true : undefined), 60_000, 500);
+    expect((await request(stack.app).get('/v1/journeys').auth(adminKey, '')).status).toBe(200);
+    // 201, not 200: none of the refused creates was stored.
+    expect((await request(stack.app).post('/v1/segments').auth(adminKey, '').send(segment)).status).toBe(201);
+    expect(await stack.db.models.segments.countDocuments()).toBe(1);
   }, 150_000);
 });

@@ -159,7 +159,7 @@ describe('a Temporal server restart', () => {
     // Nothing of the rejected events was applied: no event stored, no counter moved, no profile
     // for the new customer. Identity resolution runs before the signal, so Dan's identity is
     // already claimed for a customer id: a reservation that the retry reuses (see below).
-    expect(await db.models.events.countDocuments({ _id: { $in: ['ana-3', 'dan-1'] } })).toBe(0);
+    expect(await db.models.events.countDocuments({ messageId: { $in: ['ana-3', 'dan-1'] } })).toBe(0);
     expect((await profileOf('ana'))?.counters).toMatchObject({ events: 2, orders: 0 });
     const danReserved = await customerOf('dan');
     expect(danReserved).toBeDefined();

@@ -61,8 +61,24 @@ function rawEnvironment(name: string): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
 
-function environment(name: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(rawEnvironment(name)).map(([k, v]) => [k, interpolate(v)]));
+/** The secrets a user puts in `.env` (compose refuses to start without them). */
+const userSecrets: Record<string, string> = {
+  API_WRITE_KEYS: 'my-own-write-key-0123456789',
+  API_ADMIN_KEYS: 'my-own-admin-key-0123456789',
+  TRACKING_SECRET: 'my-own-tracking-secret-0123456789abcdef',
+  PROVIDER_SIGNING_SECRET: 'my-own-provider-secret-0123456789abcdef',
+};
+
+function environment(name: string, env: Record<string, string> = userSecrets): Record<string, string> {
+  return Object.fromEntries(Object.entries(rawEnvironment(name)).map(([k, v]) => [k, interpolate(v, env)]));
+}
+
+/** Every variable config.ts reads that holds a secret (keys and secrets; lists of them too). */
+function secretVariables(): string[] {
+  const source = read('config.ts');
+  const env = source.slice(source.indexOf('const Env = z.object({'));
+  const names = env.slice(0, env.indexOf('\n});')).split('\n').map((line) => /^ {2}([A-Z][A-Z0-9_]*):/.exec(line)?.[1]);
+  return [...new Set(names)].filter((name): name is string => name !== undefined && /SECRET|_KEYS$/.test(name));
 }
 
 function dependencies(name: string): Record<string, string> {
@@ -184,17 +200,36 @@ describe('docker-compose.yml', () => {
     expect(dependencies('temporal')).toMatchObject({ postgresql: 'service_healthy' });
   });
 
-  it('gives the api and worker an environment that passes the config validation, with overridable demo keys', () => {
+  it('gives the api and worker an environment that passes the config validation once the user has set the secrets', () => {
     for (const name of appServices) {
       const config = loadConfig(environment(name));
       expect(config.api.port).toBe(3000);
-      for (const key of ['API_WRITE_KEYS', 'API_ADMIN_KEYS']) {
-        expect(rawEnvironment(name)[key], `${name} ${key} can be set by the user`).toMatch(new RegExp(`^\\$\\{${key}:-[^}]{16,}\\}$`));
-      }
-      // The user's own keys replace the demo ones.
-      const custom = Object.fromEntries(Object.entries(rawEnvironment(name)).map(([k, v]) => [k, interpolate(v, { API_WRITE_KEYS: 'my-own-write-key-0123456789' })]));
-      expect(loadConfig(custom).api.writeKeys).toEqual(['my-own-write-key-0123456789']);
+      expect(config.api.writeKeys).toEqual([userSecrets.API_WRITE_KEYS]);
+      expect(config.api.adminKeys).toEqual([userSecrets.API_ADMIN_KEYS]);
+      expect(config.channels.signingSecret).toBe(userSecrets.PROVIDER_SIGNING_SECRET);
+      expect(JSON.stringify(config)).toContain(userSecrets.TRACKING_SECRET);
     }
+  });
+
+  it('ships no secret: each one config.ts requires stops `docker compose up` with a message naming it, the optional ones stay empty', () => {
+    const secrets = secretVariables();
+    expect(secrets).toEqual(expect.arrayContaining(Object.keys(userSecrets)));
+    for (const name of appServices) {
+      const raw = rawEnvironment(name);
+      for (const secret of secrets) {
+        expect(raw, `${name} passes ${secret}`).toHaveProperty([secret]);
+        // No default value anywhere: required (`:?`) or, for the optional ones, empty (`:-}`).
+        expect(raw[secret], `${name} ${secret}`).toMatch(new RegExp(`^\\$\\{${secret}(:\\?[^}]*${secret}[^}]*|:-)\\}$`));
+      }
+      for (const secret of Object.keys(userSecrets)) {
+        expect(raw[secret], `${name} requires ${secret}`).toMatch(/^\$\{\w+:\?/);
+        const { [secret]: _unset, ...others } = userSecrets;
+        expect(() => environment(name, others), `${name} without ${secret}`).toThrow(new RegExp(`${secret} is required: set ${secret} \\(`));
+        expect(() => environment(name, { ...others, [secret]: '' }), `${name} with an empty ${secret}`).toThrow(secret);
+      }
+    }
+    // The demo values of `npm start` (config.ts's defaults) never reach the stack.
+    expect(read('docker-compose.yml')).not.toMatch(/change-me|not-for-production|demo-/);
   });
 
   it('has the api and worker agree on Temporal, the task queue and the database', () => {
@@ -207,13 +242,11 @@ describe('docker-compose.yml', () => {
     for (const name of appServices) {
       const config = loadConfig(environment(name));
       const [host, port] = config.temporal.address.split(':');
-      expect(host).toBe('temporal');
+      expect([host, port]).toEqual(['temporal', '7233']);
       expect(services).toHaveProperty([host!]);
-      expect([...publishedPorts(host!).values()]).toContain(Number(port));
       const mongo = new URL(config.mongodbUri);
-      expect(mongo.hostname).toBe('mongodb');
+      expect([mongo.hostname, mongo.port || '27017']).toEqual(['mongodb', '27017']);
       expect(services).toHaveProperty([mongo.hostname]);
-      expect([...publishedPorts(mongo.hostname).values()]).toContain(Number(mongo.port || 27017));
     }
     for (const name of ['temporal-ui', 'temporal-admin-tools']) {
       expect(environment(name).TEMPORAL_ADDRESS, `${name} TEMPORAL_ADDRESS`).toBe(loadConfig(environment('worker')).temporal.address);
@@ -236,11 +269,13 @@ describe('docker-compose.yml', () => {
     expect(script).toMatch(/already exists/);
   });
 
-  it('publishes the API on 3000, Temporal on 7233, the UI on 8233 and MongoDB on 27017', () => {
+  it('publishes only the API (3000) and the Temporal UI (8233, on 127.0.0.1): MongoDB, PostgreSQL and Temporal stay inside the compose network', () => {
     expect(Object.fromEntries(publishedPorts('api'))).toEqual({ 3000: loadConfig(environment('api')).api.port });
-    expect(Object.fromEntries(publishedPorts('temporal'))).toEqual({ 7233: 7233 });
-    expect(Object.fromEntries(publishedPorts('temporal-ui'))).toEqual({ 8233: 8080 });
-    expect(Object.fromEntries(publishedPorts('mongodb'))).toEqual({ 27017: 27017 });
+    expect(service('temporal-ui').ports).toEqual(['127.0.0.1:8233:8080']);
+    for (const name of ['mongodb', 'postgresql', 'temporal', 'temporal-admin-tools', 'worker']) {
+      expect(service(name).ports, `${name} publishes no port`).toBeUndefined();
+      expect(service(name), `${name} uses the host's network`).not.toHaveProperty('network_mode');
+    }
   });
 });
 

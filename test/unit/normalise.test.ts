@@ -34,12 +34,14 @@ describe('normalising Segment events', () => {
     expect(out.ok && out.value.event.timestamp).toBe('2026-05-01T09:55:00.000Z');
   });
 
-  it('gives an event without messageId a content-derived one, the same on a retry', () => {
+  it('gives each event without messageId its own id, as Segment\'s libraries do: identical calls are two events', () => {
     const e: SegmentEvent = { type: 'track', userId: 'u1', event: 'X', properties: { a: 1 }, timestamp: '2026-05-01T09:00:00.000Z' };
     const first = normalise(e, '(body)', options, received);
-    const retry = normalise({ ...e, sentAt: '2026-05-01T09:01:00.000Z' }, '(body)', options, new Date());
-    expect(first.ok && first.value.event.messageId).toMatch(/^h-[0-9a-f]{32}$/);
-    expect(first.ok && retry.ok && first.value.event.messageId === retry.value.event.messageId).toBe(true);
+    const second = normalise(e, '(body)', options, received);
+    expect(first.ok && first.value.event.messageId).toMatch(/^api-[0-9a-f-]{36}$/);
+    expect(first.ok && second.ok && first.value.event.messageId !== second.value.event.messageId).toBe(true);
+    const given = normalise({ ...e, messageId: 'm-1' }, '(body)', options, received);
+    expect(given.ok && given.value.event.messageId).toBe('m-1');
   });
 
   it('links an alias\'s previous id as an anonymous id of the same person', () => {

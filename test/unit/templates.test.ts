@@ -43,6 +43,15 @@ describe('checkTemplate', () => {
 });
 
 describe('renderTemplate', () => {
+  it('stops a template that would take the worker\'s memory or time, as a template error', async () => {
+    const t = (body: string): TemplateSource => ({ body, locales: {}, variants: [] });
+    for (const body of ['{% for i in (1..100000000) %}xxxxxxxxxx{% endfor %}', '{% assign s = "x" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s }}']) {
+      const started = Date.now();
+      await expect(renderTemplate(t(body), {})).rejects.toThrow(/limit/i);
+      expect(Date.now() - started).toBeLessThan(3000);
+    }
+  });
+
   const mei = { profile: { traits: { name: 'mei <b>' }, points: 150, tier: 'silver', tags: ['vip'], stage: 'loyal' }, event: { properties: { total: 21 } } };
 
   it('personalises from the profile and the event, escaping HTML bodies but not subjects', async () => {

@@ -1,5 +1,6 @@
 // The customer's lifecycle rules as pure functions: (state, input, now) → { state, changes }.
 import type { CustomerEvent } from './event.js';
+import { setBounded, setConsent, type ProfileLimits } from './limits.js';
 import type { LifecycleRules, Stage } from './rules.js';
 import { recentMessageIdLimit, type CustomerState } from './state.js';
 import { atRiskAt, deriveStage, deriveTier } from './stage.js';
@@ -37,7 +38,7 @@ export function withTouch(s: CustomerState, touch: Touch, rules: LifecycleRules)
   return { ...s, touches: recordTouch(s.touches ?? [], touch, attributionOf(rules)) };
 }
 
-function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, conversions: Conversion[]): void {
+function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, conversions: Conversion[], limits?: ProfileLimits): void {
   s.counters.events += 1;
   const attribution = attributionOf(rules);
   const touch = touchOf(e);
@@ -53,10 +54,10 @@ function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, con
 
   if (e.kind === 'identify' || Object.keys(e.traits).length > 0) {
     const { tags, consent, ...traits } = e.traits;
-    Object.assign(s.traits, traits);
-    if (Array.isArray(tags)) for (const t of tags) if (typeof t === 'string' && !s.tags.includes(t)) s.tags.push(t);
+    for (const [name, value] of Object.entries(traits)) setBounded(s.traits, name, value, limits?.traits);
+    if (Array.isArray(tags)) for (const t of tags) if (typeof t === 'string') addTag(s, t, limits);
     if (consent && typeof consent === 'object') {
-      for (const [channel, given] of Object.entries(consent)) if (typeof given === 'boolean') s.consent[channel] = given;
+      for (const [channel, given] of Object.entries(consent)) if (typeof given === 'boolean') setConsent(s.consent, channel, given, limits?.consent);
     }
   }
   if (e.kind !== 'track' || !e.name) return;
@@ -73,17 +74,17 @@ function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, con
   }
   switch (e.name) {
     case 'Subscribed':
-      if (channel) s.consent[channel] = true;
+      if (channel) setConsent(s.consent, channel, true, limits?.consent);
       break;
     case 'Unsubscribed':
-      // Without a channel the customer has opted out of everything.
+      // Without a channel the customer has opted out of everything (an opt-out is never dropped).
       if (channel) s.consent[channel] = false; else s.consent['*'] = false;
       break;
     case 'Points Redeemed':
       s.points -= Math.min(s.points, Math.max(0, Math.floor(num(e.properties.points))));
       break;
     case 'Tag Added':
-      if (typeof e.properties.tag === 'string' && !s.tags.includes(e.properties.tag)) s.tags.push(e.properties.tag);
+      if (typeof e.properties.tag === 'string') addTag(s, e.properties.tag, limits);
       break;
     case 'Tag Removed':
       s.tags = s.tags.filter((t) => t !== e.properties.tag);
@@ -92,6 +93,10 @@ function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, con
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+function addTag(s: CustomerState, tag: string, limits: ProfileLimits | undefined): void {
+  if (!s.tags.includes(tag) && (limits === undefined || s.tags.length < limits.tags)) s.tags.push(tag);
+}
 
 function finish(before: CustomerState, s: CustomerState, rules: LifecycleRules, now: number, applied: CustomerEvent[], duplicates: number, conversions: Conversion[] = []): Outcome {
   s.stage = deriveStage(s, rules, now);
@@ -113,8 +118,11 @@ function finish(before: CustomerState, s: CustomerState, rules: LifecycleRules, 
   };
 }
 
-/** Applies a batch of events in order, dropping any whose messageId was already applied. */
-export function applyEvents(state: CustomerState, events: CustomerEvent[], rules: LifecycleRules, now: number): Outcome {
+/**
+ * Applies a batch of events in order, dropping any whose messageId was already applied. With
+ * `limits`, the profile keeps no more traits, tags and consent entries than they allow.
+ */
+export function applyEvents(state: CustomerState, events: CustomerEvent[], rules: LifecycleRules, now: number, limits?: ProfileLimits): Outcome {
   const s = clone(state);
   const seen = new Set(s.recentMessageIds);
   const applied: CustomerEvent[] = [];
@@ -124,7 +132,7 @@ export function applyEvents(state: CustomerState, events: CustomerEvent[], rules
     if (seen.has(e.messageId)) { duplicates += 1; continue; }
     seen.add(e.messageId);
     s.recentMessageIds.push(e.messageId);
-    applyOne(s, e, rules, conversions);
+    applyOne(s, e, rules, conversions, limits);
     applied.push(e);
   }
   if (s.recentMessageIds.length > recentMessageIdLimit) s.recentMessageIds.splice(0, s.recentMessageIds.length - recentMessageIdLimit);
@@ -141,8 +149,8 @@ export function nextWakeAt(state: CustomerState, rules: LifecycleRules): number 
   return state.stage === 'at_risk' ? undefined : atRiskAt(state, rules);
 }
 
-/** Folds another customer (found to be the same person) into this one. */
-export function absorb(state: CustomerState, other: CustomerState, rules: LifecycleRules, now: number): Outcome {
+/** Folds another customer (found to be the same person) into this one, within `limits` when given. */
+export function absorb(state: CustomerState, other: CustomerState, rules: LifecycleRules, now: number, limits?: ProfileLimits): Outcome {
   if (other.customerId === state.customerId || state.mergedFrom.includes(other.customerId)) {
     return { state, applied: [], duplicates: 0, conversions: [] };
   }
@@ -163,7 +171,8 @@ export function absorb(state: CustomerState, other: CustomerState, rules: Lifecy
   for (const t of other.tags) if (!s.tags.includes(t)) s.tags.push(t);
   // An opt-out on either side wins: never message someone who said no.
   for (const [channel, given] of Object.entries(other.consent)) s.consent[channel] = (s.consent[channel] ?? given) && given;
-  s.traits = { ...other.traits, ...s.traits };
+  const own = s.traits;
+  s.traits = { ...other.traits, ...own };
   const ids = new Set(s.recentMessageIds);
   for (const id of other.recentMessageIds) if (!ids.has(id)) s.recentMessageIds.push(id);
   if (s.recentMessageIds.length > recentMessageIdLimit) s.recentMessageIds.splice(0, s.recentMessageIds.length - recentMessageIdLimit);
@@ -171,6 +180,15 @@ export function absorb(state: CustomerState, other: CustomerState, rules: Lifecy
     for (const t of other.touches) s.touches = recordTouch(s.touches ?? [], t, attributionOf(rules));
   }
   s.mergedFrom.push(other.customerId, ...other.mergedFrom.filter((id) => !s.mergedFrom.includes(id)));
+  if (limits) {
+    if (s.mergedFrom.length > limits.mergedFrom) s.mergedFrom.splice(0, s.mergedFrom.length - limits.mergedFrom);
+    s.tags.splice(limits.tags);
+    s.traits = Object.fromEntries(Object.entries(own).slice(0, limits.traits));
+    for (const [name, value] of Object.entries(other.traits)) setBounded(s.traits, name, value, limits.traits);
+    const consent = Object.entries(s.consent);
+    s.consent = Object.fromEntries(consent.filter(([, v]) => !v));
+    for (const [channel] of consent.filter(([, v]) => v)) setConsent(s.consent, channel, true, limits.consent);
+  }
   const out = finish(state, s, rules, now, [], 0);
   // A merge always changes the state, even when stage and tier stay.
   if (out.state === state) { s.revision = state.revision + 1; out.state = s; }

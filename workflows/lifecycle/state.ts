@@ -39,7 +39,11 @@ export interface CustomerState {
   scores?: Scores;
   /** Where the customer is in journeys, their send log for caps; absent before journeys existed. */
   journeys?: JourneysState;
+  /** The last events MongoDB refused to store (never applied; kept in the timeline), newest last. */
+  setAside?: SetAsideEvent[];
 }
+
+export interface SetAsideEvent { messageId: string; name?: string; reason: string; at: number }
 
 export const recentMessageIdLimit = 2000;
 
