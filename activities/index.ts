@@ -24,6 +24,7 @@ import { identityRepository } from './db/identities.js';
 import { deferredIngestRepository } from './db/deferred-ingests.js';
 import { journeyRepository } from './db/journeys.js';
 import { createCampaignActivities } from './campaigns.js';
+import { createBacktestActivities } from './backtest/index.js';
 import { analyticsRepository, type AnalyticsRecords } from './db/analytics.js';
 import { reportQueries } from './db/reports.js';
 
@@ -51,6 +52,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
   return {
     ...createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config }),
     ...createJourneyActivities({ models, catalog }),
+    ...createBacktestActivities({ models, rules: config.lifecycleRules, policy: config.messagingPolicy }),
     ...createCampaignActivities({ models, temporal, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy } }),
     /** Events accepted while MongoDB was away: resolve and deliver them now (retried until it is back). */
     async deliverDeferred(items: Normalised[]): Promise<{ customers: number }> {

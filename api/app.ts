@@ -27,6 +27,9 @@ import { enrollmentRepository } from '../activities/db/enrollments.js';
 import { templateRepository } from '../activities/db/templates.js';
 import { journeyService } from './journeys/service.js';
 import { journeysRouter } from './routes/journeys.js';
+import { backtestsRouter } from './routes/backtests.js';
+import { backtestService } from './journeys/backtest.js';
+import { backtestRepository } from '../activities/db/backtests.js';
 import { docsRouter } from './routes/docs.js';
 import { openApiDocument } from './openapi.js';
 import { segmentRepository } from '../activities/db/segments.js';
@@ -89,6 +92,10 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
   app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal })));
+  app.use(backtestsRouter(backtestService({
+    journeys, backtests: backtestRepository(db.models), segments: segmentRepository(db.models), templates: templateRepository(db.models), models: db.models,
+    temporal, taskQueue: config.temporal.taskQueue, rules: config.lifecycleRules, policy: config.messagingPolicy,
+  })));
   app.use(templatesRouter({ models: db.models }));
   app.use(segmentsRouter(segmentService({ segments: segmentRepository(db.models), queries: segmentQueries(db.models) })));
   app.use(reportsRouter(reportService({ queries: reportQueries(db.models), costs: config.channelCosts })));

@@ -11,6 +11,7 @@ import { docsApi } from './routes/docs.js';
 import { healthApi } from './routes/health.js';
 import { ingestApi } from './routes/ingest.js';
 import { journeysApi } from './routes/journeys.js';
+import { backtestsApi } from './routes/backtests.js';
 import { segmentsApi } from './routes/segments.js';
 import { reportsApi } from './routes/reports.js';
 import { campaignsApi } from './routes/campaigns.js';
@@ -51,7 +52,7 @@ export interface ApiRoute {
 const apis: Record<string, ApiRoute[]> = {
   Ingestion: ingestApi,
   Customers: customersApi,
-  Journeys: journeysApi,
+  Journeys: [...journeysApi, ...backtestsApi],
   Templates: templatesApi,
   Segments: segmentsApi,
   Reports: reportsApi,

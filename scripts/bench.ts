@@ -38,7 +38,10 @@ import type { SegmentEvent } from '../api/ingest/segment.js';
 import { customerWorkflowId, eventsSignal, stateQuery } from '../workflows/messages.js';
 import type { CustomerEvent } from '../workflows/lifecycle/event.js';
 import { freePort, rootDir, startMongo, startTemporal, type RunningServer, stopProcess } from './servers.js';
+import { startTemporalServer, type TemporalServerCluster } from './temporal-server.js';
 import { costPhase } from './bench/cost.js';
+import { faultPhase } from './bench/faults.js';
+import { broadcastPhase, herdPhase, loadAverage, minimalReference, type ScaleContext } from './bench/scale.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes (env) and small helpers
@@ -51,6 +54,10 @@ const int = (name: string, fallback: number): number => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
 };
+/** dev: the Temporal CLI dev server (SQLite file); server: Temporal Server 1.32.2 on PostgreSQL (scripts/temporal-server.ts). */
+const temporalKind = env.BENCH_TEMPORAL ?? 'dev';
+if (temporalKind !== 'dev' && temporalKind !== 'server') throw new Error(`BENCH_TEMPORAL must be dev or server, got "${temporalKind}"`);
+const onServer = temporalKind === 'server';
 const sizes = {
   /** Customers (signals) for the ceiling. */
   ceilingCustomers: int('BENCH_CUSTOMERS', 500),
@@ -75,8 +82,20 @@ const sizes = {
   /** Requests for the in-process profile of identity resolution vs signalWithStart. */
   profileBatches: int('BENCH_PROFILE_BATCHES', 3),
   /** Live customers: new customers left alive and waiting, against a worker with a small cache (0 skips). */
-  liveCustomers: int('BENCH_LIVE_CUSTOMERS', 1500),
+  liveCustomers: int('BENCH_LIVE', int('BENCH_LIVE_CUSTOMERS', onServer ? 100_000 : 1500)),
   liveCache: int('BENCH_LIVE_CACHE', 250),
+  /** Live customers woken by timers at the same instant (0 skips), and how many of their histories are read for task timeouts. */
+  herdCustomers: int('BENCH_HERD', onServer ? 10_000 : 0),
+  herdHistorySample: int('BENCH_HERD_HISTORY_SAMPLE', 1000),
+  /** A broadcast to the segment of all live customers (0 skips), at this ratePerSecond (the API allows 1–500). */
+  broadcast: int('BENCH_BROADCAST', onServer ? 1 : 0),
+  broadcastRatePerSecond: int('BENCH_BROADCAST_RATE', 50),
+  /** Minimal workflows fully applied, before and after the scale phases: their reference rate. */
+  scaleReferenceWorkflows: int('BENCH_SCALE_REFERENCE', 500),
+  /** Fault mode: customers the ingest spreads over, seconds the server stays killed. */
+  faultCustomers: int('BENCH_FAULT_CUSTOMERS', 200),
+  faultOutageSeconds: int('BENCH_FAULT_OUTAGE_SECONDS', 10),
+  mongoHeap: env.BENCH_MONGO_HEAP ?? (onServer ? '6g' : '2g'),
   /** Cost per event: catalog sizes, customers measured at each, new customers for the rates. */
   costCatalogs: (env.BENCH_COST_CATALOGS ?? '5,50,500').split(',').map(Number),
   costCustomers: int('BENCH_COST_CUSTOMERS', 5),
@@ -85,7 +104,7 @@ const sizes = {
   applyTimeoutMs: int('BENCH_APPLY_TIMEOUT_MS', 120_000),
 };
 const profileMode = env.BENCH_PROFILE ?? 'auto'; // auto | 1 | 0
-const only = env.BENCH_ONLY; // cost: the cost phase alone
+const only = env.BENCH_ONLY; // cost: the cost phase alone; scale: live customers, herd and broadcast with their references
 const target = 0.8;
 
 const log = (msg: string): void => { process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`); };
@@ -195,15 +214,33 @@ function machineBusySeconds(): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) / clockTick;
 }
 
-type Pids = Record<'temporal' | 'mongo' | 'worker' | 'api', number>;
+/** A process and its children, those still running and (through cutime/cstime) those it reaped: PostgreSQL's backends. */
+function cpuSecondsOfTree(pid: number): number {
+  if (!pid) return 0;
+  let total = 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / clockTick;
+  } catch { return 0; }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += cpuSecondsOf(Number(entry));
+    } catch { /* gone */ }
+  }
+  return total;
+}
+
+type Pids = Record<'temporal' | 'mongo' | 'worker' | 'api', number> & { postgres?: number };
 let pids: Pids;
-type CpuSnapshot = Record<keyof Pids | 'bench' | 'machine', number> & { at: number };
+type CpuSnapshot = Record<'temporal' | 'mongo' | 'worker' | 'api' | 'postgres' | 'bench' | 'machine', number> & { at: number };
 function cpuSnapshot(): CpuSnapshot {
   const own = process.cpuUsage();
   return {
     at: performance.now(),
     temporal: cpuSecondsOf(pids.temporal), mongo: cpuSecondsOf(pids.mongo), worker: cpuSecondsOf(pids.worker), api: cpuSecondsOf(pids.api),
-    bench: (own.user + own.system) / 1e6, machine: machineBusySeconds(),
+    postgres: cpuSecondsOfTree(pids.postgres ?? 0), bench: (own.user + own.system) / 1e6, machine: machineBusySeconds(),
   };
 }
 /** CPU used per process between two snapshots, in cores (1.0 = one core busy the whole time). */
@@ -211,7 +248,7 @@ function cpuCores(from: CpuSnapshot, to: CpuSnapshot): Record<string, number> {
   const wall = (to.at - from.at) / 1000;
   const out: Record<string, number> = {};
   let total = 0;
-  for (const key of ['temporal', 'mongo', 'worker', 'api', 'bench'] as const) {
+  for (const key of ['temporal', ...(onServer ? ['postgres'] as const : []), 'mongo', 'worker', 'api', 'bench'] as const) {
     const cores = (to[key] - from[key]) / wall;
     out[key] = round(cores, 2);
     total += cores;
@@ -713,13 +750,20 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
     }
   })();
   const limit = pLimit(8);
+  // The segment the broadcast goes to; the herd and the broadcast go out in UTC with no quiet hours,
+  // so that when the bench runs does not decide whether they send.
+  const cohort = `live-${Date.now().toString(36)}`;
+  const { quietHours: _quietHours, ...policy } = settings.policy;
+  const liveSettings = { ...settings, policy: { ...policy, defaultTimeZone: 'UTC' } };
+  const customerIds = Array.from({ length: n }, () => newCustomerId());
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, (_, i) => limit(() => temporal.workflow.signalWithStart('customerWorkflow', {
-    ...startCustomerOptions(newCustomerId(), settings, taskQueue), signal: eventsSignal,
-    signalArgs: [[{ messageId: `live-${i}`, kind: 'track', name: 'Order Completed', properties: { total: 10 }, traits: {}, timestamp: new Date().toISOString() }], { catalogRevision }],
+  await Promise.all(customerIds.map((customerId, i) => limit(() => temporal.workflow.signalWithStart('customerWorkflow', {
+    ...startCustomerOptions(customerId, liveSettings, taskQueue), signal: eventsSignal,
+    signalArgs: [[{ messageId: `live-${i}`, kind: 'track', name: 'Order Completed', properties: { total: 10 }, traits: { benchCohort: cohort }, timestamp: new Date().toISOString() }], { catalogRevision }],
   }))));
   const acceptedSeconds = seconds(performance.now() - t0);
-  const deadline = Date.now() + 30 * 60_000;
+  log(`live: ${n} accepted in ${acceptedSeconds} s (${round(n / acceptedSeconds)}/s)`);
+  const deadline = Date.now() + Math.max(30 * 60_000, n * 250);
   while ((await applied()) < n && Date.now() < deadline) await sleep(2000);
   const appliedSeconds = seconds(performance.now() - t0);
   sampling = false;
@@ -730,20 +774,34 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
   // customers alone (the heap settles for a while after the cache fills): the growth per customer.
   const atCache = samples.find((x) => x.applied >= sizes.liveCache) ?? samples[0]!;
   const atHalf = samples.find((x) => x.applied >= n / 2) ?? atCache;
+  // Flat: every sample once twice the cache has been applied (the heap settles after the fill) within ±10% of their mean.
+  const settled = [...samples, end].filter((x) => x.applied >= 2 * sizes.liveCache).map((x) => x.rssMB);
+  const settledMean = settled.reduce((a, b) => a + b, 0) / Math.max(1, settled.length);
+  const flat = settled.length === 0 ? null : {
+    samples: settled.length, meanMB: round(settledMean), minMB: Math.min(...settled), maxMB: Math.max(...settled),
+    maxDeviationPercent: round(Math.max(...settled.map((v) => Math.abs(v - settledMean) / settledMean)) * 100),
+    withinTenPercent: settled.every((v) => Math.abs(v - settledMean) <= 0.1 * settledMean),
+  };
   const result = {
-    customers: n, workerCache: sizes.liveCache, acceptedSeconds, appliedSeconds, appliedPerSec: round(end.applied / appliedSeconds),
+    customers: n, workerCache: sizes.liveCache, acceptedSeconds, acceptedPerSec: round(n / acceptedSeconds), appliedSeconds, appliedPerSec: round(end.applied / appliedSeconds),
     runningWorkflows: running,
     workerRssMB: { idle: idle.rssMB, whenCacheFull: atCache.rssMB, end: end.rssMB, peak: end.peakRssMB },
+    workerRssOnceCacheFull: flat,
+    loadAverage: loadAverage(),
     growthAfterCacheFullKBPerCustomer: end.applied > atCache.applied ? round(((end.rssMB - atCache.rssMB) * 1024) / (end.applied - atCache.applied), 2) : null,
     growthSecondHalfKBPerCustomer: end.applied > atHalf.applied ? round(((end.rssMB - atHalf.rssMB) * 1024) / (end.applied - atHalf.applied), 2) : null,
     samples: samples.filter((_, i) => i % 3 === 0),
   };
   log(`live: ${end.applied} customers applied in ${appliedSeconds} s; worker RSS ${idle.rssMB} idle → ${atCache.rssMB} with a full cache → ${end.rssMB} MB at the end`);
-  return result;
+  return { result, customerIds, cohort, liveSettings };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Main
+
+const postgresVersion = (): string => {
+  try { return readdirSync('/usr/lib/postgresql').sort().at(-1) ?? '?'; } catch { return '?'; }
+};
 
 const machineFacts = (loadAverageAtStart: number[]) => ({
   nproc: cpus().length, cpu: cpus()[0]?.model, memoryGB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAverageAtStart,
@@ -754,13 +812,18 @@ async function main() {
   const loadAverageAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   log(`load average at start: ${loadAverageAtStart.join(' ')}`);
   tempDir = mkdtempSync(path.join(tmpdir(), 'closedloop-bench-'));
-  log(`starting Temporal dev server (--db-filename in ${tempDir}) and mongo-java-server (memory)`);
+  log(onServer
+    ? 'starting Temporal Server 1.32.2 on a throw-away PostgreSQL cluster (built into .cache/temporal-server/ on first use) and mongo-java-server (memory)'
+    : `starting Temporal dev server (--db-filename in ${tempDir}) and mongo-java-server (memory)`);
+  let cluster: TemporalServerCluster | undefined;
   const [temporalServer, mongo] = await Promise.all([
-    startTemporal({ dbFile: path.join(tempDir, 'temporal.db') }),
-    startMongo({ storage: 'memory', heap: '2g' }),
+    onServer ? startTemporalServer().then((c) => (cluster = c)) : startTemporal({ dbFile: path.join(tempDir, 'temporal.db') }),
+    startMongo({ storage: 'memory', heap: sizes.mongoHeap }),
   ]);
   servers.push(temporalServer, mongo);
-  const { temporal: temporalPid, mongo: mongoPid } = serverPids();
+  const found = serverPids();
+  const temporalPid = cluster ? cluster.serverPid() : found.temporal;
+  const mongoPid = found.mongo;
   if (!temporalPid || !mongoPid) throw new Error('cannot find the server processes in /proc');
 
   taskQueue = 'closedloop-bench';
@@ -779,7 +842,7 @@ async function main() {
   const apiChild = runChild('api', 'api/main.ts', childEnv);
   api = `http://127.0.0.1:${apiPort}`;
   await Promise.all([workerReady, minimalReady, waitForHealth(`${api}/healthz`, 60_000)]);
-  pids = { temporal: temporalPid, mongo: mongoPid, worker: worker.pid!, api: apiChild.pid! };
+  pids = { temporal: temporalPid, mongo: mongoPid, worker: worker.pid!, api: apiChild.pid!, ...(cluster && { postgres: cluster.postgresPid() }) };
 
   const mongoClient = await MongoClient.connect(`${mongo.address}`);
   closers.push(() => mongoClient.close());
@@ -805,15 +868,74 @@ async function main() {
     },
     sizes: { catalogs: sizes.costCatalogs, customersPerSize: sizes.costCustomers, throughputCustomers: sizes.costThroughputCustomers, requestsInFlight: sizes.requestsInFlight },
   });
+  const settings = { rules: config.lifecycleRules, policy: config.messagingPolicy };
+  const setupText = {
+    temporal: onServer
+      ? 'Temporal Server 1.32.2 (go install from the Go module proxy; frontend, history, matching, worker in one process, 4 history shards) on PostgreSQL '
+        + `${postgresVersion()} (throw-away cluster in a temp dir), config scripts/temporal-server/development-postgres.yaml`
+      : 'Temporal CLI 1.9.1 dev server (Server 1.32), SQLite via --db-filename in a temp dir (journal_mode=wal, synchronous=normal), headless',
+    mongodb: `mongo-java-server 1.47.0, memory backend (-Xmx${sizes.mongoHeap})`,
+  };
+  const command = `${onServer ? 'BENCH_TEMPORAL=server ' : ''}${only ? `BENCH_ONLY=${only} ` : ''}npm run -s bench`;
   if (only === 'cost') {
-    const result = { command: 'BENCH_ONLY=cost npm run bench', startedAt: startedAt.toISOString(), machine: machineFacts(loadAverageAtStart), sizes, cost: await cost() };
+    const result = { command, startedAt: startedAt.toISOString(), machine: machineFacts(loadAverageAtStart), setup: setupText, sizes, cost: await cost() };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const scaleContext: ScaleContext = {
+    temporal, db, api, adminAuth: `Bearer ${adminKey}`, taskQueue, minimalTaskQueue, settings, log,
+    cpu: async (run) => {
+      const from = cpuSnapshot();
+      const result = await run();
+      return { ...result, cpuCores: cpuCores(from, cpuSnapshot()) };
+    },
+  };
+  /** Live customers, then the herd and the broadcast on them. */
+  const scale = async () => {
+    if (sizes.liveCustomers === 0) return undefined;
+    const from = cpuSnapshot();
+    const live = await livePhase(childEnv, settings, catalogRevision);
+    const liveResult = { ...live.result, cpuCores: cpuCores(from, cpuSnapshot()) };
+    const herd = sizes.herdCustomers > 0
+      ? await herdPhase({ ...scaleContext, settings: live.liveSettings }, live.customerIds, sizes.herdCustomers, { signalsPerSec: liveResult.appliedPerSec, historySample: sizes.herdHistorySample })
+      : undefined;
+    const broadcast = sizes.broadcast > 0 ? await broadcastPhase(scaleContext, live.cohort, live.customerIds.length, sizes.broadcastRatePerSecond) : undefined;
+    return { live: liveResult, herd, broadcast };
+  };
+  if (only === 'faults') {
+    if (!cluster) throw new Error('BENCH_ONLY=faults needs BENCH_TEMPORAL=server (the dev server is one process: nothing to restart apart)');
+    const c = cluster;
+    const faults = await faultPhase({
+      api, writeAuth, db, cluster: c, log, restarted: () => { pids.temporal = c.serverPid() ?? 0; },
+      sizes: { customers: sizes.faultCustomers, eventsPerRequest: 20, outageSeconds: sizes.faultOutageSeconds },
+    });
+    const result = { command, startedAt: startedAt.toISOString(), seconds: seconds(Date.now() - startedAt.getTime()), machine: machineFacts(loadAverageAtStart), loadAverageAtEnd: loadAverage(), setup: setupText, faults };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (faults.lost > 0 || faults.appliedTwice > 0) process.exitCode = 1;
+    return;
+  }
+  if (only === 'scale') {
+    // The reference first and last, so drift weighs on both sides; the worker's cache is the live phase's.
+    const before = await minimalReference(scaleContext, 'before', sizes.scaleReferenceWorkflows);
+    const phases = await scale();
+    const after = await minimalReference(scaleContext, 'after', sizes.scaleReferenceWorkflows);
+    const minimalPerSec = round((before.perSec + after.perSec) / 2);
+    const result = {
+      command, startedAt: startedAt.toISOString(), seconds: seconds(Date.now() - startedAt.getTime()), machine: machineFacts(loadAverageAtStart),
+      loadAverageAtEnd: loadAverage(), setup: setupText, sizes,
+      reference: { minimalWorkflowPerSec: minimalPerSec, runs: [before, after] },
+      ...(phases && {
+        live: { ...phases.live, ratioAppliedToMinimal: round(phases.live.appliedPerSec / minimalPerSec, 2), ratioAcceptedToMinimalAccepted: round(phases.live.acceptedPerSec / (sizes.scaleReferenceWorkflows / ((before.acceptedSeconds + after.acceptedSeconds) / 2)), 2) },
+        ...(phases.herd && { herd: { ...phases.herd, ratioToMinimal: phases.herd.actedPerSec ? round(phases.herd.actedPerSec / minimalPerSec, 2) : null } }),
+        ...(phases.broadcast && { broadcast: { ...phases.broadcast, ratioToMinimal: round(phases.broadcast.messagesPerSec / minimalPerSec, 2) } }),
+      }),
+    };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
 
   // Ceiling, ingest, ingest, ceiling again: drift (a growing database, other load on the machine)
   // weighs on both sides alike; the ceiling is the mean of the two.
-  const settings = { rules: config.lifecycleRules, policy: config.messagingPolicy };
   const ceilingBefore = await ceilingPhase('ceiling', settings, catalogRevision);
   const distinctRaw = await ingestPhase('100 customers/request', 'ing', sizes.distinctBatches, 1, sizes.requestsInFlight);
   const groupedRaw = await ingestPhase('10 customers/request', 'grp', sizes.groupedBatches, sizes.groupedPerCustomer, sizes.requestsInFlight);
@@ -847,16 +969,22 @@ async function main() {
   // Before the live phase replaces the worker (and its cache) and fills the server with waiting customers.
   await reset('cost');
   const costPerEvent = await cost();
-  const live = sizes.liveCustomers > 0 ? await livePhase(childEnv, settings, catalogRevision) : undefined;
+  const scaled = await scale();
+  const minimalPerSec = costPerEvent.throughput.minimalWorkflowPerSec;
+  const live = scaled && {
+    ...scaled.live, ratioAppliedToMinimal: round(scaled.live.appliedPerSec / minimalPerSec, 2), ratioAcceptedToCeiling: round(scaled.live.acceptedPerSec / ceilingPerSec, 2),
+  };
+  const herd = scaled?.herd && { ...scaled.herd, ratioToMinimal: scaled.herd.actedPerSec ? round(scaled.herd.actedPerSec / minimalPerSec, 2) : null };
+  const broadcast = scaled?.broadcast && { ...scaled.broadcast, ratioToMinimal: round(scaled.broadcast.messagesPerSec / minimalPerSec, 2) };
   const running = await temporal.workflow.count('ExecutionStatus = "Running"');
   const summary = {
-    command: 'npm run bench',
+    command,
     startedAt: startedAt.toISOString(),
     seconds: seconds(Date.now() - startedAt.getTime()),
     machine: machineFacts(loadAverageAtStart),
+    loadAverageAtEnd: loadAverage(),
     setup: {
-      temporal: 'Temporal CLI 1.9.1 dev server (Server 1.32), SQLite via --db-filename in a temp dir (journal_mode=wal, synchronous=normal), headless',
-      mongodb: 'mongo-java-server 1.47.0, memory backend (-Xmx2g)',
+      ...setupText,
       workerAndApi: 'child processes: node --import tsx worker/main.ts, node --import tsx api/main.ts (LOG_LEVEL=warn)',
       loadGenerator: 'this process: @temporalio/client for the ceiling, fetch over loopback for the API, mongodb driver for polling',
       sizes,
@@ -875,6 +1003,8 @@ async function main() {
     history,
     costPerEvent,
     ...(live && { live }),
+    ...(herd && { herd }),
+    ...(broadcast && { broadcast }),
     retriedAfter503: retried503,
     memory: {
       workerRssBeforeMB: memoryBefore.rssMB, workerRssAfterMB: memoryAfter.rssMB, workerPeakRssMB: memoryAfter.peakRssMB,

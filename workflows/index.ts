@@ -3,3 +3,4 @@ export { customerWorkflow } from './customer.js';
 export { deferredIngestWorkflow } from './deferred-ingest.js';
 export { campaignWorkflow } from './campaign.js';
 export { reportDaysWorkflow } from './report-days.js';
+export { backtestWorkflow } from './backtest.js';

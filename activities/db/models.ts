@@ -13,6 +13,7 @@ import { createSegmentModels, type SegmentModels } from './segments.js';
 import { createAnalyticsModels, type AnalyticsModels } from './analytics.js';
 import { createCampaignModels, type CampaignModels } from './campaigns.js';
 import { createDeferredIngestModels, type DeferredIngestModels } from './deferred-ingests.js';
+import { createBacktestModels, type BacktestModels } from './backtests.js';
 
 /** A profile is the workflow's state as of its last write, keyed by customer id. */
 export type CustomerDoc = Omit<CustomerState, 'customerId' | 'journeys'> & {
@@ -100,7 +101,7 @@ const identitySchema = new Schema<IdentityDoc>({
 }, { versionKey: false });
 
 /** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
-export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels, DeferredIngestModels {
+export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels, DeferredIngestModels, BacktestModels {
   Customer: Model<CustomerDoc>;
   Event: Model<EventDoc>;
   Identity: Model<IdentityDoc>;
@@ -124,6 +125,7 @@ export function createModels(connection: Connection): Models {
     ...createAnalyticsModels(connection),
     ...createCampaignModels(connection),
     ...createDeferredIngestModels(connection),
+    ...createBacktestModels(connection),
     customers: Customer.collection as unknown as Collection<CustomerDoc>,
     events: Event.collection as unknown as Collection<EventDoc>,
     identities: Identity.collection as unknown as Collection<IdentityDoc>,

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { isExpired, verifyToken, type TrackingClaims, type TrackingKeys, type TrackingKind } from '../../activities/tracking/tokens.js';
 import { ApiError } from '../errors.js';
 import type { FeedbackService } from '../feedback/service.js';
-import { isOverLimit, limitPerMinute } from '../limits.js';
+import { isOverLimit, limitPerMinute } from '../rate-limits.js';
 import type { ApiRoute } from '../openapi.js';
 
 export interface TrackingDeps {

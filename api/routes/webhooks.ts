@@ -6,7 +6,7 @@ import { channels, type Channel } from '../../workflows/messaging/types.js';
 import { ApiError, invalid, zodDetails } from '../errors.js';
 import type { FeedbackService } from '../feedback/service.js';
 import type { ApiRoute } from '../openapi.js';
-import { limitPerMinute } from '../limits.js';
+import { limitPerMinute } from '../rate-limits.js';
 import { ProviderReceipt } from '../feedback/receipt.js';
 import { checkSignature, signatureHeader, timestampHeader } from '../../activities/channels/signature.js';
 

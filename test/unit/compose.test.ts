@@ -279,6 +279,48 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml: the Temporal topology the bench measured', () => {
+  const provision = read('scripts/temporal-server/provision.sh');
+  const measuredVersion = /^SERVER_VERSION=(\S+)$/m.exec(provision)?.[1];
+
+  it('runs the Temporal Server version the bench builds (scripts/temporal-server/provision.sh), with admin tools of the same version', () => {
+    expect(measuredVersion).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(service('temporal').image).toBe(`temporalio/server:${measuredVersion}`);
+    for (const name of ['temporal-schema', 'temporal-admin-tools']) expect(service(name).image, name).toBe(`temporalio/admin-tools:${measuredVersion}`);
+    expect(read('docker-compose.yml')).not.toMatch(/temporalio\/auto-setup/);
+  });
+
+  it('keeps Temporal on PostgreSQL, with the schema set up by the SQL tool before the server starts', () => {
+    expect(environment('temporal')).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
+    expect(service('postgresql').image).toMatch(/^postgres:\d+/);
+    expect(dependencies('temporal-schema')).toMatchObject({ postgresql: 'service_healthy' });
+    expect(dependencies('temporal')).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
+    const script = commandText('temporal-schema');
+    expect(script).toContain('temporal-sql-tool');
+    for (const step of ['create-database', 'setup-schema -v 0.0', 'update-schema -d']) expect(script, step).toContain(step);
+    // Both databases, each with its own versioned schema from the image.
+    expect(script).toContain('for pair in temporal:temporal temporal_visibility:visibility');
+    expect(script).toContain('/etc/temporal/schema/postgresql/v12/$schema/versioned');
+    expect(environment('temporal-schema').SQL_PLUGIN).toBe('postgres12');
+    expect(service('temporal-schema').ports).toBeUndefined();
+  });
+
+  it('creates the namespace the app uses before registering the search attributes', () => {
+    const script = commandText('temporal-admin-tools');
+    const { namespace } = loadConfig(environment('worker')).temporal;
+    const create = script.indexOf(`temporal operator namespace create --namespace ${namespace}`);
+    expect(create).toBeGreaterThanOrEqual(0);
+    expect(create).toBeLessThan(script.indexOf('temporal operator search-attribute create'));
+  });
+
+  it('lets the worker scale (`--scale worker=N`): no fixed container name or host port, and the README says how', () => {
+    const worker = service('worker') as Service & { container_name?: string };
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.ports).toBeUndefined();
+    expect(read('README.md')).toMatch(/docker compose up[^\n`]*--scale worker=\d/);
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const runtime = runtimeImports(['api/main.ts', 'worker/main.ts']);

@@ -1,0 +1,97 @@
+// The backtest's activities: simulate one page of sampled customers (their recorded events read
+// from MongoDB, then simulate.ts), and sum the pages into the result. The run's frozen journey
+// definitions are read from its document once per worker, not carried in the workflow's history.
+import type { Filter } from 'mongodb';
+import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
+import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
+import type { MessagingPolicy } from '../../workflows/messaging/arbiter.js';
+import type { JourneyCatalog, JourneyDefinition } from '../../workflows/journeys/types.js';
+import type { SegmentRule } from '../../workflows/segments/types.js';
+import type { BacktestPage, BacktestPageInput } from '../../workflows/backtest.js';
+import { backtestRepository, type BacktestDoc } from '../db/backtests.js';
+import type { CustomerDoc, EventDoc, Models } from '../db/models.js';
+import { segmentFilter } from '../db/segment-query.js';
+import { backtestResult, emptyTally, mergeTallies, tallyCustomer } from './result.js';
+import { simulateCustomer, type Simulation } from './simulate.js';
+
+/** What a backtest document holds besides the request: the definitions as they were when it began. */
+export interface BacktestPlan {
+  definition: JourneyDefinition;
+  catalog: JourneyCatalog;
+  /** Customers of the sample (all, or the segment's, at the start), and every how many one is taken. */
+  total: number;
+  every: number;
+  size?: number;
+  segmentRule?: SegmentRule;
+}
+
+export const toCustomerEvent = (d: EventDoc): CustomerEvent => ({
+  messageId: d.messageId ?? d._id, kind: d.kind as CustomerEvent['kind'], ...(d.name !== undefined && { name: d.name }), properties: d.properties ?? {}, traits: d.traits ?? {},
+  timestamp: d.timestamp.toISOString(), ...(d.channel !== undefined && { channel: d.channel }),
+});
+
+/** One customer's recorded events before `to`, oldest first (set-aside events were never applied). */
+export async function recordedEvents(models: Models, customerIds: string[], to: Date): Promise<Map<string, CustomerEvent[]>> {
+  const docs = await models.events.find({ customerId: { $in: customerIds }, timestamp: { $lt: to }, setAside: { $exists: false } })
+    .sort({ customerId: 1, timestamp: 1, _id: 1 }).toArray();
+  const out = new Map<string, CustomerEvent[]>(customerIds.map((id) => [id, []]));
+  for (const d of docs) out.get(d.customerId)?.push(toCustomerEvent(d));
+  return out;
+}
+
+export function createBacktestActivities({ models, rules, policy }: { models: Models; rules: LifecycleRules; policy: MessagingPolicy }) {
+  const repo = backtestRepository(models);
+  const plans = new Map<string, { doc: BacktestDoc; filter: Filter<CustomerDoc> }>();
+
+  async function planOf(backtestId: string) {
+    const known = plans.get(backtestId);
+    if (known) return known;
+    const doc = await repo.find(backtestId);
+    if (!doc) throw new Error(`no backtest ${backtestId}`);
+    const segment = doc.plan.segmentRule ? await segmentFilter(models.events, doc.plan.segmentRule, Date.parse(doc.request.from)) : {};
+    const entry = { doc, filter: { mergedInto: { $exists: false }, ...segment } as Filter<CustomerDoc> };
+    if (plans.size > 20) plans.clear();
+    plans.set(backtestId, entry);
+    return entry;
+  }
+
+  return {
+    /** Simulates the next page of the sample and stores its tally (idempotent: keyed by page). */
+    async runBacktestPage(input: BacktestPageInput): Promise<BacktestPage> {
+      const { doc, filter } = await planOf(input.backtestId);
+      const { plan, request } = doc;
+      const from = Date.parse(request.from);
+      const to = Date.parse(request.to);
+      const page = await models.customers.find({ ...filter, ...(input.cursor !== undefined && { _id: { $gt: input.cursor } }) }, { projection: { _id: 1 } })
+        .sort({ _id: 1 }).limit(input.pageSize).toArray();
+      let position = input.position;
+      let taken = input.taken;
+      const chosen: string[] = [];
+      for (const { _id } of page) {
+        if (plan.size !== undefined && taken >= plan.size) break;
+        if (position % plan.every === 0) { chosen.push(_id); taken += 1; }
+        position += 1;
+      }
+      const events = await recordedEvents(models, chosen, new Date(to));
+      let tally = emptyTally();
+      for (const customerId of chosen) {
+        const sim: Simulation = simulateCustomer({
+          customerId, events: events.get(customerId) ?? [], catalog: plan.catalog, rules, policy, from, to, engagementRate: request.engagementRate,
+        });
+        tally = (tallyCustomer(tally, sim, plan.definition.id), tally);
+      }
+      await repo.savePage(input.backtestId, input.page, tally, taken, plan.total);
+      const last = page[page.length - 1]?._id;
+      const done = page.length < input.pageSize || (plan.size !== undefined && taken >= plan.size);
+      return { ...(last !== undefined && { cursor: last }), position, taken, done };
+    },
+
+    /** Sums the pages into the result (or records why the run ended). */
+    async finishBacktest(input: { backtestId: string; status: 'completed' | 'cancelled' | 'failed'; error?: string }): Promise<void> {
+      const { doc } = await planOf(input.backtestId);
+      const tally = (await repo.pages(input.backtestId)).reduce(mergeTallies, emptyTally());
+      await repo.finish(input.backtestId, input.status, { result: backtestResult(tally, doc.request.engagementRate), ...(input.error && { error: input.error }) });
+      plans.delete(input.backtestId);
+    },
+  };
+}
