@@ -8,7 +8,10 @@
 //   schedule the report-days refresh: its first run with nothing stored, a run with nothing to do,
 //            and a run after writes on three days;
 // and times a bare count of each collection's range (the floor of any counting on a server
-// without secondary indexes).
+// without secondary indexes); then
+//   backtest a 30-day backtest of a cart journey over every customer (the backtest workflow's page
+//            activity, page after page, as the worker runs it), and one customer's preview.
+//   BENCH_REPORTS_ONLY=backtest      seed, then only the backtest phase
 // Prints one JSON summary on stdout (progress on stderr) and stops the server, also on failure or Ctrl-C.
 //   BENCH_CUSTOMERS, BENCH_EVENTS   data size (default 100000, 1000000)
 //   BENCH_MONGO_HEAP                 the server's heap (default 12g: mongo-java-server keeps every
@@ -21,6 +24,15 @@ import { dailyFigures } from '../activities/db/report-days.js';
 import { reportService } from '../api/reports/service.js';
 import { benchSeed, seedReports } from './seed-reports.js';
 import { startMongo, type RunningServer } from './servers.js';
+import { createBacktestActivities } from '../activities/backtest/index.js';
+import { backtestRepository } from '../activities/db/backtests.js';
+import { backtestService } from '../api/journeys/backtest.js';
+import { journeyRepository } from '../activities/db/journeys.js';
+import { segmentRepository } from '../activities/db/segments.js';
+import { templateRepository } from '../activities/db/templates.js';
+import { defaultLifecycleRules } from '../workflows/lifecycle/rules.js';
+import { defaultMessagingPolicy } from '../workflows/messaging/arbiter.js';
+import type { JourneyDefinition } from '../workflows/journeys/types.js';
 
 const D = 86_400_000;
 const runs = 5;
@@ -61,6 +73,10 @@ async function main(): Promise<void> {
   const seedMs = Math.round(performance.now() - seedStarted);
   log(`seeded in ${(seedMs / 1000).toFixed(1)} s: ${JSON.stringify(seeded)}`);
 
+  if (env.BENCH_REPORTS_ONLY === 'backtest') {
+    console.log(JSON.stringify({ machine: { cpus: cpus().length, node: process.version }, seed: { ms: seedMs, documents: seeded }, backtest: await backtestPhase(db) }, null, 2));
+    return;
+  }
   const service = reportService({ queries: reportQueries(models), costs });
   const daily = dailyFigures(models.reportDays);
   type Range = { from: Date; to: Date };
@@ -155,7 +171,74 @@ async function main(): Promise<void> {
     countOnlyMs: scans,
     targetMs, slowestWarmP50Ms: slowest, warmUnderTarget: slowest < targetMs,
     slowestAfterOneWrittenDayMs: Math.max(...Object.values(written)), afterOneWrittenDayUnderTarget: Math.max(...Object.values(written)) < targetMs,
+    backtest: await backtestPhase(db),
   }, null, 2));
+}
+
+/** A cart journey with a wait, an awaited order, a branch and a split: 30 days of it over every customer. */
+const cartJourney: JourneyDefinition = {
+  id: 'bench-cart', version: 0, name: 'Cart reminder', trigger: { type: 'event', event: 'Cart Added' }, entry: 'wait', reentry: { mode: 'cooldown', cooldown: '7 days' }, onPause: 'hold',
+  goal: { event: 'Order Completed', within: '7 days' },
+  steps: {
+    wait: { type: 'wait', duration: '2 hours', next: 'split' },
+    split: { type: 'split', variants: [{ name: 'sms', weight: 45, next: 'sms' }, { name: 'email', weight: 45, next: 'email' }], holdout: 10 },
+    sms: { type: 'send', channel: 'sms', template: 'cart-sms', next: 'order' },
+    email: { type: 'send', channel: 'email', template: 'cart-email', next: 'order' },
+    order: { type: 'wait_for_event', event: 'Order Completed', timeout: '3 days', onEvent: 'done', onTimeout: 'vip' },
+    vip: { type: 'branch', branches: [{ when: [{ field: 'counters.orders', op: 'gte', value: 3 }], next: 'coupon' }], otherwise: 'done' },
+    coupon: { type: 'send', channel: 'sms', template: 'cart-coupon', next: 'done' },
+    done: { type: 'exit' },
+  },
+} as JourneyDefinition;
+
+async function backtestPhase(database: Database) {
+  const { models } = database;
+  const month = ranges['last 30 days'];
+  const total = await models.customers.countDocuments({ mergedInto: { $exists: false } });
+  const id = 'btbench000000000000';
+  await models.backtests.deleteMany({ _id: id });
+  await models.backtestPages.deleteMany({ backtestId: id });
+  await backtestRepository(models).create(id, {
+    journeyId: cartJourney.id, version: 'draft', from: month.from.toISOString(), to: month.to.toISOString(), withLiveJourneys: false, engagementRate: 0,
+  }, { definition: cartJourney, catalog: { revision: 0, journeys: [{ definition: cartJourney, status: 'active' }] }, total, every: 1 });
+  const activities = createBacktestActivities({ models, rules: defaultLifecycleRules, policy: defaultMessagingPolicy });
+  const rss: number[] = [];
+  const began = performance.now();
+  let at = { page: 0, position: 0, taken: 0, cursor: undefined as string | undefined };
+  for (;;) {
+    const page = await activities.runBacktestPage({ backtestId: id, pageSize: 2000, ...at });
+    at = { page: at.page + 1, position: page.position, taken: page.taken, cursor: page.cursor };
+    if (at.page % 5 === 0) { rss.push(Math.round(process.memoryUsage().rss / 2 ** 20)); log(`backtest: ${page.taken} customers, ${Math.round(performance.now() - began)} ms`); }
+    if (page.done) break;
+  }
+  await activities.finishBacktest({ backtestId: id, status: 'completed' });
+  const ms = Math.round(performance.now() - began);
+  const result = (await models.backtests.findOne({ _id: id }))?.result as { customers: unknown; sends: { total: number }; suppressions: unknown; exits: unknown; conversions: unknown };
+  log(`backtest: ${total} customers in ${ms} ms`);
+
+  // One customer's preview, as the API answers it (no Temporal involved).
+  const preview = backtestService({
+    journeys: journeyRepository(models), backtests: backtestRepository(models), segments: segmentRepository(models), templates: templateRepository(models), models,
+    temporal: undefined as never, taskQueue: '', rules: defaultLifecycleRules, policy: defaultMessagingPolicy,
+  });
+  const now = new Date();
+  for (const [template, channel] of [['cart-sms', 'sms'], ['cart-email', 'email'], ['cart-coupon', 'sms']] as const) {
+    await models.templates.updateOne({ _id: template }, { $set: { channel, body: 'Your cart misses you', locales: {}, variants: [], createdAt: now, updatedAt: now } }, { upsert: true });
+  }
+  await models.journeys.updateOne({ _id: cartJourney.id }, { $set: { name: cartJourney.name, status: 'draft', latestVersion: 0, onPause: 'hold', createdAt: new Date(), updatedAt: new Date(),
+    draft: Object.fromEntries(Object.entries(cartJourney).filter(([k]) => k !== 'id' && k !== 'version')) } } as never, { upsert: true });
+  const someone = (await models.customers.find({}, { projection: { _id: 1 } }).skip(Math.floor(total / 2)).limit(1).toArray())[0]!._id;
+  const previews: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await preview.preview(cartJourney.id, { customerId: someone, enteredAt: month.from.toISOString(), withLiveJourneys: false, engagementRate: 0 });
+    previews.push(round(performance.now() - t));
+  }
+  return {
+    range: { from: month.from.toISOString(), to: month.to.toISOString() }, customers: total, ms, customersPerSecond: Math.round(total / (ms / 1000)),
+    rssMbSampled: rss, loadAverage: loadavg().map(round), result: { customers: result.customers, sends: result.sends.total, suppressions: result.suppressions, exits: result.exits, conversions: result.conversions },
+    previewMs: previews, targets: { backtestUnder60s: ms < 60_000, previewUnder200ms: Math.max(...previews.slice(1)) < 200 },
+  };
 }
 
 main().then(cleanup, async (err: unknown) => {

@@ -5,6 +5,7 @@
 // Tests keep the dev server (scripts/servers.ts): building this one takes minutes.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,10 +106,10 @@ export async function startTemporalServer(options: { historyShards?: number; log
     }
 
     const ports = {
-      TEMPORAL_FRONTEND_PORT: await freePort(), TEMPORAL_FRONTEND_HTTP_PORT: await freePort(), TEMPORAL_FRONTEND_MEMBERSHIP_PORT: await freePort(),
-      TEMPORAL_HISTORY_PORT: await freePort(), TEMPORAL_HISTORY_MEMBERSHIP_PORT: await freePort(),
-      TEMPORAL_MATCHING_PORT: await freePort(), TEMPORAL_MATCHING_MEMBERSHIP_PORT: await freePort(),
-      TEMPORAL_WORKER_PORT: await freePort(), TEMPORAL_WORKER_MEMBERSHIP_PORT: await freePort(),
+      TEMPORAL_FRONTEND_PORT: await freePort(), TEMPORAL_FRONTEND_HTTP_PORT: await freePort(), TEMPORAL_FRONTEND_MEMBERSHIP_PORT: await freeMembershipPort(),
+      TEMPORAL_HISTORY_PORT: await freePort(), TEMPORAL_HISTORY_MEMBERSHIP_PORT: await freeMembershipPort(),
+      TEMPORAL_MATCHING_PORT: await freePort(), TEMPORAL_MATCHING_MEMBERSHIP_PORT: await freeMembershipPort(),
+      TEMPORAL_WORKER_PORT: await freePort(), TEMPORAL_WORKER_MEMBERSHIP_PORT: await freeMembershipPort(),
       TEMPORAL_METRICS_PORT: await freePort(),
     };
     const address = `127.0.0.1:${ports.TEMPORAL_FRONTEND_PORT}`;
@@ -170,6 +171,22 @@ export async function startTemporalServer(options: { historyShards?: number; log
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** The cluster_membership table stores ports as smallint: below 32768, where the OS hands out none of its ephemeral ports. */
+async function freeMembershipPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((r) => server.close(r));
+      return port;
+    }
   }
 }
 

@@ -22,7 +22,7 @@ const { runBacktestPage, finishBacktest } = proxyActivities<Activities>({
 });
 
 export async function backtestWorkflow(input: BacktestInput): Promise<void> {
-  const pageSize = input.pageSize ?? 500;
+  const pageSize = input.pageSize ?? 2000;
   let at: Omit<BacktestPageInput, 'backtestId' | 'pageSize'> = input.resume ?? { page: 0, position: 0, taken: 0 };
   const progress: BacktestProgress = { pages: at.page, simulated: at.taken, done: false };
   setHandler(backtestProgressQuery, () => progress);

@@ -30,12 +30,19 @@ export const toCustomerEvent = (d: EventDoc): CustomerEvent => ({
   timestamp: d.timestamp.toISOString(), ...(d.channel !== undefined && { channel: d.channel }),
 });
 
-/** One customer's recorded events before `to`, oldest first (set-aside events were never applied). */
+/**
+ * The recorded events before `to` of customers (given in id order), each customer's oldest first;
+ * set-aside events were never applied. Read as one id range (the timeline index's prefix; a
+ * server that scans compares two bounds a document rather than a list of ids).
+ */
 export async function recordedEvents(models: Models, customerIds: string[], to: Date): Promise<Map<string, CustomerEvent[]>> {
-  const docs = await models.events.find({ customerId: { $in: customerIds }, timestamp: { $lt: to }, setAside: { $exists: false } })
-    .sort({ customerId: 1, timestamp: 1, _id: 1 }).toArray();
   const out = new Map<string, CustomerEvent[]>(customerIds.map((id) => [id, []]));
+  if (customerIds.length === 0) return out;
+  const range = customerIds.length === 1 ? customerIds[0]! : { $gte: customerIds[0]!, $lte: customerIds[customerIds.length - 1]! };
+  const docs = await models.events.find({ customerId: range, timestamp: { $lt: to }, setAside: { $exists: false } }).toArray();
   for (const d of docs) out.get(d.customerId)?.push(toCustomerEvent(d));
+  const order = (a: CustomerEvent, b: CustomerEvent) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0);
+  for (const events of out.values()) events.sort(order);
   return out;
 }
 

@@ -81,10 +81,10 @@ export function simulateCustomer(input: SimulationInput): Simulation {
   let state: CustomerState = initialState(input.customerId);
   let journeys: JourneysState = initialJourneys();
   const recorded = batches(input.events);
-  // Before `from` only the lifecycle runs: the profile as it stood when the backtest begins.
-  let next = 0;
-  for (; next < recorded.length && recorded[next]!.at < from; next++) state = applyEvents(state, recorded[next]!.events, rules, recorded[next]!.at).state;
-  const queue = recorded.slice(next).filter((b) => b.at < to);
+  // Before `from` only the lifecycle runs, in one pass: the profile as it stood when the backtest begins.
+  const before = recorded.filter((b) => b.at < from).flatMap((b) => b.events);
+  if (before.length > 0) state = applyEvents(state, before, rules, from).state;
+  const queue = recorded.filter((b) => b.at >= from && b.at < to);
   let now = from;
   const journeyInput = (): JourneyInput => ({ customer: state, journeys, policy, rules, now });
   const adopt = (o: JourneyOutcome): void => { state = { ...o.customer, journeys: o.journeys }; journeys = o.journeys; };
