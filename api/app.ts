@@ -17,6 +17,8 @@ import { ingestRouter } from './routes/ingest.js';
 import { customersRouter } from './routes/customers.js';
 import { healthRouter } from './routes/health.js';
 import { templatesRouter } from './routes/templates.js';
+import { testSender } from './templates/test-send.js';
+import { createChannels, type Channels } from '../activities/channels/index.js';
 import { messageFeedbackRepository } from '../activities/db/message-feedback.js';
 import { webhookReceiptRepository } from '../activities/db/webhook-receipts.js';
 import { feedbackService } from './feedback/service.js';
@@ -49,9 +51,11 @@ export interface AppDeps {
   db: Database;
   temporal: Client;
   logger: Logger;
+  /** Providers for test sends; default: the ones the configuration names. */
+  channels?: Channels;
 }
 
-export function createApp({ config, db, temporal, logger }: AppDeps): Express {
+export function createApp({ config, db, temporal, logger, channels }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -96,7 +100,7 @@ export function createApp({ config, db, temporal, logger }: AppDeps): Express {
     journeys, backtests: backtestRepository(db.models), segments: segmentRepository(db.models), templates: templateRepository(db.models), models: db.models,
     temporal, taskQueue: config.temporal.taskQueue, rules: config.lifecycleRules, policy: config.messagingPolicy,
   })));
-  app.use(templatesRouter({ models: db.models }));
+  app.use(templatesRouter({ models: db.models, testSend: testSender({ models: db.models, channels: channels ?? createChannels(config.channels, db.models), defaultPhoneCountry: config.identity.defaultPhoneCountry }) }));
   app.use(segmentsRouter(segmentService({ segments: segmentRepository(db.models), queries: segmentQueries(db.models) })));
   app.use(reportsRouter(reportService({ queries: reportQueries(db.models), costs: config.channelCosts })));
   app.use(campaignsRouter(campaignService({

@@ -9,7 +9,11 @@ import type { createActivities } from '../activities/index.js';
 type Activities = ReturnType<typeof createActivities>;
 
 export interface BacktestPageInput { backtestId: string; page: number; pageSize: number; cursor?: string; position: number; taken: number }
-export interface BacktestPage { cursor?: string; position: number; taken: number; done: boolean }
+export interface BacktestPage {
+  cursor?: string; position: number; taken: number; done: boolean;
+  /** Time reading the page's events, and simulating them. */
+  readMs: number; simulateMs: number;
+}
 export interface BacktestInput { backtestId: string; pageSize?: number; resume?: Omit<BacktestPageInput, 'backtestId' | 'pageSize'> }
 export interface BacktestProgress { pages: number; simulated: number; done: boolean }
 

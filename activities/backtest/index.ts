@@ -79,7 +79,9 @@ export function createBacktestActivities({ models, rules, policy }: { models: Mo
         if (position % plan.every === 0) { chosen.push(_id); taken += 1; }
         position += 1;
       }
+      const began = Date.now();
       const events = await recordedEvents(models, chosen, new Date(to));
+      const read = Date.now();
       let tally = emptyTally();
       for (const customerId of chosen) {
         const sim: Simulation = simulateCustomer({
@@ -90,7 +92,7 @@ export function createBacktestActivities({ models, rules, policy }: { models: Mo
       await repo.savePage(input.backtestId, input.page, tally, taken, plan.total);
       const last = page[page.length - 1]?._id;
       const done = page.length < input.pageSize || (plan.size !== undefined && taken >= plan.size);
-      return { ...(last !== undefined && { cursor: last }), position, taken, done };
+      return { ...(last !== undefined && { cursor: last }), position, taken, done, readMs: read - began, simulateMs: Date.now() - read };
     },
 
     /** Sums the pages into the result (or records why the run ended). */

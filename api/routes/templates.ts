@@ -6,9 +6,12 @@ import { SavedTemplate, Template, TemplateId, TemplateList, TemplateReplacement 
 import { templateRepository, type TemplateDoc, type TemplateInput, type TemplateModels } from '../../activities/db/templates.js';
 import type { ApiRoute } from '../openapi.js';
 import type { Channel } from '../../workflows/messaging/types.js';
+import { TestSend, TestSendRequest, type testSender } from '../templates/test-send.js';
 
 export interface TemplatesRouterDeps {
   models: TemplateModels;
+  /** Test sends (`POST /v1/templates/:id/test`). */
+  testSend: ReturnType<typeof testSender>;
 }
 
 const toDoc = (id: string, t: Omit<TemplateReplacement, 'id'>): TemplateInput => ({
@@ -28,6 +31,12 @@ const invalidRequest = '`invalid_request`: every bad field named, broken Liquid 
 const admin = (route: Omit<ApiRoute, 'key'>): ApiRoute => ({ ...route, key: 'admin' });
 
 export const templatesApi: ApiRoute[] = [
+  admin({
+    method: 'post', path: '/v1/templates/:id/test', summary: 'Send the template once, marked as a test, to an address you give', params: byId, body: TestSendRequest,
+    description: 'Rendered for `customerId` (or sample traits) and sent through the template\'s real channel; the subject starts with `[TEST]`. Never recorded as a customer\'s message: no report, cap or attribution counts it.',
+    responses: { 200: { description: 'what was sent', schema: TestSend } },
+    errors: { 400: '`invalid_request` (e.g. `to` not an address of the channel), `template_error`', 404: '`not_found`: no such template or customer', 502: '`provider_error`: the provider refused it' },
+  }),
   admin({ method: 'get', path: '/v1/templates', summary: 'List templates', responses: { 200: { description: 'templates by id', schema: TemplateList } } }),
   admin({
     method: 'post', path: '/v1/templates', summary: 'Create a template', body: Template,
@@ -47,7 +56,8 @@ export const templatesApi: ApiRoute[] = [
   }),
 ];
 
-export function templatesRouter({ models }: TemplatesRouterDeps): Router {
+export function templatesRouter(deps: TemplatesRouterDeps): Router {
+  const { models } = deps;
   const templates = templateRepository(models);
   const router = Router();
 
@@ -84,6 +94,15 @@ export function templatesRouter({ models }: TemplatesRouterDeps): Router {
     if (bodyId !== undefined && bodyId !== id) throw invalid([{ field: 'id', message: `does not match the URL's ${id}` }]);
     if (!(await templates.replace(toDoc(id, fields)))) throw notFound(id);
     res.json(view((await templates.find(id))!) satisfies z.input<typeof SavedTemplate>);
+  });
+
+  router.post('/v1/templates/:id/test', async (req, res) => {
+    const id = idParam(req.params.id);
+    const parsed = TestSendRequest.safeParse(req.body ?? {});
+    if (!parsed.success) throw invalid(zodDetails(parsed.error));
+    const doc = await templates.find(id);
+    if (!doc) throw notFound(id);
+    res.json((await deps.testSend(doc, parsed.data)) satisfies z.input<typeof TestSend>);
   });
 
   router.delete('/v1/templates/:id', async (req, res) => {

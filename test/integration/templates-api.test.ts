@@ -75,3 +75,24 @@ describe('templates API', () => {
     await api().post('/v1/templates').auth(writeKey, '').send(welcome).expect(403);
   });
 });
+
+describe('a template\'s test send', () => {
+  it('renders for a customer and goes out through the channel marked as a test, counted nowhere', async () => {
+    await api().post('/v1/templates').auth(adminKey, '').send({ id: 'test-sms', channel: 'sms', body: 'Hi {{ profile.traits.name }}, {{ profile.points }} points' }).expect(201);
+    await api().post('/v1/templates').auth(adminKey, '').send({ ...welcome, id: 'test-email' }).expect(201);
+    await stack.db.models.customers.insertOne({ _id: 'c000000000aaaaaaaaaa', stage: 'customer', points: 42, tags: [], traits: { name: 'Mei' }, consent: {}, counters: { events: 1, orders: 0, spend: 0 } } as never);
+
+    const sms = await api().post('/v1/templates/test-sms/test').auth(adminKey, '').send({ to: '138 0013 8000', customerId: 'c000000000aaaaaaaaaa' }).expect(200);
+    expect(sms.body).toMatchObject({ channel: 'sms', to: '+8613800138000', body: 'Hi Mei, 42 points', test: true, messageId: expect.stringMatching(/^test:/) });
+    const email = await api().post('/v1/templates/test-email/test').auth(adminKey, '').send({ to: 'Marketer@Example.com' }).expect(200);
+    expect(email.body).toMatchObject({ to: 'marketer@example.com', subject: '[TEST] Welcome Test Customer' });
+    // Sent through the channel (here the outbox provider), never a customer's message.
+    expect(await stack.db.models.outbox.countDocuments({ _id: { $in: [sms.body.messageId, email.body.messageId] } })).toBe(2);
+    expect(await stack.db.models.messages.countDocuments()).toBe(0);
+
+    const bad = await api().post('/v1/templates/test-sms/test').auth(adminKey, '').send({ to: 'not a phone' }).expect(400);
+    expect(bad.body.error.details).toEqual([{ field: 'to', message: 'not a valid phone number for sms' }]);
+    await api().post('/v1/templates/test-sms/test').auth(adminKey, '').send({ to: '13800138000', customerId: 'c000000000bbbbbbbbbb' }).expect(404);
+    await api().post('/v1/templates/missing/test').auth(adminKey, '').send({ to: '13800138000' }).expect(404);
+  });
+});
