@@ -7,7 +7,7 @@ import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
 import type { MessagingPolicy } from '../../workflows/messaging/arbiter.js';
 import type { JourneyCatalog, JourneyDefinition } from '../../workflows/journeys/types.js';
 import type { SegmentRule } from '../../workflows/segments/types.js';
-import type { BacktestPage, BacktestPageInput } from '../../workflows/backtest.js';
+import type { BacktestLane, BacktestPage, BacktestPageInput } from '../../workflows/backtest.js';
 import { backtestRepository, type BacktestDoc } from '../db/backtests.js';
 import type { CustomerDoc, EventDoc, Models } from '../db/models.js';
 import { segmentFilter } from '../db/segment-query.js';
@@ -63,13 +63,33 @@ export function createBacktestActivities({ models, rules, policy }: { models: Mo
   }
 
   return {
+    /**
+     * Splits the customers into lanes of equal size by id, simulated side by side. A sample of a
+     * given size is one lane: its every-n-th choice counts positions from the first customer.
+     */
+    async planBacktestLanes(input: { backtestId: string; lanes?: number }): Promise<BacktestLane[]> {
+      const { doc, filter } = await planOf(input.backtestId);
+      const lanes = doc.plan.size !== undefined ? 1 : Math.max(1, input.lanes ?? 2);
+      const total = await models.customers.countDocuments(filter);
+      const bounds: string[] = [];
+      for (let k = 1; k < lanes && total >= lanes * 100; k++) {
+        const [at] = await models.customers.find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).skip(Math.floor((k * total) / lanes)).limit(1).toArray();
+        if (at) bounds.push(at._id);
+      }
+      return [undefined, ...bounds].map((start, lane) => ({ lane, ...(start !== undefined && { start }), ...(bounds[lane] !== undefined && { until: bounds[lane] }) }));
+    },
+
     /** Simulates the next page of the sample and stores its tally (idempotent: keyed by page). */
     async runBacktestPage(input: BacktestPageInput): Promise<BacktestPage> {
       const { doc, filter } = await planOf(input.backtestId);
       const { plan, request } = doc;
       const from = Date.parse(request.from);
       const to = Date.parse(request.to);
-      const page = await models.customers.find({ ...filter, ...(input.cursor !== undefined && { _id: { $gt: input.cursor } }) }, { projection: { _id: 1 } })
+      const ids = {
+        ...(input.cursor !== undefined ? { $gt: input.cursor } : input.start !== undefined && { $gte: input.start }),
+        ...(input.until !== undefined && { $lt: input.until }),
+      };
+      const page = await models.customers.find({ ...filter, ...(Object.keys(ids).length > 0 && { _id: ids }) }, { projection: { _id: 1 } })
         .sort({ _id: 1 }).limit(input.pageSize).toArray();
       let position = input.position;
       let taken = input.taken;
@@ -89,7 +109,7 @@ export function createBacktestActivities({ models, rules, policy }: { models: Mo
         });
         tally = (tallyCustomer(tally, sim, plan.definition.id), tally);
       }
-      await repo.savePage(input.backtestId, input.page, tally, taken, plan.total);
+      await repo.savePage(input.backtestId, `${input.lane}.${input.page}`, tally, plan.total);
       const last = page[page.length - 1]?._id;
       const done = page.length < input.pageSize || (plan.size !== undefined && taken >= plan.size);
       return { ...(last !== undefined && { cursor: last }), position, taken, done, readMs: read - began, simulateMs: Date.now() - read };

@@ -22,8 +22,7 @@ export interface BacktestDoc {
   _id: string;
   request: BacktestRequest;
   status: BacktestStatus;
-  /** Customers simulated so far, and how many the sample holds (known once counted). */
-  simulated: number;
+  /** Customers the sample holds (counted when it starts). */
   total?: number;
   plan: BacktestPlan;
   result?: unknown;
@@ -33,17 +32,17 @@ export interface BacktestDoc {
 }
 
 export interface BacktestPageDoc {
-  /** `${backtestId}#${page}` */
+  /** `${backtestId}#${lane}.${page}` */
   _id: string;
   backtestId: string;
-  page: number;
+  page: string;
   tally: Tally;
 }
 
 const backtestSchema = new Schema<BacktestDoc>({
-  _id: String, request: Schema.Types.Mixed, plan: Schema.Types.Mixed, status: String, simulated: Number, total: Number, result: Schema.Types.Mixed, error: String, createdAt: Date, updatedAt: Date,
+  _id: String, request: Schema.Types.Mixed, plan: Schema.Types.Mixed, status: String, total: Number, result: Schema.Types.Mixed, error: String, createdAt: Date, updatedAt: Date,
 }, { versionKey: false, minimize: false });
-const backtestPageSchema = new Schema<BacktestPageDoc>({ _id: String, backtestId: { type: String, index: true }, page: Number, tally: Schema.Types.Mixed }, { versionKey: false, minimize: false });
+const backtestPageSchema = new Schema<BacktestPageDoc>({ _id: String, backtestId: { type: String, index: true }, page: String, tally: Schema.Types.Mixed }, { versionKey: false, minimize: false });
 
 export interface BacktestModels {
   Backtest: Model<BacktestDoc>;
@@ -67,13 +66,18 @@ export function backtestRepository({ backtests, backtestPages }: BacktestModels)
     /** `plan`: the definitions as they are now, so that an edit meanwhile does not change a running backtest. */
     async create(id: string, request: BacktestRequest, plan: BacktestPlan): Promise<void> {
       const now = new Date();
-      await backtests.insertOne({ _id: id, request, plan, status: 'running', simulated: 0, createdAt: now, updatedAt: now });
+      await backtests.insertOne({ _id: id, request, plan, status: 'running', createdAt: now, updatedAt: now });
     },
     find: (id: string) => backtests.findOne({ _id: id }),
     /** A page's tally; written again as it was by a retry. */
-    async savePage(backtestId: string, page: number, tally: Tally, simulated: number, total?: number): Promise<void> {
+    async savePage(backtestId: string, page: string, tally: Tally, total?: number): Promise<void> {
       await backtestPages.updateOne({ _id: `${backtestId}#${page}` }, { $set: { backtestId, page, tally } }, { upsert: true });
-      await backtests.updateOne({ _id: backtestId }, { $max: { simulated }, $set: { updatedAt: new Date(), ...(total !== undefined && { total }) } });
+      await backtests.updateOne({ _id: backtestId }, { $set: { updatedAt: new Date(), ...(total !== undefined && { total }) } });
+    },
+    /** Customers simulated so far: the pages' counts (while running), or the result's. */
+    async simulated(backtestId: string): Promise<number> {
+      const pages = await backtestPages.find({ backtestId }, { projection: { 'tally.sampled': 1 } }).toArray();
+      return pages.reduce((n, p) => n + (p.tally?.sampled ?? 0), 0);
     },
     async pages(backtestId: string): Promise<Tally[]> {
       return (await backtestPages.find({ backtestId }).sort({ page: 1 }).toArray()).map((p) => p.tally);

@@ -158,7 +158,8 @@ export function backtestService(deps: BacktestDeps) {
       const doc = await deps.backtests.find(backtestId);
       if (!doc || doc.request.journeyId !== journeyId) throw new ApiError(404, 'not_found', `no backtest "${backtestId}" of journey "${journeyId}"`);
       return {
-        id: doc._id, journeyId, status: doc.status, request: doc.request, progress: { simulated: doc.simulated, ...(doc.total !== undefined && { total: doc.total }) },
+        id: doc._id, journeyId, status: doc.status, request: doc.request,
+        progress: { simulated: doc.status === 'running' ? await deps.backtests.simulated(backtestId) : (doc.result as { customers?: { sampled: number } } | undefined)?.customers?.sampled ?? 0, ...(doc.total !== undefined && { total: doc.total }) },
         ...(doc.result !== undefined && { result: doc.result as z.input<typeof BacktestResult> }), ...(doc.error && { error: doc.error }),
       };
     },
