@@ -14,8 +14,12 @@ export interface Tally {
   /** Per A/B/n arm and `holdout` (journeys without a split: `all`). */
   variants: Record<string, { entered: number; converted: number; revenue: number }>;
   conversions: { count: number; revenue: number };
-  paths: { customerId: string; steps: PathStep[] }[];
+  paths: { customerId: string; steps: PathView[] }[];
 }
+
+/** A path step as answered: its time as an ISO instant. */
+export type PathView = Omit<PathStep, 'at'> & { at: string };
+export const pathView = (steps: PathStep[]): PathView[] => steps.map((s) => ({ ...s, at: new Date(s.at).toISOString() }));
 
 export const samplePaths = 20;
 
@@ -75,7 +79,7 @@ export function tallyCustomer(t: Tally, sim: Simulation, journeyId: string): voi
     v.entered += 1;
     if (e.converted) v.converted += 1;
   }
-  if (t.paths.length < samplePaths) t.paths.push({ customerId: sim.customerId, steps: sim.path.filter((s) => s.journeyId === journeyId) });
+  if (t.paths.length < samplePaths) t.paths.push({ customerId: sim.customerId, steps: pathView(sim.path.filter((s) => s.journeyId === journeyId)) });
 }
 
 export function mergeTallies(a: Tally, b: Tally): Tally {

@@ -12,6 +12,7 @@ import type { Models } from '../../activities/db/models.js';
 import { segmentFilter } from '../../activities/db/segment-query.js';
 import { recordedEvents, type BacktestPlan } from '../../activities/backtest/index.js';
 import { simulateCustomer } from '../../activities/backtest/simulate.js';
+import { pathView } from '../../activities/backtest/result.js';
 import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
 import type { MessagingPolicy } from '../../workflows/messaging/arbiter.js';
 import type { JourneyCatalog, JourneyDefinition } from '../../workflows/journeys/types.js';
@@ -47,7 +48,7 @@ export type BacktestRequest = z.output<typeof BacktestRequest>;
 
 const Counts = z.record(z.string(), z.number());
 const PathStep = z.object({
-  at: z.number().meta({ description: 'simulated time, epoch ms' }), journeyId: z.string(),
+  at: z.string().meta({ description: 'simulated time (ISO 8601)' }), journeyId: z.string(),
   what: z.enum(['entered', 'step', 'sent', 'suppressed', 'deferred', 'exited', 'converted']),
   stepId: z.string().optional(), detail: z.string().optional().meta({ description: 'the variant a split chose, the suppression or exit reason, how long quiet hours held a send' }),
   template: z.string().optional(), channel: z.string().optional(),
@@ -192,7 +193,7 @@ export function backtestService(deps: BacktestDeps) {
       const mine = <T extends { journeyId?: string }>(xs: T[]) => xs.filter((x) => x.journeyId === journeyId);
       return {
         customerId: request.customerId, journeyId, from: new Date(from).toISOString(), to: new Date(to).toISOString(),
-        steps: mine(sim.path), sends: mine(sim.sent).length, suppressed: mine(sim.suppressed).length, converted: mine(sim.conversions).length > 0,
+        steps: pathView(mine(sim.path)), sends: mine(sim.sent).length, suppressed: mine(sim.suppressed).length, converted: mine(sim.conversions).length > 0,
       };
     },
   };
