@@ -2,6 +2,7 @@
 // A batch of events passes in three steps: `react` (the journeys the customer is in respond to
 // them), matching against the catalog where it lives (match.ts, in the save activity), then
 // `enter` (what matched is entered, and every enrollment moves as far as it can).
+import { jsonCopy } from '../json-copy.js';
 import type { CustomerEvent } from '../lifecycle/event.js';
 import type { LifecycleRules } from '../lifecycle/rules.js';
 import type { CustomerState } from '../lifecycle/state.js';
@@ -30,7 +31,7 @@ export interface JourneyOutcome {
   commands: JourneyCommand[];
 }
 
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const clone = jsonCopy;
 const engagementEvents = ['Message Opened', 'Message Clicked'];
 const matches = (m: { event: string; where?: Condition[] }, event: CustomerEvent): boolean => m.event === event.name && allHold(m.where, event.properties);
 

@@ -2,6 +2,7 @@
 // (the save activity, from the worker's cache of it), so that a customer's workflow never carries
 // the catalog: its cost per event is the same at 5 journeys or 500. Pure: the same trigger rules
 // (triggers.ts) whoever calls them, the activity, a test or a backtest.
+import { jsonCopy } from '../json-copy.js';
 import type { CustomerEvent } from '../lifecycle/event.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { isCampaignJourney } from '../campaigns/journey.js';
@@ -50,7 +51,7 @@ export interface MatchResult {
   statuses: Record<string, EnrolledStatus>;
 }
 
-const clone = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value)) as T);
+const clone = <T>(value: T): T => (value === undefined ? value : jsonCopy(value));
 
 /** Stands in for an enrollment: entry rules only ask which journeys the customer is in, and how many. */
 const placeholder = (journeyId: string): Enrollment => ({

@@ -1,4 +1,5 @@
 // The customer's lifecycle rules as pure functions: (state, input, now) → { state, changes }.
+import { jsonCopy } from '../json-copy.js';
 import type { CustomerEvent } from './event.js';
 import { setBounded, setConsent, type ProfileLimits } from './limits.js';
 import type { LifecycleRules, Stage } from './rules.js';
@@ -202,4 +203,4 @@ function optional<K extends string>(key: K, values: (string | undefined)[], pick
 }
 
 // State is plain JSON (it travels in Temporal payloads), so a JSON round trip is a full copy.
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const clone = jsonCopy;
