@@ -90,12 +90,12 @@ export function createActivities({ models, temporal, config, channels }: Activit
      * written, so a retry redoes all of it. `adopt`: customers just folded into this one, whose
      * timelines move here. With `match`, the catalog is matched on the way back (match.ts).
      */
-    async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[]; suppressed?: SuppressedSend[]; match?: MatchFacts } & Omit<AnalyticsRecords, 'customerId' | 'revision'>): Promise<{ match?: MatchResult }> {
+    async saveCustomer(input: { state: CustomerState; events: CustomerEvent[]; adopt?: string[]; suppressed?: SuppressedSend[]; match?: MatchFacts; writtenAt?: number } & Omit<AnalyticsRecords, 'customerId' | 'revision'>): Promise<{ match?: MatchResult }> {
       const { state } = input;
       try {
         await analytics.record({ customerId: state.customerId, revision: state.revision, ...input });
         for (const s of input.suppressed ?? []) await ledger.suppressed(s);
-        await customers.save(state, input.events);
+        await customers.save(state, input.events, input.writtenAt);
         if (input.adopt?.length) await customers.adoptTimelines(state.customerId, input.adopt);
       } catch (err) {
         // Retrying a write MongoDB refuses for what it holds would wedge the customer: the workflow sets it aside.

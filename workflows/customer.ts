@@ -97,7 +97,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
    */
   const saveOrKeep = async (input: Parameters<typeof store.saveCustomer>[0]): Promise<Awaited<ReturnType<typeof store.saveCustomer>>> => {
     try {
-      return await store.saveCustomer(input);
+      return await store.saveCustomer({ ...input, writtenAt: Date.now() });
     } catch (err) {
       const refusal = refused(err);
       if (!refusal) throw err;
@@ -155,7 +155,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
       const stageChange = outcome?.stage && { ...outcome.stage, at: now };
       // The save's input has the profile and the events: the match rides beside them without its copies.
       // A batch's own write may be refused (applyBatch sets the event aside); any other keeps its state.
-      const save = why.events ? store.saveCustomer : saveOrKeep;
+      const save = why.events ? (input: Parameters<typeof store.saveCustomer>[0]) => store.saveCustomer({ ...input, writtenAt: Date.now() }) : saveOrKeep;
       match = (await save({ state: saved(), events: applied, conversions: outcome?.conversions ?? [], stageChange, journeyProgress: progress, ...(request && { match: factsOf(request) }) })).match;
       publish();
     } else if (request) {

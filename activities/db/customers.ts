@@ -17,7 +17,12 @@ export function customerRepository({ customers, events, identities, messages, ou
   const daily = dailyFigures(reportDays);
   return {
     /** Stores events once each (the customer and the messageId are the key), then the profile if it is newer. */
-    async save(state: CustomerState, applied: CustomerEvent[]): Promise<void> {
+    /**
+     * `writtenAt`: the workflow's time of this write. A workflow task that timed out and ran again
+     * (with more signals by then) writes the same revision later in workflow time: that write wins,
+     * and the abandoned attempt's, even arriving last, does not.
+     */
+    async save(state: CustomerState, applied: CustomerEvent[], writtenAt?: number): Promise<void> {
       if (applied.length > 0) {
         try {
           await events.insertMany(applied.map((e) => toEventDoc(state.customerId, e)), { ordered: false });
@@ -30,10 +35,12 @@ export function customerRepository({ customers, events, identities, messages, ou
       const { customerId, journeys, ...profile } = state;
       const journeyFields = journeys ? { journeys: enrollmentSummary(journeys), journeyState: withoutPublishedPins(leanJourneys(journeys)) } : {};
       try {
-        // Only a newer revision replaces the stored one: a retried older write changes nothing.
+        // Only a newer revision replaces the stored one (or the same revision written later by a
+        // rerun workflow task): a retried older write changes nothing.
+        const rerun = writtenAt === undefined ? [] : [{ revision: state.revision, $or: [{ writtenAt: { $lt: writtenAt } }, { writtenAt: { $exists: false } }] }];
         await customers.updateOne(
-          { _id: customerId, $or: [{ revision: { $lt: state.revision } }, { revision: { $exists: false } }] },
-          { $set: { ...profile, ...journeyFields, updatedAt: new Date() } },
+          { _id: customerId, $or: [{ revision: { $lt: state.revision } }, { revision: { $exists: false } }, ...rerun] },
+          { $set: { ...profile, ...journeyFields, ...(writtenAt !== undefined && { writtenAt }), updatedAt: new Date() } },
           { upsert: true },
         );
       } catch (err) {
@@ -73,7 +80,7 @@ export function customerRepository({ customers, events, identities, messages, ou
     async restore(customerId: string): Promise<CustomerState | null> {
       const doc = await customers.findOne({ _id: customerId });
       if (!doc) return null;
-      const { _id, updatedAt: _updatedAt, journeys: _summary, journeyState, ...rest } = doc;
+      const { _id, updatedAt: _updatedAt, writtenAt: _writtenAt, journeys: _summary, journeyState, ...rest } = doc;
       return { customerId: _id, ...rest, stage: rest.stage as Stage, ...(journeyState && { journeys: journeyState }) } as CustomerState;
     },
 

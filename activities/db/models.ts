@@ -22,6 +22,8 @@ export type CustomerDoc = Omit<CustomerState, 'customerId' | 'journeys'> & {
   journeys?: EnrollmentSummary[];
   /** The workflow's full journey state, so a restored workflow keeps its place. */
   journeyState?: JourneysState;
+  /** The workflow's time of the write that stored this revision (a rerun task's write of the same revision wins). */
+  writtenAt?: number;
   updatedAt: Date;
 };
 

@@ -86,6 +86,24 @@ describe('MongoDB operations the product relies on', () => {
     expect(isDuplicateKey(undefined)).toBe(false);
   });
 
+  it('the revision guard with a rerun task\'s tie-break: the same revision written later in workflow time replaces, written earlier does not (customers.save)', async () => {
+    const customers = fresh<Cust & { writtenAt?: number }>('customers');
+    const save = (revision: number, writtenAt: number, stage: string) => customers.updateOne(
+      { _id: 'c1', $or: [{ revision: { $lt: revision } }, { revision: { $exists: false } }, { revision, $or: [{ writtenAt: { $lt: writtenAt } }, { writtenAt: { $exists: false } }] }] },
+      { $set: { revision, writtenAt, stage } },
+      { upsert: true },
+    ).catch((err: { code?: number }) => { if (err.code !== 11000) throw err; });
+    await customers.insertOne({ _id: 'c1', revision: 1, stage: 'old, no writtenAt' });
+    await save(1, 100, 'abandoned attempt');
+    expect((await customers.findOne({ _id: 'c1' }))?.stage).toBe('abandoned attempt');
+    await save(1, 200, 'rerun task');
+    expect((await customers.findOne({ _id: 'c1' }))?.stage).toBe('rerun task');
+    await save(1, 100, 'abandoned attempt, arriving last');
+    expect(await customers.findOne({ _id: 'c1' })).toEqual({ _id: 'c1', revision: 1, writtenAt: 200, stage: 'rerun task' });
+    await save(2, 50, 'next revision');
+    expect((await customers.findOne({ _id: 'c1' }))?.stage).toBe('next revision');
+  });
+
   it('updateOne upsert guarded by revision inserts when missing, updates a lower revision, and throws 11000 leaving a higher one unchanged', async () => {
     const customers = fresh<Cust>('customers');
     const save = (revision: number, stage: string) => customers.updateOne(
