@@ -13,6 +13,12 @@
 //   cost     — history events and bytes per event, profile and view sizes at 5, 50 and 500
 //              published journeys, and new customers fully applied against a minimal workflow
 //              (scripts/bench/cost.ts). BENCH_ONLY=cost runs this phase alone.
+//   live, herd, broadcast — live customers waiting on timers, a herd of them woken at one instant,
+//              a campaign to all of them (scripts/bench/scale.ts); BENCH_ONLY=scale runs these alone
+//              between two runs of the minimal workflow.
+// BENCH_TEMPORAL=server runs it all on Temporal Server 1.32.2 on PostgreSQL (scripts/temporal-server.ts)
+// instead of the dev server; there BENCH_ONLY=faults kills the server and restarts PostgreSQL
+// mid-ingest (scripts/bench/faults.ts).
 // Throughput phases run while the worker applies what they send; after each, every running
 // workflow is terminated so the next phase starts on an idle server (the worker applies new
 // customers several times slower than Temporal accepts them, so waiting would take minutes).
@@ -911,7 +917,7 @@ async function main() {
     });
     const result = { command, startedAt: startedAt.toISOString(), seconds: seconds(Date.now() - startedAt.getTime()), machine: machineFacts(loadAverageAtStart), loadAverageAtEnd: loadAverage(), setup: setupText, faults };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    if (faults.lost > 0 || faults.appliedTwice > 0) process.exitCode = 1;
+    if (faults.lost > 0 || faults.appliedTwice > 0 || faults.profilesBehind > 0) process.exitCode = 1;
     return;
   }
   if (only === 'scale') {

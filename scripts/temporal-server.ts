@@ -85,9 +85,21 @@ export async function startTemporalServer(options: { historyShards?: number; log
   const pgCtl = (args: string[]) => run(...asPostgres(postgresBin('pg_ctl'), ['-D', pgData, '-w', '-t', '60', ...args]), `pg_ctl ${args[0]}`);
   const pgOptions = ['-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on`, '-l', path.join(dir, 'postgres.log')];
 
+  const postmasterPid = (): number | undefined => {
+    try { return Number(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined; } catch { return undefined; }
+  };
+  // pg_ctl detaches the postmaster: should this process exit before stop() is done (a second
+  // Ctrl-C, process.exit), ask it to shut down fast (SIGINT) rather than leave it running.
+  const onExit = (): void => {
+    server?.kill('SIGKILL');
+    const pid = postmasterPid();
+    if (pid) try { process.kill(pid, 'SIGINT'); } catch { /* gone */ }
+  };
+  process.once('exit', onExit);
   const stop = async (): Promise<void> => {
     if (server) await stopProcess(server, 15_000);
     if (pgStarted) await pgCtl(['stop', '-m', 'fast']).catch(() => undefined);
+    process.off('exit', onExit);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -155,9 +167,7 @@ export async function startTemporalServer(options: { historyShards?: number; log
       address,
       stop,
       serverPid: () => server?.pid,
-      postgresPid: () => {
-        try { return Number(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]); } catch { return undefined; }
-      },
+      postgresPid: postmasterPid,
       killServer: async () => {
         const child = server;
         if (!child || child.exitCode !== null || child.signalCode !== null) return;
