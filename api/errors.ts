@@ -35,6 +35,13 @@ export function zodDetails(error: z.ZodError, prefix: (string | number)[] = []):
 export const invalid = (details: ErrorDetail[]): ApiError =>
   new ApiError(400, 'invalid_request', `${details.length} invalid field${details.length === 1 ? '' : 's'}`, details);
 
+/** The parsed value, or a 400 naming every bad field (under `prefix`, e.g. `['id']` for a path parameter). */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string[] = []): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalid(zodDetails(parsed.error, prefix));
+  return parsed.data;
+}
+
 /** How soon to retry while MongoDB is unreachable: about one server-selection timeout. */
 const mongoRetryAfterSeconds = 5;
 

@@ -3,7 +3,7 @@
 // inside the steps), in the order workflows/customer.ts calls them. Nothing here decides what a
 // journey does; it only stands in for the workflow's clock, its catalog look-up and its sends
 // (every send the arbiter lets through is taken as sent).
-import { applyEvents, nextWakeAt, tick, withTouch, type Outcome } from '../../workflows/lifecycle/apply.js';
+import { applyEvents, nextWakeAt, num, tick, withTouch, type Outcome } from '../../workflows/lifecycle/apply.js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
 import { initialState, type CustomerState } from '../../workflows/lifecycle/state.js';
@@ -72,7 +72,6 @@ function unit(key: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && Number.isFinite(Number(v)) ? Number(v) : 0);
 const maxPasses = 20_000;
 
 export function simulateCustomer(input: SimulationInput): Simulation {

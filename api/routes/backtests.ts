@@ -2,7 +2,7 @@
 // customers' recorded events, before it goes live.
 import { Router } from 'express';
 import { z } from 'zod';
-import { invalid, zodDetails } from '../errors.js';
+import { parse } from '../errors.js';
 import { JourneyId } from '../journeys/schema.js';
 import { Backtest, BacktestRequest, Preview, PreviewRequest, type BacktestService } from '../journeys/backtest.js';
 import type { ApiRoute } from '../openapi.js';
@@ -33,12 +33,6 @@ export const backtestsApi: ApiRoute[] = [
     responses: { 200: { description: 'the path', schema: Preview } }, errors: { 400: invalidRequest, 404: '`not_found`: no such journey or customer' },
   }),
 ];
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string[] = []): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalid(zodDetails(parsed.error, prefix));
-  return parsed.data;
-}
 
 export function backtestsRouter(service: BacktestService): Router {
   const router = Router();

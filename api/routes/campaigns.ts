@@ -2,7 +2,7 @@
 // schedule; their progress and message counts; cancellation.
 import { Router } from 'express';
 import { z } from 'zod';
-import { invalid, zodDetails } from '../errors.js';
+import { parse } from '../errors.js';
 import { Campaign, CampaignDetail, CampaignId, CampaignInput, CampaignList } from '../campaigns/schema.js';
 import type { CampaignService } from '../campaigns/service.js';
 import type { ApiRoute } from '../openapi.js';
@@ -32,13 +32,6 @@ export const campaignsApi: ApiRoute[] = [
     errors: { 400: invalidRequest, 404: notFound, 409: '`invalid_transition`: the campaign has completed', 503: unavailable },
   }),
 ];
-
-/** The parsed value, or a 400 naming every bad field. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string[] = []): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalid(zodDetails(parsed.error, prefix));
-  return parsed.data;
-}
 
 export function campaignsRouter(service: CampaignService): Router {
   const router = Router();

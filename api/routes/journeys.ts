@@ -1,7 +1,7 @@
 // Journeys for marketers (admin keys): drafts, publish, pause / resume / archive, versions, migration.
 import { Router } from 'express';
 import { z } from 'zod';
-import { invalid, zodDetails } from '../errors.js';
+import { parse } from '../errors.js';
 import {
   CreateJourney, Journey, JourneyDetail, JourneyDraft, JourneyId, JourneyList, JourneyRemoval, JourneyStatus, Migration, MigrationRequest,
   PauseRequest, Publication, PublishedVersion,
@@ -67,13 +67,6 @@ export const journeysApi: ApiRoute[] = [
     errors: { 400: `${invalidRequest}, including unknown versions and steps`, 404: notFound, 503: '`temporal_unavailable`: retry; a repeated migration moves nobody twice' },
   }),
 ];
-
-/** The parsed value, or a 400 naming every bad field. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string[] = []): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalid(zodDetails(parsed.error, prefix));
-  return parsed.data;
-}
 
 export function journeysRouter(service: JourneyService): Router {
   const router = Router();

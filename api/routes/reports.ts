@@ -1,7 +1,7 @@
 // Reports for marketers (admin keys): channels, one journey, the lifecycle, over a date range.
 import { Router } from 'express';
 import { z } from 'zod';
-import { invalid, zodDetails } from '../errors.js';
+import { parse } from '../errors.js';
 import { JourneyId } from '../journeys/schema.js';
 import { ChannelQuery, ChannelReport, JourneyReport, LifecycleReport, RangeQuery } from '../reports/schema.js';
 import type { ReportService } from '../reports/service.js';
@@ -27,13 +27,6 @@ export const reportsApi: ApiRoute[] = [
     responses: { 200: { description: 'the report', schema: LifecycleReport } }, errors: { 400: badRange },
   }),
 ];
-
-/** The parsed value, or a 400 naming every bad field. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string[] = []): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalid(zodDetails(parsed.error, prefix));
-  return parsed.data;
-}
 
 const rangeOf = (q: { from: string; to: string }) => ({ from: new Date(q.from), to: new Date(q.to) });
 

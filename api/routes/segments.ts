@@ -1,7 +1,7 @@
 // Segments for marketers (admin keys): CRUD, and previews of who is in one, saved or not.
 import { Router } from 'express';
 import { z } from 'zod';
-import { invalid, zodDetails } from '../errors.js';
+import { invalid, parse } from '../errors.js';
 import { PreviewRequest, SavedSegment, SegmentDeleted, SegmentId, SegmentInput, SegmentList, SegmentPreview } from '../segments/schema.js';
 import type { SegmentService } from '../segments/service.js';
 import type { ApiRoute } from '../openapi.js';
@@ -40,13 +40,6 @@ export const segmentsApi: ApiRoute[] = [
     responses: previewed, errors: { 400: invalidRule, 404: '`not_found`' },
   }),
 ];
-
-/** The parsed value, or a 400 naming every bad field. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string[] = []): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalid(zodDetails(parsed.error, prefix));
-  return parsed.data;
-}
 
 export function segmentsRouter(service: SegmentService): Router {
   const router = Router();

@@ -24,7 +24,8 @@ export interface Outcome {
 
 const maxIso = (a: string | undefined, b: string): string => (a === undefined || b > a ? b : a);
 const minIso = (a: string | undefined, b: string): string => (a === undefined || b < a ? b : a);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : 0);
+/** A number from an event's property as the lifecycle reads it (numeric text counts; anything else is 0). */
+export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : 0);
 
 /** Receipts from providers: on the timeline, but not something the customer did. */
 const providerEvents = new Set(['Message Delivered', 'Message Bounced', 'Message Failed']);
