@@ -121,6 +121,10 @@ const Env = z.object({
   WEBHOOK_SECRET_WEBHOOK: optionalSecret,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(2000),
+  /** Sends a worker has in flight at once: what a crash can interrupt, and what a drain waits for. */
+  WORKER_MAX_SENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(16),
+  /** On SIGTERM the worker stops taking tasks and lets the ones in flight finish for this long. */
+  WORKER_SHUTDOWN_GRACE: duration.default('30 seconds'),
   REPORTS_REFRESH_EVERY: z.union([z.literal('off'), duration]).default('5 minutes'),
 }).superRefine((env, ctx) => {
   if (env.EMAIL_PROVIDER === 'smtp' && !env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_PROVIDER=smtp' });
@@ -157,6 +161,9 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Customer workflows a worker keeps in memory; the rest are replayed from history when they wake. */
   workerMaxCachedWorkflows: number;
+  workerMaxSendsInFlight: number;
+  /** How long a worker told to stop lets its tasks in flight finish (a duration). */
+  workerShutdownGrace: string;
   /** How often the report-days schedule counts again the days written since (a duration), or 'off'. */
   reportsRefreshEvery: string;
 }
@@ -206,6 +213,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     logLevel: e.LOG_LEVEL,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    workerMaxSendsInFlight: e.WORKER_MAX_SENDS_IN_FLIGHT,
+    workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
     reportsRefreshEvery: e.REPORTS_REFRESH_EVERY,
   };
 }

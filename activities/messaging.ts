@@ -2,24 +2,31 @@
 //
 // Exactly once per logical send (`req.key`, made by the workflow) — the `messages` document:
 //
-//   (none) ──open: upsert $setOnInsert──▶ queued, attempts = attemptsEnded        (no attempt open)
-//   queued ──claim: {_id, status:'queued'} $inc attempts──▶ attempts > attemptsEnded (attempt open)
-//   open attempt ──provider took it──────────────▶ sent (providerId, sentAt)
-//                ──permanent error────────────────▶ failed (reason, failedAt); returned, not thrown
-//                ──retryable, surely not delivered─▶ $inc attemptsEnded (closed again); rethrown, Temporal retries
-//                ──retryable, maybe delivered (SMTP socket timeout mid-send)─▶ left open; rethrown
-//                ──worker died─────────────────────▶ left open
-//   claim finds an attempt already open (its outcome is unknown):
+//   (none) ──open: upsert $setOnInsert──▶ queued                                  (no attempt open)
+//   queued ──claim: {_id, status:'queued'} $inc attempts──▶ attempt n
+//   attempt n ──point of no return (SMTP: all bytes out, final dot next)──▶ pastNoReturn = n
+//                 (refused when a later attempt has claimed meanwhile: n aborts, the server discards it)
+//   attempt n ──provider took it──────────────────▶ sent (providerId, sentAt)
+//             ──permanent error (a reply)─────────▶ failed (reason, failedAt); returned, not thrown
+//             ──retryable, surely not delivered───▶ pastNoReturn cleared; rethrown, Temporal retries
+//                 (anything before the point of no return, or any reply from the server)
+//             ──no answer past the point of no return, or the worker died there─▶ pastNoReturn left set
+//             ──worker died before it───────────────▶ nothing to undo: the next attempt sends
+//   claim finds pastNoReturn set (an attempt may have delivered):
 //                HTTP and outbox (dedupe on the Idempotency-Key) ─▶ deliver again with the same key
-//                SMTP (no idempotency: at most once) ─────────────▶ failed 'outcome_unknown', nothing sent
-//   sent / delivered / opened / clicked / bounced / failed / suppressed ─▶ the stored outcome, provider not called
+//                SMTP (no idempotency: at most once) ─────────────▶ unknown, nothing sent
+//   unknown ──a receipt (delivered, bounced, opened…)──▶ that status
+//           ──an operator's "send again" (sendAgain)──▶ queued afresh, then as above
+//   sent / delivered / opened / clicked / bounced / failed / suppressed / unknown ─▶ the stored outcome, provider not called
 //
-// Two attempts running at once (a start-to-close timeout while the first still runs) both claim;
-// the second sees the first's attempt open, so SMTP still sends at most once. If the first then
-// succeeds, `sent` replaces the 'outcome_unknown' guess.
+// Two attempts running at once (a heartbeat timeout while the first still runs) both claim; only
+// the latest may pass its point of no return, so SMTP still sends at most once. If the first had
+// passed it and then succeeds, `sent` replaces the second's `unknown`.
+// Documents opened before the mark existed keep the older rule: any attempt left open is unknown.
 import { asyncLocalStorage as activityContext } from '@temporalio/activity';
+import pLimit from 'p-limit';
 import type { Config } from '../config.js';
-import type { SendOutcome, SendRequest, SuppressedSend } from '../workflows/messaging/types.js';
+import type { Channel, Priority, SendOutcome, SendRequest, SuppressedSend } from '../workflows/messaging/types.js';
 import { addressBook, needsAddress } from './db/addresses.js';
 import type { Models } from './db/models.js';
 import { outcomeOf, sendLedger } from './db/send-ledger.js';
@@ -32,7 +39,7 @@ import { addTracking } from './channels/tracking.js';
 export interface MessagingDeps {
   models: Models;
   channels: Channels;
-  config: Pick<Config, 'publicUrl' | 'tracking'>;
+  config: Pick<Config, 'publicUrl' | 'tracking'> & Partial<Pick<Config, 'workerMaxSendsInFlight'>>;
 }
 
 type Prepared = { message: OutgoingMessage; links: string[] } | { reason: string; detail: string };
@@ -67,50 +74,88 @@ export function createMessagingActivities({ models, channels, config }: Messagin
   }
 
   /** One attempt at a logical send; the state machine above. */
-  async function send(req: SendRequest): Promise<SendOutcome> {
+  async function send(req: SendRequest, signal?: AbortSignal): Promise<SendOutcome> {
     const stored = outcomeOf(await ledger.open(req));
     if (stored) return stored;
     const prepared = await prepare(req);
     if ('reason' in prepared) return ledger.failed(req.key, prepared.reason, prepared.detail);
+    // Cancelled while waiting its turn (a draining worker past its grace): nothing claimed yet.
+    signal?.throwIfAborted();
 
-    const before = await ledger.claim(req.key, prepared.links);
-    if (!before) {
+    const claim = await ledger.claim(req.key, prepared.links);
+    if (!claim) {
       // Settled by a concurrent attempt between open and claim.
       const now = await ledger.find(req.key);
       return (now && outcomeOf(now)) ?? { status: 'failed', messageId: req.key, reason: 'message_removed' };
     }
     const provider = channels[req.channel];
-    const attemptOpen = before.attempts > (before.attemptsEnded ?? 0);
-    if (attemptOpen && !provider.idempotent) {
-      return ledger.failed(req.key, 'outcome_unknown', 'an earlier attempt ended without an answer; not sent again');
+    if (claim.mayHaveDelivered && !provider.idempotent) {
+      return ledger.unknown(req.key, req.variables, 'an earlier attempt ended past its point of no return without an answer; not sent again');
     }
 
+    let pastNoReturn = false;
+    const hooks = {
+      signal,
+      async pointOfNoReturn(providerId: string) {
+        await ledger.passNoReturn(req.key, claim.attempt, providerId);
+        pastNoReturn = true;
+      },
+    };
     let providerId: string;
     try {
-      ({ providerId } = await provider.deliver(prepared.message));
+      ({ providerId } = await provider.deliver(prepared.message, hooks));
     } catch (err) {
       if (!(err instanceof DeliveryError)) {
         // Not a provider answer (a bug, a database error): retry only where repeating is safe.
-        if (provider.idempotent) await ledger.release(req.key, String(err));
+        if (provider.idempotent || !pastNoReturn) await ledger.release(req.key, claim.attempt, String(err));
         throw err;
       }
       if (err.kind === 'permanent') return ledger.failed(req.key, err.reason, err.message);
-      if (provider.idempotent || !err.options.mayHaveArrived) await ledger.release(req.key, `${err.reason}: ${err.message}`);
+      if (provider.idempotent || !err.options.mayHaveArrived) await ledger.release(req.key, claim.attempt, `${err.reason}: ${err.message}`);
       throw toActivityFailure(err);
     }
     return ledger.sent(req.key, providerId);
   }
 
+  /** Sends in flight at once in this worker: what a crash can interrupt, and what a drain waits for. */
+  const inFlight = pLimit(config.workerMaxSendsInFlight ?? 16);
+
+  /** Runs a send with heartbeats (Temporal notices a dead worker in seconds, not at the start-to-close timeout). */
+  async function withHeartbeats<T>(run: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+    const context = activityContext.getStore();
+    const beat = context ? setInterval(() => context.heartbeat(), 3000) : undefined;
+    try {
+      return await inFlight(() => run(context?.cancellationSignal));
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
   return {
-    async sendMessage(req: SendRequest): Promise<SendOutcome> {
-      // Heartbeats let Temporal notice a dead worker in seconds, not at the start-to-close timeout.
-      const context = activityContext.getStore();
-      const beat = context ? setInterval(() => context.heartbeat(), 3000) : undefined;
-      try {
-        return await send(req);
-      } finally {
-        clearInterval(beat);
-      }
+    sendMessage(req: SendRequest): Promise<SendOutcome> {
+      return withHeartbeats((signal) => send(req, signal));
+    },
+
+    /**
+     * An operator's deliberate "send again" of a send whose outcome is unknown, with its stored
+     * personalisation and the same key (so the same Message-ID). Any other send answers its outcome.
+     */
+    sendAgain(messageId: string): Promise<SendOutcome | { status: 'missing'; messageId: string }> {
+      return withHeartbeats(async (signal) => {
+        const doc = await ledger.reopen(messageId);
+        if (!doc) return { status: 'missing', messageId };
+        if (doc.status !== 'queued') return outcomeOf(doc)!;
+        const req: SendRequest = {
+          key: doc._id, customerId: doc.customerId, channel: doc.channel as Channel, template: doc.template,
+          priority: doc.priority as Priority, variables: doc.variables ?? {},
+          ...(doc.locale !== undefined && { locale: doc.locale }),
+          ...(doc.journeyId !== undefined && { journeyId: doc.journeyId }),
+          ...(doc.journeyVersion !== undefined && { journeyVersion: doc.journeyVersion }),
+          ...(doc.stepId !== undefined && { stepId: doc.stepId }),
+          ...(doc.campaignId !== undefined && { campaignId: doc.campaignId }),
+        };
+        return send(req, signal);
+      });
     },
 
     async recordSuppressed(s: SuppressedSend): Promise<void> {

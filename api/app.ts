@@ -45,6 +45,8 @@ import { campaignRepository } from '../activities/db/campaigns.js';
 import { broadcasts } from './campaigns/broadcasts.js';
 import { campaignService } from './campaigns/service.js';
 import { campaignsRouter } from './routes/campaigns.js';
+import { messagesRouter } from './routes/messages.js';
+import { messageService } from './messages/service.js';
 
 export interface AppDeps {
   config: Config;
@@ -92,6 +94,7 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   app.use('/v1/segments', requireScope(scopeOf, 'admin'), adminJson);
   app.use('/v1/reports', requireScope(scopeOf, 'admin'), adminJson);
   app.use('/v1/campaigns', requireScope(scopeOf, 'admin'), adminJson);
+  app.use('/v1/messages', requireScope(scopeOf, 'admin'), adminJson);
   app.use('/v1', requireScope(scopeOf, 'write'), rateLimitPerKey(config.api.rateLimitPerMinute), json);
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
@@ -107,6 +110,7 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
     campaigns: campaignRepository(db.models), segments: segmentRepository(db.models), templates: templateRepository(db.models),
     broadcasts: broadcasts({ temporal, taskQueue: config.temporal.taskQueue }), timeZone: config.messagingPolicy.defaultTimeZone,
   })));
+  app.use(messagesRouter(messageService({ models: db.models, temporal, taskQueue: config.temporal.taskQueue })));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;

@@ -15,6 +15,7 @@ import { backtestsApi } from './routes/backtests.js';
 import { segmentsApi } from './routes/segments.js';
 import { reportsApi } from './routes/reports.js';
 import { campaignsApi } from './routes/campaigns.js';
+import { messagesApi } from './routes/messages.js';
 import { templatesApi } from './routes/templates.js';
 import { trackingApi } from './routes/tracking.js';
 import { webhooksApi } from './routes/webhooks.js';
@@ -57,6 +58,7 @@ const apis: Record<string, ApiRoute[]> = {
   Segments: segmentsApi,
   Reports: reportsApi,
   Campaigns: campaignsApi,
+  Messages: messagesApi,
   Tracking: trackingApi,
   Webhooks: webhooksApi,
   Health: healthApi,

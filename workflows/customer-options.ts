@@ -13,12 +13,13 @@ export const profileOptions = {
 export const profile = proxyActivities<Activities>(profileOptions);
 
 // Sends retry provider hiccups for about a day; permanent failures come back as outcomes.
-export const messaging = proxyActivities<Activities>({
+export const messagingOptions = {
   startToCloseTimeout: '1 minute',
   // sendMessage heartbeats every 3 s: a dead worker's send is retried after 10 s, not a minute.
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150, nonRetryableErrorTypes: ['PermanentDeliveryError'] },
-});
+} satisfies ActivityOptions;
+export const messaging = proxyActivities<Activities>(messagingOptions);
 
 /**
  * A run continues as new past these bounds (or when the server suggests it): well under the

@@ -4,3 +4,4 @@ export { deferredIngestWorkflow } from './deferred-ingest.js';
 export { campaignWorkflow } from './campaign.js';
 export { reportDaysWorkflow } from './report-days.js';
 export { backtestWorkflow } from './backtest.js';
+export { sendAgainWorkflow } from './send-again.js';

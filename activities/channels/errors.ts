@@ -62,15 +62,19 @@ export function classifyHttpFailure(err: unknown): DeliveryError {
 }
 
 interface SmtpError {
-  code?: string; originalCode?: string; syscall?: string; responseCode?: number; permanent?: boolean;
-  command?: string; timeoutType?: string; response?: string; message?: string;
+  code?: string; responseCode?: number; permanent?: boolean;
+  command?: string; response?: string; message?: string;
 }
 
 /** Replies to RCPT TO that mean the address itself is wrong: no such mailbox, not here, bad name. */
 const badAddressCodes = new Set([550, 551, 553]);
 
-/** Classifies a nodemailer error: an SMTP 5xx reply is permanent, everything else retryable. */
-export function classifySmtpFailure(err: unknown): DeliveryError {
+/**
+ * Classifies a nodemailer error: an SMTP 5xx reply is permanent, everything else retryable. Any
+ * reply means the server did not take the message; without one it may have, but only once the
+ * message's final dot went out (`pastNoReturn`).
+ */
+export function classifySmtpFailure(err: unknown, pastNoReturn: boolean): DeliveryError {
   const e = (err ?? {}) as SmtpError;
   const text = e.response ?? e.message ?? String(err);
   // Our credentials or TLS set-up, not the recipient: retry once the configuration is fixed.
@@ -82,11 +86,7 @@ export function classifySmtpFailure(err: unknown): DeliveryError {
     const onRecipient = e.command?.startsWith('RCPT') ?? false;
     return permanent(badAddressCodes.has(code) && onRecipient ? 'bad_address' : `smtp_${code}`, text);
   }
-  // No reply at all: only a failure to connect proves the message did not leave (nodemailer
-  // labels a socket timeout in the middle of DATA with command 'CONN' too, so that cannot tell).
-  const beforeSession = e.code === 'EDNS' || (e.syscall === 'connect' && e.originalCode !== undefined)
-    || ['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT'].includes(e.timeoutType ?? '');
-  return retryable(e.code === 'ETIMEDOUT' ? 'timeout' : 'connection', text, { mayHaveArrived: !beforeSession });
+  return retryable(e.code === 'ETIMEDOUT' ? 'timeout' : 'connection', text, { mayHaveArrived: pastNoReturn });
 }
 
 /** The failure Temporal sees: permanent ones are not retried, 429s wait as the provider asked. */

@@ -13,13 +13,14 @@ interface Step {
   stamp: 'deliveredAt' | 'openedAt' | 'clickedAt' | 'failedAt';
 }
 
+// `unknown` (a crash just as the message went out) is settled by the first receipt for it.
 const steps: Record<Reaction, Step> = {
-  delivered: { status: 'delivered', from: ['queued', 'sent'], stamp: 'deliveredAt' },
-  opened: { status: 'opened', from: ['queued', 'sent', 'delivered'], stamp: 'openedAt' },
-  clicked: { status: 'clicked', from: ['queued', 'sent', 'delivered', 'opened'], stamp: 'clickedAt' },
+  delivered: { status: 'delivered', from: ['queued', 'unknown', 'sent'], stamp: 'deliveredAt' },
+  opened: { status: 'opened', from: ['queued', 'unknown', 'sent', 'delivered'], stamp: 'openedAt' },
+  clicked: { status: 'clicked', from: ['queued', 'unknown', 'sent', 'delivered', 'opened'], stamp: 'clickedAt' },
   // A bounce may follow an accepted hand-over ("delivered" to a relay); never a reaction.
-  bounced: { status: 'bounced', from: ['queued', 'sent', 'delivered'], stamp: 'failedAt' },
-  failed: { status: 'failed', from: ['queued', 'sent'], stamp: 'failedAt' },
+  bounced: { status: 'bounced', from: ['queued', 'unknown', 'sent', 'delivered'], stamp: 'failedAt' },
+  failed: { status: 'failed', from: ['queued', 'unknown', 'sent'], stamp: 'failedAt' },
 };
 
 const negative = (r: Reaction): boolean => r === 'bounced' || r === 'failed';

@@ -2,7 +2,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Collection } from 'mongodb';
 
-export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'opened' | 'clicked' | 'failed' | 'bounced' | 'suppressed';
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'opened' | 'clicked' | 'failed' | 'bounced' | 'suppressed' | 'unknown';
 
 export interface MessageDoc {
   /** The send's idempotency key (SendRequest.key): one document per logical send. */
@@ -26,6 +26,19 @@ export interface MessageDoc {
   attempts: number;
   /** Attempts that ended with a retryable error known not to have delivered: attempts > attemptsEnded while queued means one is open. */
   attemptsEnded: number;
+  /**
+   * Set on sends opened since the point of no return is recorded: then only `pastNoReturn` says an
+   * attempt may have delivered (older documents: any open attempt may have).
+   */
+  recordsNoReturn?: boolean;
+  /** The attempt that reached its point of no return (SMTP: about to send the final dot) and has not ended. */
+  pastNoReturn?: number;
+  /** When the outcome was found unknown (status `unknown`): an attempt ended past its point of no return without an answer. */
+  unknownAt?: Date;
+  /** The personalisation kept with an unknown send, so that an operator may send it again. */
+  variables?: Record<string, unknown>;
+  /** When an operator chose to send an unknown message again. */
+  sentAgainAt?: Date;
   /** The provider's last answer, for support. */
   detail?: string;
   locale?: string;
@@ -56,6 +69,11 @@ const messageSchema = new Schema<MessageDoc>({
   links: [String],
   attempts: Number,
   attemptsEnded: Number,
+  recordsNoReturn: Boolean,
+  pastNoReturn: Number,
+  unknownAt: Date,
+  variables: Schema.Types.Mixed,
+  sentAgainAt: Date,
   detail: String,
   locale: String,
   createdAt: Date,
@@ -74,6 +92,8 @@ messageSchema.index({ providerId: 1 }, { sparse: true });
 messageSchema.index({ campaignId: 1 }, { sparse: true });
 // Reports over a date range count messages by when they were sent.
 messageSchema.index({ sentAt: 1 });
+// Operators list the sends whose outcome is unknown (GET /v1/messages?status=unknown): few, so sparse.
+messageSchema.index({ unknownAt: -1 }, { sparse: true });
 
 export interface MessageModels {
   Message: Model<MessageDoc>;

@@ -12,6 +12,7 @@ export function outcomeOf(doc: MessageDoc): SendOutcome | undefined {
   switch (doc.status) {
     case 'queued': return undefined;
     case 'failed': case 'suppressed': return { status: 'failed', messageId: doc._id, reason: doc.reason ?? doc.status };
+    case 'unknown': return { status: 'unknown', messageId: doc._id, reason: 'outcome_unknown' };
     default: return { status: 'sent', messageId: doc._id, ...(doc.providerId !== undefined && { providerId: doc.providerId }) };
   }
 }
@@ -25,6 +26,13 @@ function describe(req: Omit<SendRequest, 'variables'>) {
     journeyId: req.journeyId, journeyVersion: req.journeyVersion, stepId: req.stepId, campaignId: req.campaignId,
     requestedAt: req.requestedAt === undefined ? undefined : new Date(req.requestedAt),
   });
+}
+
+export interface Claim {
+  /** This attempt's number (1 for the first). */
+  attempt: number;
+  /** An earlier attempt may have reached the customer: a provider that cannot dedupe must not send. */
+  mayHaveDelivered: boolean;
 }
 
 export function sendLedger({ messages, reportDays }: MessageModels & Pick<AnalyticsModels, 'reportDays'>) {
@@ -52,32 +60,53 @@ export function sendLedger({ messages, reportDays }: MessageModels & Pick<Analyt
     /** The send's document, created `queued` with no attempt the first time the key is seen. */
     async open(req: SendRequest): Promise<MessageDoc> {
       const now = new Date();
-      const doc = await insertOnce(req.key, { ...describe(req), status: 'queued', links: [], attempts: 0, attemptsEnded: 0, createdAt: now, updatedAt: now });
+      const doc = await insertOnce(req.key, { ...describe(req), status: 'queued', links: [], attempts: 0, attemptsEnded: 0, recordsNoReturn: true, createdAt: now, updatedAt: now });
       // A retried send found already sent: the attempt that sent it may have stopped before counting it.
       await touchSentDay(doc);
       return doc;
     },
 
-    /** Claims one provider attempt; the document as it was before, or null when no longer queued. */
-    claim(key: string, links: string[]): Promise<MessageDoc | null> {
-      return messages.findOneAndUpdate(
+    /**
+     * Claims one provider attempt: its number, and whether an earlier one may have delivered (it
+     * passed its point of no return, or, on documents from before the mark, it never ended).
+     * Null when the send is no longer queued.
+     */
+    async claim(key: string, links: string[]): Promise<Claim | null> {
+      const before = await messages.findOneAndUpdate(
         { _id: key, status: 'queued' },
         { $inc: { attempts: 1 }, $set: { links, updatedAt: new Date() } },
         { returnDocument: 'before' },
       );
+      if (!before) return null;
+      const earlierOpen = before.recordsNoReturn ? before.pastNoReturn !== undefined : before.attempts > (before.attemptsEnded ?? 0);
+      return { attempt: before.attempts + 1, mayHaveDelivered: earlierOpen };
+    },
+
+    /**
+     * Records that the attempt is at its point of no return, naming the provider's id for the
+     * message (so that a receipt finds it whatever happens next). Refused, and the attempt must
+     * abort, when a later attempt has claimed the send meanwhile.
+     */
+    async passNoReturn(key: string, attempt: number, providerId: string): Promise<void> {
+      const res = await messages.updateOne(
+        { _id: key, status: 'queued', attempts: attempt, pastNoReturn: { $exists: false } },
+        { $set: { pastNoReturn: attempt, providerId, updatedAt: new Date() } },
+      );
+      if (res.matchedCount === 0) throw new Error(`send ${key}: attempt ${attempt} was superseded by a later one`);
     },
 
     /** The attempt ended without reaching the customer (a retryable error): the next may go. */
-    async release(key: string, detail: string): Promise<void> {
+    async release(key: string, attempt: number, detail: string): Promise<void> {
       await messages.updateOne({ _id: key, status: 'queued' }, { $inc: { attemptsEnded: 1 }, $set: { detail, updatedAt: new Date() } });
+      await messages.updateOne({ _id: key, status: 'queued', pastNoReturn: attempt }, { $unset: { pastNoReturn: '' } });
     },
 
-    /** The provider took it. Also corrects an `outcome_unknown` guess made by a concurrent attempt. */
+    /** The provider took it. Also corrects an `unknown` made by a concurrent attempt meanwhile. */
     async sent(key: string, providerId: string): Promise<SendOutcome> {
       const now = new Date();
       const res = await messages.updateOne(
-        { _id: key, $or: [{ status: 'queued' }, { status: 'failed', reason: 'outcome_unknown' }] },
-        { $set: { status: 'sent', providerId, sentAt: now, updatedAt: now }, $unset: { reason: '', failedAt: '' } },
+        { _id: key, $or: [{ status: { $in: ['queued', 'unknown'] } }, { status: 'failed', reason: 'outcome_unknown' }] },
+        { $set: { status: 'sent', providerId, sentAt: now, updatedAt: now }, $unset: { reason: '', failedAt: '', pastNoReturn: '', variables: '' } },
       );
       // A receipt may already have moved it on (delivered, opened…): keep that, add the facts.
       const stored = res.matchedCount === 0
@@ -87,12 +116,41 @@ export function sendLedger({ messages, reportDays }: MessageModels & Pick<Analyt
       return { status: 'sent', messageId: key, providerId };
     },
 
+    /**
+     * An earlier attempt may have delivered and the provider cannot dedupe: the send becomes
+     * `unknown`, keeping what an operator needs to send it again. A send settled meanwhile keeps its outcome.
+     */
+    async unknown(key: string, variables: Record<string, unknown>, detail: string): Promise<SendOutcome> {
+      const now = new Date();
+      const res = await messages.updateOne(
+        { _id: key, status: 'queued' },
+        { $set: { status: 'unknown', reason: 'outcome_unknown', unknownAt: now, variables, detail, updatedAt: now } },
+      );
+      const settled = res.matchedCount === 0 ? await find(key) : null;
+      return (settled && outcomeOf(settled)) ?? { status: 'unknown', messageId: key, reason: 'outcome_unknown' };
+    },
+
+    /**
+     * An operator's deliberate "send again" of an unknown send: queued afresh with no attempt
+     * open. The document as it now is; unchanged unless it was unknown.
+     */
+    async reopen(key: string): Promise<MessageDoc | null> {
+      const doc = await find(key);
+      if (doc?.status !== 'unknown') return doc;
+      const now = new Date();
+      await messages.updateOne(
+        { _id: key, status: 'unknown', attempts: doc.attempts },
+        { $set: { status: 'queued', attemptsEnded: doc.attempts, recordsNoReturn: true, sentAgainAt: now, updatedAt: now }, $unset: { pastNoReturn: '', reason: '' } },
+      );
+      return find(key);
+    },
+
     /** A permanent failure: recorded once; a send settled meanwhile keeps its outcome. */
     async failed(key: string, reason: string, detail?: string): Promise<SendOutcome> {
       const now = new Date();
       const res = await messages.updateOne(
         { _id: key, status: 'queued' },
-        { $set: { status: 'failed', reason, failedAt: now, updatedAt: now, ...(detail !== undefined && { detail }) } },
+        { $set: { status: 'failed', reason, failedAt: now, updatedAt: now, ...(detail !== undefined && { detail }) }, $unset: { pastNoReturn: '' } },
       );
       const settled = res.matchedCount === 0 ? await find(key) : null;
       return (settled && outcomeOf(settled)) ?? { status: 'failed', messageId: key, reason };

@@ -80,7 +80,7 @@ export const Campaign = z.object({
   updatedAt: z.iso.datetime(),
 }).meta({ id: 'Campaign' });
 
-export const messageStatuses = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'suppressed'] as const satisfies readonly MessageStatus[];
+export const messageStatuses = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'suppressed', 'unknown'] as const satisfies readonly MessageStatus[];
 // Every MessageStatus is listed above.
 const _allStatuses: Exclude<MessageStatus, (typeof messageStatuses)[number]> extends never ? true : never = true;
 export const MessageCounts = z.object(Object.fromEntries(messageStatuses.map((s) => [s, z.number().int()])) as Record<MessageStatus, z.ZodNumber>)

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { stages } from '../../workflows/lifecycle/rules.js';
 
+const MessageStatusText = z.string().meta({ description: '`queued`, `sent`, `delivered`, `opened`, `clicked`, `failed`, `bounced`, `suppressed` (then `reason`) or `unknown` (it may have arrived: an attempt ended just as it went out)' });
+
 export const CustomerId = z.string().regex(/^c[0-9a-z]{9}[0-9a-f]{10}$/, 'not a customer id');
 
 export const Lookup = z.object({
@@ -68,7 +70,7 @@ const JourneyPlace = z.object({
 
 const RecentMessage = z.object({
   id: z.string(), channel: z.string(), template: z.string(),
-  status: z.string().meta({ description: '`queued`, `sent`, `delivered`, `opened`, `clicked`, `failed`, `bounced` or `suppressed` (then `reason`)' }),
+  status: MessageStatusText,
   reason: z.string().optional(), journeyId: z.string().optional(), stepId: z.string().optional(), campaignId: z.string().optional(), at: z.date(),
 }).meta({ id: 'RecentMessage' });
 
@@ -90,12 +92,13 @@ const TimelineEntry = z.discriminatedUnion('type', [
     type: z.literal('event'), id: z.string().meta({ description: 'the stored id, unique across customers' }),
     messageId: z.string().meta({ description: 'the id the client gave the event (or the API made for it)' }), timestamp: z.date(),
     kind: z.string(), name: z.string().optional(), properties: z.record(z.string(), z.unknown()), traits: z.record(z.string(), z.unknown()), channel: z.string().optional(),
+    identities: z.array(z.string()).optional().meta({ description: 'the kinds of identity the call carried (userId, phone, member_id…), never their values' }),
     setAside: z.object({ reason: z.string(), content: z.string().meta({ description: 'its properties and traits as JSON text, at most 64 KB' }) }).optional()
       .meta({ description: 'MongoDB refused to store this event as sent, so it was never applied; the customer\'s later events were' }),
   }),
   z.object({
     type: z.literal('message'), id: z.string(), timestamp: z.date(), channel: z.string(), template: z.string(),
-    status: z.string().meta({ description: '`queued`, `sent`, `delivered`, `opened`, `clicked`, `failed`, `bounced` or `suppressed` (then `reason`)' }),
+    status: MessageStatusText,
     reason: z.string().optional(), journeyId: z.string().optional(), stepId: z.string().optional(), campaignId: z.string().optional(),
   }),
 ]);

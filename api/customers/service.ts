@@ -9,25 +9,13 @@ import type { CustomerDoc } from '../../activities/db/models.js';
 import type { Identity, IdentityRepository } from '../../activities/db/identities.js';
 import type { DeferredIngestRepository } from '../../activities/db/deferred-ingests.js';
 import { ApiError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 
 export interface CustomerServiceDeps {
   temporal: Client;
   customers: CustomerRepository;
   identities: IdentityRepository;
   deferredIngests: Pick<DeferredIngestRepository, 'workflowsOf'>;
-}
-
-const encodeCursor = (c: { timestamp: Date; id: string }): string =>
-  Buffer.from(JSON.stringify([c.timestamp.toISOString(), c.id])).toString('base64url');
-
-function decodeCursor(cursor: string): { timestamp: Date; id: string } | undefined {
-  try {
-    const [ts, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
-    const timestamp = new Date(ts);
-    return typeof id === 'string' && !Number.isNaN(timestamp.getTime()) ? { timestamp, id } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The lifecycle fields of a profile or a live state: never the dedupe list, touches or journey internals. */

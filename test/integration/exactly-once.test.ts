@@ -2,6 +2,7 @@
 // that died after the provider call but before recording it, and suppressed sends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendLedger } from '../../activities/db/send-ledger.js';
+import { messageFeedbackRepository } from '../../activities/db/message-feedback.js';
 import { messageIdFor } from '../../activities/channels/smtp.js';
 import type { OutgoingMessage } from '../../activities/channels/channel.js';
 import type { SendRequest } from '../../workflows/messaging/types.js';
@@ -20,17 +21,27 @@ afterAll(async () => { await f?.stop(); });
 const mailsFor = (key: string) => f.smtp.mailsWithMessageId(messageIdFor(key, 'news@shop.example.com'));
 const messageDoc = (key: string) => f.stack.db.models.messages.findOne({ _id: key });
 
+const outgoing = (req: SendRequest): OutgoingMessage => ({
+  key: req.key, customerId: req.customerId, channel: req.channel, template: req.template,
+  to: req.channel === 'email' ? 'ana@example.com' : '+8613800000002', subject: 'Hello', body: 'Hello Ana', html: false,
+});
+
 /**
  * What a worker does up to its death in the middle of a send: records the send, claims an attempt,
- * hands the message to the provider, and dies before writing down the answer.
+ * hands the message to the provider (recording its point of no return as the worker does), and
+ * dies before writing down the answer.
  */
 async function dieAfterProviderCall(req: SendRequest): Promise<void> {
   const ledger = sendLedger(f.stack.db.models);
   await ledger.open(req);
-  await ledger.claim(req.key, []);
-  const to = req.channel === 'email' ? 'ana@example.com' : '+8613800000002';
-  const message: OutgoingMessage = { key: req.key, customerId: req.customerId, channel: req.channel, template: req.template, to, subject: 'Hello', body: 'Hello Ana', html: false };
-  await f.channels[req.channel].deliver(message);
+  const claim = await ledger.claim(req.key, []);
+  await f.channels[req.channel].deliver(outgoing(req), { pointOfNoReturn: (id) => ledger.passNoReturn(req.key, claim!.attempt, id) });
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  return { promise, resolve };
 }
 
 describe('one logical send reaches the customer once', () => {
@@ -50,10 +61,86 @@ describe('one logical send reaches the customer once', () => {
     await dieAfterProviderCall(req);
     expect(mailsFor(req.key)).toHaveLength(1);
 
-    expect(await f.messaging.sendMessage(req)).toEqual({ status: 'failed', messageId: req.key, reason: 'outcome_unknown' });
-    expect(await f.messaging.sendMessage(req)).toEqual({ status: 'failed', messageId: req.key, reason: 'outcome_unknown' });
+    const unknown = { status: 'unknown', messageId: req.key, reason: 'outcome_unknown' };
+    expect(await f.messaging.sendMessage(req)).toEqual(unknown);
+    expect(await f.messaging.sendMessage(req)).toEqual(unknown);
     expect(mailsFor(req.key)).toHaveLength(1);
-    expect(await messageDoc(req.key)).toMatchObject({ status: 'failed', reason: 'outcome_unknown', attempts: 2 });
+    // Kept for an operator: the Message-ID a receipt will quote, and what "send again" renders.
+    expect(await messageDoc(req.key)).toMatchObject({
+      status: 'unknown', reason: 'outcome_unknown', attempts: 2, pastNoReturn: 1, unknownAt: expect.any(Date),
+      providerId: messageIdFor(req.key, 'news@shop.example.com'), variables: req.variables,
+    });
+  });
+
+  it('keeps the older rule for a send opened before the point of no return was recorded: any open attempt is unknown', async () => {
+    const req = f.request({ customerId: 'c-ana', channel: 'email', template: 'hello-mail' });
+    const now = new Date();
+    await f.stack.db.models.messages.insertOne({
+      _id: req.key, customerId: req.customerId, channel: 'email', template: req.template, priority: 'marketing',
+      status: 'queued', links: [], attempts: 1, attemptsEnded: 0, createdAt: now, updatedAt: now,
+    });
+    expect(await f.messaging.sendMessage(req)).toMatchObject({ status: 'unknown' });
+    expect(mailsFor(req.key)).toHaveLength(0);
+  });
+
+  it('sends an e-mail again when the worker stopped before the final dot: the SMTP server discarded the first', async () => {
+    const req = f.request({ customerId: 'c-ana', channel: 'email', template: 'hello-mail', variables: { profile: { traits: { name: 'Ana' } } } });
+    const ledger = sendLedger(f.stack.db.models);
+    await ledger.open(req);
+    const claim = await ledger.claim(req.key, []);
+    // The worker is gone at its point of no return: every byte sent but the final dot, nothing recorded.
+    await expect(f.channels.email.deliver(outgoing(req), { pointOfNoReturn: () => Promise.reject(new Error('worker gone')) }))
+      .rejects.toMatchObject({ kind: 'retryable', reason: 'not_recorded', options: { mayHaveArrived: false } });
+    expect(claim).toEqual({ attempt: 1, mayHaveDelivered: false });
+    expect(mailsFor(req.key)).toHaveLength(0);
+
+    expect(await f.messaging.sendMessage(req)).toMatchObject({ status: 'sent' });
+    expect(mailsFor(req.key)).toHaveLength(1);
+    expect(await messageDoc(req.key)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect((await messageDoc(req.key))!.pastNoReturn).toBeUndefined();
+  });
+
+  it('an attempt overtaken by a later one (a heartbeat timeout while it still ran) aborts at its final dot: one mail', async () => {
+    const req = f.request({ customerId: 'c-ana', channel: 'email', template: 'hello-mail' });
+    const ledger = sendLedger(f.stack.db.models);
+    await ledger.open(req);
+    const first = await ledger.claim(req.key, []);
+    const atTheDot = deferred();
+    const slow = f.channels.email.deliver(outgoing(req), {
+      pointOfNoReturn: async (id) => { await atTheDot.promise; await ledger.passNoReturn(req.key, first!.attempt, id); },
+    });
+    // Temporal gave up on the slow attempt and ran another, which sends.
+    expect(await f.messaging.sendMessage(req)).toMatchObject({ status: 'sent' });
+    atTheDot.resolve();
+    await expect(slow).rejects.toMatchObject({ reason: 'not_recorded', message: expect.stringContaining('superseded') });
+    expect(mailsFor(req.key)).toHaveLength(1);
+    expect(await messageDoc(req.key)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('an unknown send is settled by a receipt for its Message-ID, or sent again by an operator', async () => {
+    const settledByReceipt = f.request({ customerId: 'c-ana', channel: 'email', template: 'hello-mail' });
+    const sentAgain = f.request({ customerId: 'c-ana', channel: 'email', template: 'hello-mail', variables: { profile: { traits: { name: 'Ana' } } } });
+    for (const req of [settledByReceipt, sentAgain]) {
+      await dieAfterProviderCall(req);
+      expect(await f.messaging.sendMessage(req)).toMatchObject({ status: 'unknown' });
+    }
+    const feedback = messageFeedbackRepository(f.stack.db.models);
+    const found = await feedback.findForProvider('email', { providerId: messageIdFor(settledByReceipt.key, 'news@shop.example.com') });
+    expect(found?._id).toBe(settledByReceipt.key);
+    await feedback.record(found!._id, 'delivered', new Date());
+    expect(await messageDoc(settledByReceipt.key)).toMatchObject({ status: 'delivered', deliveredAt: expect.any(Date) });
+    // Settled: sending it again is refused (it answers the stored outcome) and sends nothing.
+    expect(await f.messaging.sendAgain(settledByReceipt.key)).toMatchObject({ status: 'sent' });
+    expect(mailsFor(settledByReceipt.key)).toHaveLength(1);
+
+    // A deliberate second send: the same key and Message-ID, rendered from what was kept.
+    expect(await f.messaging.sendAgain(sentAgain.key)).toMatchObject({ status: 'sent', messageId: sentAgain.key });
+    expect(mailsFor(sentAgain.key)).toHaveLength(2);
+    expect(mailsFor(sentAgain.key)[1]!.text).toContain('Hello Ana');
+    expect(await messageDoc(sentAgain.key)).toMatchObject({ status: 'sent', attempts: 3, sentAgainAt: expect.any(Date) });
+    // Once sent, again is a no-op.
+    expect(await f.messaging.sendAgain(sentAgain.key)).toMatchObject({ status: 'sent' });
+    expect(mailsFor(sentAgain.key)).toHaveLength(2);
   });
 
   it('sends an SMS again with the same Idempotency-Key after a worker died mid-send, and the provider delivers it once', async () => {
@@ -73,10 +160,11 @@ describe('one logical send reaches the customer once', () => {
     f.smtp.stalls.add('slow@example.com');
     const req = f.request({ customerId: 'c-slow', channel: 'email', template: 'hello-mail' });
     await expect(f.messaging.sendMessage(req)).rejects.toMatchObject({ type: 'RetryableDeliveryError', nonRetryable: false });
-    expect(await messageDoc(req.key)).toMatchObject({ status: 'queued', attempts: 1, attemptsEnded: 0 });
+    // The final dot went out and no answer came: past the point of no return.
+    expect(await messageDoc(req.key)).toMatchObject({ status: 'queued', attempts: 1, attemptsEnded: 0, pastNoReturn: 1 });
 
     f.smtp.stalls.delete('slow@example.com');
-    expect(await f.messaging.sendMessage(req)).toEqual({ status: 'failed', messageId: req.key, reason: 'outcome_unknown' });
+    expect(await f.messaging.sendMessage(req)).toEqual({ status: 'unknown', messageId: req.key, reason: 'outcome_unknown' });
     expect(mailsFor(req.key)).toHaveLength(1);
   });
 

@@ -6,90 +6,33 @@
 //
 // The two cases are independent worlds (database, task queue, receivers, worker processes) and run
 // at the same time.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, describe, it } from 'vitest';
 import request from 'supertest';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { rootDir } from '../../scripts/servers.js';
 import { messageIdFor } from '../../activities/channels/smtp.js';
 import type { MessageDoc } from '../../activities/db/messages.js';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
 import { startHttpReceiver, startSmtpReceiver } from '../setup/receivers.js';
 import { adminKey, eventually, startStack, workerProcessEnv, writeKey, type Stack } from '../setup/stack.js';
+import { killWorkerProcesses, startWorkerProcess } from '../setup/worker-process.js';
 
 const emailFrom = 'Shop <news@shop.example.com>';
 const signingSecret = 'crash-test-provider-secret-0123456789';
 /** The send activity's heartbeat timeout (10 s) plus its first retry interval (5 s), with slack. */
 const takeoverMs = 60_000;
 
-// ---------------------------------------------------------------------------------------------
-// Everything a case starts, so that afterAll can end it whatever happened.
-
-const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<unknown>)[] = [];
 
-const alive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
-// Should this test process end without its afterAll, the workers go with it.
-process.once('exit', () => { for (const child of children) if (alive(child)) child.kill('SIGKILL'); });
-
 afterAll(async () => {
-  await Promise.allSettled([...children].filter(alive).map(async (child) => {
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await within(exited, 10_000, `exit of worker process ${child.pid}`);
-  }));
+  await killWorkerProcesses();
   await Promise.allSettled(cleanups.map((stop) => stop()));
 }, 60_000);
-
-/** Resolves with the promise, or rejects naming what was awaited after `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => { resolve = r; });
   return { promise, resolve };
-}
-
-
-interface WorkerProcess {
-  child: ChildProcess;
-  /** SIGKILL: no shutdown hook, no drain; the kernel closes its sockets. */
-  kill(): Promise<void>;
-}
-
-/** `node --import tsx worker/main.ts`, ready once it prints that it polls the task queue. */
-async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: rootDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
-  const exited = once(child, 'exit');
-  const deadline = Date.now() + 90_000;
-  while (!/^worker polling /m.test(output)) {
-    if (!alive(child)) throw new Error(`worker process exited (${child.exitCode ?? child.signalCode}) before polling:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`worker process not polling after 90 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    child,
-    async kill() {
-      child.kill('SIGKILL');
-      const [code, signal] = (await within(exited, 10_000, 'worker exit after SIGKILL')) as [number | null, NodeJS.Signals | null];
-      if (signal !== 'SIGKILL') throw new Error(`worker ended with ${code ?? signal}, not by SIGKILL:\n${output}`);
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,7 +141,7 @@ async function settled(w: World, key: string): Promise<MessageDoc> {
 }
 
 describe.concurrent('a worker killed in the middle of a send', () => {
-  it('e-mail (SMTP, no idempotency): the SMTP server gets the message once; the retry records outcome_unknown and sends nothing', async ({ expect }) => {
+  it('e-mail (SMTP, no idempotency) killed after its final dot: the SMTP server gets the message once; the retry records it unknown and sends nothing', async ({ expect }) => {
     const smtp = await startSmtpReceiver();
     cleanups.push(() => smtp.stop());
     const w = await startWorld({ EMAIL_PROVIDER: 'smtp', SMTP_URL: smtp.url, EMAIL_FROM: emailFrom });
@@ -215,7 +158,8 @@ describe.concurrent('a worker killed in the middle of a send', () => {
     // DATA has fully arrived (parsed up to the final dot) and the server has not answered it.
     await eventually(async () => (toAna().length > 0 ? true : undefined), 30_000, 20);
     await first.kill();
-    expect(await w.stack.db.models.messages.findOne({ _id: send._id })).toMatchObject({ status: 'queued', attempts: 1, attemptsEnded: 0 });
+    // It died past its point of no return: recorded before the final dot went out.
+    expect(await w.stack.db.models.messages.findOne({ _id: send._id })).toMatchObject({ status: 'queued', attempts: 1, pastNoReturn: 1 });
     // The dead worker's connection is gone; the held reply now goes nowhere.
     await eventually(async () => (smtp.openConnections() === 0 ? true : undefined), 10_000, 20);
     reply.resolve();
@@ -228,11 +172,44 @@ describe.concurrent('a worker killed in the middle of a send', () => {
     expect(smtp.recipients.filter((r) => r === address)).toHaveLength(1);
     expect(toAna()).toHaveLength(1);
     expect(toAna()[0]).toMatchObject({ messageId: messageIdFor(send._id, emailFrom), subject: 'Your coupon', text: expect.stringContaining('Hi Ana, your code is SAVE10') });
-    // SMTP cannot dedupe, so the retry sent nothing and says so.
-    expect(outcome).toMatchObject({ status: 'failed', reason: 'outcome_unknown', attempts: 2, customerId, channel: 'email', journeyId: 'coupon-mail', stepId: 'coupon' });
+    // SMTP cannot dedupe, so the retry sent nothing and says so: unknown, not failed.
+    expect(outcome).toMatchObject({ status: 'unknown', reason: 'outcome_unknown', attempts: 2, customerId, channel: 'email', journeyId: 'coupon-mail', stepId: 'coupon' });
     expect(await w.stack.db.models.messages.countDocuments({ customerId })).toBe(1);
     // One logical send, which Temporal ran twice: the attempt that died, and the one that settled it.
-    expect(sendActivities(events)).toEqual([{ attempt: 2, result: { status: 'failed', messageId: send._id, reason: 'outcome_unknown' } }]);
+    expect(sendActivities(events)).toEqual([{ attempt: 2, result: { status: 'unknown', messageId: send._id, reason: 'outcome_unknown' } }]);
+    // Operators find it, and may send it again.
+    const unknown = (await request(w.stack.app).get('/v1/messages?status=unknown').auth(adminKey, '').expect(200)).body;
+    expect(unknown.items.map((m: { id: string }) => m.id)).toEqual([send._id]);
+    expect(unknown.items[0]).toMatchObject({ status: 'unknown', providerId: messageIdFor(send._id, emailFrom), customerId });
+  }, 240_000);
+
+  it('e-mail (SMTP) killed before its final dot: nothing arrived, so the retry sends it and the customer gets it once', async ({ expect }) => {
+    const smtp = await startSmtpReceiver();
+    cleanups.push(() => smtp.stop());
+    const w = await startWorld({ EMAIL_PROVIDER: 'smtp', SMTP_URL: smtp.url, EMAIL_FROM: emailFrom });
+    const address = 'bo.crash@example.com';
+    // The server holds its answer to RCPT TO: the send is under way, its message not yet out.
+    const rcpt = deferred();
+    smtp.rcptHolds.set(address, rcpt.promise);
+
+    const first = await startWorkerProcess(w.workerEnv);
+    await publishCouponJourney(w, 'coupon-early', 'email', { subject: 'Your coupon', body: 'Hi {{ profile.traits.name }}, your code is {{ event.code }}' });
+    const { customerId, send } = await requestCoupon(w, 'bo-crash', { email: address, name: 'Bo' });
+    await eventually(async () => (smtp.recipients.includes(address) ? true : undefined), 30_000, 20);
+    await first.kill();
+    expect(await w.stack.db.models.messages.findOne({ _id: send._id })).toMatchObject({ status: 'queued', attempts: 1 });
+    expect((await w.stack.db.models.messages.findOne({ _id: send._id }))!.pastNoReturn).toBeUndefined();
+    await eventually(async () => (smtp.openConnections() === 0 ? true : undefined), 10_000, 20);
+    smtp.rcptHolds.delete(address);
+    rcpt.resolve();
+
+    await startWorkerProcess(w.workerEnv);
+    const outcome = await settled(w, send._id);
+    expect(outcome).toMatchObject({ status: 'sent', attempts: 2, providerId: messageIdFor(send._id, emailFrom) });
+    expect(smtp.mailsWithMessageId(messageIdFor(send._id, emailFrom))).toHaveLength(1);
+    expect(smtp.mailsWithMessageId(messageIdFor(send._id, emailFrom))[0]!.text).toContain('Hi Bo, your code is SAVE10');
+    const events = await historyAfterSend(w, customerId);
+    expect(sendActivities(events)).toEqual([{ attempt: 2, result: { status: 'sent', messageId: send._id, providerId: messageIdFor(send._id, emailFrom) } }]);
     expect(await journeyState(w, customerId, 'coupon-mail')).toMatchObject({ enrollments: [], history: { entries: 1, lastExitedAt: expect.any(Number) } });
   }, 240_000);
 

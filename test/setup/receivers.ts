@@ -17,6 +17,10 @@ export interface SmtpReceiver {
   stalls: Set<string>;
   /** Recipients whose message the server takes in full, then confirms only once the promise settles. */
   holds: Map<string, Promise<unknown>>;
+  /** Recipients whose RCPT TO the server answers only once the promise settles (the message has not left). */
+  rcptHolds: Map<string, Promise<unknown>>;
+  /** The server answers every message this long after its final dot (a slow relay); 0 by default. */
+  replyDelayMs: number;
   /** SMTP connections open right now, as the server sees them. */
   openConnections(): number;
   mailsWithMessageId(id: string): ParsedMail[];
@@ -29,12 +33,19 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   const rejections = new Map<string, number>();
   const stalls = new Set<string>();
   const holds = new Map<string, Promise<unknown>>();
+  const rcptHolds = new Map<string, Promise<unknown>>();
+  const receiver = { replyDelayMs: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo(address, _session, callback) {
       recipients.push(address.address);
+      const held = rcptHolds.get(address.address);
+      if (held) {
+        void held.then(() => callback(), () => callback());
+        return;
+      }
       const code = rejections.get(address.address);
       if (!code) return callback();
       const err = Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code });
@@ -47,19 +58,20 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
         mails.push(mail);
         if (stall) return;
         if (hold) void hold.then(() => callback(), () => callback());
+        else if (receiver.replyDelayMs > 0) setTimeout(() => callback(), receiver.replyDelayMs);
         else callback();
       }, callback);
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
-  return {
+  return Object.assign(receiver, {
     url: `smtp://127.0.0.1:${port}`,
-    mails, recipients, rejections, stalls, holds,
+    mails, recipients, rejections, stalls, holds, rcptHolds,
     openConnections: () => (server as unknown as { connections: Set<unknown> }).connections.size,
-    mailsWithMessageId: (id) => mails.filter((m) => m.messageId === id),
+    mailsWithMessageId: (id: string) => mails.filter((m) => m.messageId === id),
     stop: () => new Promise<void>((resolve) => server.close(resolve)),
-  };
+  });
 }
 
 export interface ProviderCall {

@@ -32,7 +32,12 @@ export interface SendRequest {
 export type SendOutcome =
   | { status: 'sent'; messageId: string; providerId?: string }
   /** Permanent failure (bad address, unsubscribed at the provider, no address): not retried. */
-  | { status: 'failed'; messageId: string; reason: string };
+  | { status: 'failed'; messageId: string; reason: string }
+  /**
+   * An attempt ended past its point of no return without an answer (a crash just as SMTP's final
+   * dot went out): the message may or may not have arrived, and is not sent again by itself.
+   */
+  | { status: 'unknown'; messageId: string; reason: 'outcome_unknown' };
 
 export type SuppressionReason =
   | 'no_consent' | 'frequency_cap' | 'quiet_hours_expired' | 'no_reaction' | 'journey_paused' | 'holdout';
