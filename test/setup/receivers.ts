@@ -21,6 +21,8 @@ export interface SmtpReceiver {
   rcptHolds: Map<string, Promise<unknown>>;
   /** The server answers every message this long after its final dot (a slow relay); 0 by default. */
   replyDelayMs: number;
+  /** The server answers every RCPT TO this long after it (a slow relay, before the message leaves); 0 by default. */
+  rcptDelayMs: number;
   /** SMTP connections open right now, as the server sees them. */
   openConnections(): number;
   mailsWithMessageId(id: string): ParsedMail[];
@@ -34,7 +36,7 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   const stalls = new Set<string>();
   const holds = new Map<string, Promise<unknown>>();
   const rcptHolds = new Map<string, Promise<unknown>>();
-  const receiver = { replyDelayMs: 0 };
+  const receiver = { replyDelayMs: 0, rcptDelayMs: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -47,6 +49,10 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
         return;
       }
       const code = rejections.get(address.address);
+      if (!code && receiver.rcptDelayMs > 0) {
+        setTimeout(() => callback(), receiver.rcptDelayMs);
+        return;
+      }
       if (!code) return callback();
       const err = Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code });
       callback(err);
@@ -63,6 +69,9 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
       }, callback);
     },
   });
+  // A client that dies mid-session (a killed worker) resets its connection: the server drops that
+  // transaction, as real servers do, and goes on.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
   return Object.assign(receiver, {

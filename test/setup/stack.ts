@@ -39,6 +39,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     API_WRITE_KEYS: writeKey,
     API_ADMIN_KEYS: adminKey,
     LOG_LEVEL: 'error',
+    // An in-process test worker stops at the end of its file: no need to wait for a drain.
+    WORKER_SHUTDOWN_GRACE: '1 second',
     ...overrides,
   });
 }

@@ -1,0 +1,164 @@
+// Sends over real SMTP while workers die or are told to stop (issue 21), each worker a separate OS
+// process (`worker/main.ts`, as in production):
+// - 300 customers get two transactional e-mails each; the worker is SIGKILLed while the first ones
+//   go out, and again while the second ones do. Every mail arrives once, except at most one per
+//   kill whose attempt died between its final dot and the server's answer: that one is `unknown`.
+// - SIGTERM during a broadcast: the worker finishes the sends in flight, exits 0, and the next
+//   worker finishes the broadcast: nothing lost, nothing doubled, nothing unknown.
+import { loadavg } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { messageIdFor } from '../../activities/channels/smtp.js';
+import { customerRepository } from '../../activities/db/customers.js';
+import type { MessageDoc } from '../../activities/db/messages.js';
+import { initialState } from '../../workflows/lifecycle/state.js';
+import { startSmtpReceiver, type SmtpReceiver } from '../setup/receivers.js';
+import { adminKey, eventually, startStack, workerProcessEnv, writeKey, type Stack } from '../setup/stack.js';
+import { killWorkerProcesses, startWorkerProcess } from '../setup/worker-process.js';
+
+const emailFrom = 'Shop <orders@shop.example.com>';
+const cleanups: (() => Promise<unknown>)[] = [];
+
+afterAll(async () => {
+  await killWorkerProcesses();
+  await Promise.allSettled(cleanups.map((stop) => stop()));
+}, 60_000);
+
+interface World {
+  stack: Stack;
+  smtp: SmtpReceiver;
+  workerEnv: Record<string, string>;
+  admin: (path: string, body?: object) => request.Test;
+}
+
+// No quiet hours (the test behaves the same at any hour) and caps that a broadcast does not reach.
+const policy = { caps: [{ window: '1 day', max: 5 }], defaultTimeZone: 'UTC', maxConcurrentJourneys: 3 };
+
+async function startWorld(): Promise<World> {
+  const smtp = await startSmtpReceiver();
+  cleanups.push(() => smtp.stop());
+  const env = { EMAIL_PROVIDER: 'smtp', SMTP_URL: smtp.url, EMAIL_FROM: emailFrom, MESSAGING_POLICY: JSON.stringify(policy) };
+  const stack = await startStack({ worker: false, env });
+  cleanups.push(() => stack.stop());
+  return {
+    stack, smtp, workerEnv: workerProcessEnv(stack, env),
+    admin: (path, body) => request(stack.app).post(path).auth(adminKey, '').send(body ?? {}),
+  };
+}
+
+/** Each send's document with the number of times its Message-ID reached the SMTP server. */
+async function arrivals(w: World, filter: Partial<MessageDoc>) {
+  const docs = await w.stack.db.models.messages.find(filter).toArray();
+  return docs.map((doc) => ({ doc, arrived: w.smtp.mailsWithMessageId(messageIdFor(doc._id, emailFrom)).length }));
+}
+
+const settledCount = (w: World, template: string) => w.stack.db.models.messages.countDocuments({ template, status: { $ne: 'queued' } });
+const load = () => loadavg()[0]!.toFixed(1);
+
+describe('SMTP sends through worker crashes and stops', () => {
+  it('300 customers, two e-mails each, two SIGKILLs: every mail once, at most one unknown per kill, none failed', async () => {
+    const w = await startWorld();
+    // A slow relay before the message leaves (RCPT answered after 300 ms): a kill finds sends in
+    // flight that have not passed their point of no return, which must go again, once.
+    w.smtp.rcptDelayMs = 300;
+    for (const [id, event, subject] of [['confirm', 'Order Placed', 'Order confirmed'], ['ship', 'Order Shipped', 'On its way']] as const) {
+      await w.admin('/v1/templates', { id: `${id}-mail`, channel: 'email', subject, body: `${subject}: order {{ event.orderId }}` }).expect(201);
+      await w.admin('/v1/journeys', {
+        id, name: subject, trigger: { type: 'event', event }, entry: 'mail',
+        steps: { mail: { type: 'send', channel: 'email', template: `${id}-mail`, priority: 'transactional', next: 'done' }, done: { type: 'exit' } },
+        reentry: { mode: 'never' }, onPause: 'hold',
+      }).expect(201);
+      await w.admin(`/v1/journeys/${id}/publish`).expect(200);
+    }
+    const customers = Array.from({ length: 300 }, (_, i) => `buyer-${String(i).padStart(3, '0')}`);
+    const track = async (event: string) => {
+      for (let i = 0; i < customers.length; i += 50) {
+        const batch = customers.slice(i, i + 50).flatMap((userId) => [
+          ...(event === 'Order Placed' ? [{ type: 'identify', userId, traits: { email: `${userId}@example.com` } }] : []),
+          { type: 'track', userId, event, properties: { orderId: `o-${userId}` } },
+        ]);
+        await request(w.stack.app).post('/v1/batch').auth(writeKey, '').send({ batch }).expect(200);
+      }
+    };
+    const mailsWith = (subject: string) => w.smtp.mails.filter((m) => m.subject === subject).length;
+    const kills: { round: string; arrivedBefore: number }[] = [];
+    /**
+     * Kills the worker while the round's mails go out: 3 s after the first arrives, a moment that
+     * has nothing to do with any one send (a kill right after an arrival would pick a send in its
+     * last milliseconds on purpose).
+     */
+    const killDuring = async (round: string, subject: string): Promise<void> => {
+      await eventually(async () => (mailsWith(subject) > 0 ? true : undefined), 240_000, 50);
+      await new Promise((r) => setTimeout(r, 3000));
+      kills.push({ round, arrivedBefore: mailsWith(subject) });
+      await worker.kill();
+    };
+
+    // Round one: the confirmations. Kill the worker while they go out; the next one finishes.
+    let worker = await startWorkerProcess(w.workerEnv);
+    await track('Order Placed');
+    await killDuring('confirm', 'Order confirmed');
+    worker = await startWorkerProcess(w.workerEnv);
+    await eventually(async () => ((await settledCount(w, 'confirm-mail')) === 300 ? true : undefined), 300_000, 250);
+
+    // Round two: the shipping notices, and a second kill.
+    await track('Order Shipped');
+    await killDuring('ship', 'On its way');
+    worker = await startWorkerProcess(w.workerEnv);
+    await eventually(async () => ((await settledCount(w, 'ship-mail')) === 300 ? true : undefined), 300_000, 250);
+
+    const sends = await arrivals(w, {});
+    const once = sends.filter((s) => s.arrived === 1).length;
+    const twice = sends.filter((s) => s.arrived > 1).length;
+    const unknown = sends.filter((s) => s.doc.status === 'unknown');
+    const failed = sends.filter((s) => s.doc.status === 'failed');
+    const resent = sends.filter((s) => s.doc.status === 'sent' && s.doc.attempts > 1).length;
+    console.log(`send faults: ${sends.length} sends over SMTP, 2 SIGKILLs (at ${kills.map((k) => `${k.arrivedBefore} ${k.round}`).join(', ')} arrived): `
+      + `${once} arrived once, ${twice} twice, ${unknown.length} unknown (${unknown.filter((s) => s.arrived > 0).length} of them arrived), `
+      + `${failed.length} failed, ${resent} interrupted before their final dot and sent again; load ${load()}`);
+
+    expect(sends).toHaveLength(600);
+    // Each kill came while its round was going out.
+    expect(kills.every((k) => k.arrivedBefore > 0 && k.arrivedBefore < 300)).toBe(true);
+    expect(twice).toBe(0);
+    expect(unknown.length).toBeLessThanOrEqual(kills.length);
+    expect(failed).toEqual([]);
+    // Everything not unknown was sent and arrived exactly once.
+    expect(sends.filter((s) => s.doc.status !== 'unknown').every((s) => s.doc.status === 'sent' && s.arrived === 1)).toBe(true);
+    // The kills did interrupt sends under way (the point of this test): those went again.
+    expect(resent).toBeGreaterThan(0);
+  }, 900_000);
+
+  it('SIGTERM during a broadcast: the worker finishes the sends in flight and exits 0; nothing lost, doubled or unknown', async () => {
+    const w = await startWorld();
+    // A slow relay after the final dot: exactly where a killed worker leaves sends unknown.
+    w.smtp.replyDelayMs = 400;
+    const ids = Array.from({ length: 40 }, (_, i) => `reader-${String(i).padStart(2, '0')}`);
+    const customers = customerRepository(w.stack.db.models);
+    await Promise.all(ids.map(async (id) => {
+      await customers.save({ ...initialState(id), traits: { cohort: 'news' } }, []);
+      await w.stack.db.models.identities.insertOne({ _id: `email:${id}@example.com`, type: 'email', customerId: id, createdAt: new Date() });
+    }));
+    await w.admin('/v1/segments', { id: 'news', name: 'News readers', rule: { type: 'profile', field: 'traits.cohort', op: 'eq', value: 'news' } }).expect(201);
+    await w.admin('/v1/templates', { id: 'news-mail', channel: 'email', subject: 'This week', body: 'This week at the shop' }).expect(201);
+
+    const first = await startWorkerProcess(w.workerEnv);
+    await w.admin('/v1/campaigns', { id: 'news', name: 'Weekly news', segmentId: 'news', message: { channel: 'email', template: 'news-mail' }, ratePerSecond: 20 }).expect(201);
+    await eventually(async () => (w.smtp.mails.length >= 8 ? true : undefined), 120_000, 20);
+    const inFlight = await w.stack.db.models.messages.countDocuments({ campaignId: 'news', status: 'queued' });
+    const drainStarted = Date.now();
+    expect(await first.terminate(60_000)).toBe(0);
+    const drainMs = Date.now() - drainStarted;
+    // Drained: no send left past its point of no return without an answer.
+    expect(await w.stack.db.models.messages.countDocuments({ campaignId: 'news', pastNoReturn: { $exists: true } })).toBe(0);
+
+    await startWorkerProcess(w.workerEnv);
+    await eventually(async () => ((await settledCount(w, 'news-mail')) === 40 ? true : undefined), 180_000, 250);
+    const sends = await arrivals(w, { campaignId: 'news' });
+    console.log(`send drain: SIGTERM with ${inFlight} of 40 broadcast sends under way, drained in ${drainMs} ms; `
+      + `${sends.filter((s) => s.arrived === 1).length} arrived once, ${sends.filter((s) => s.arrived > 1).length} twice, `
+      + `${sends.filter((s) => s.doc.status === 'unknown').length} unknown; load ${load()}`);
+    expect(sends).toHaveLength(40);
+    expect(sends.map((s) => [s.doc.customerId, s.doc.status, s.arrived]).sort()).toEqual(ids.map((id) => [id, 'sent', 1]));
+  }, 600_000);
+});
