@@ -1,6 +1,6 @@
 // Configuration: parsed once at start-up from the environment, then passed down.
 import { z } from 'zod';
-import { defaultLifecycleRules, type LifecycleRules } from './workflows/lifecycle/rules.js';
+import { defaultLifecycleRules, type LifecycleRules, type MemberTrigger } from './workflows/lifecycle/rules.js';
 import { defaultMessagingPolicy, type MessagingPolicy } from './workflows/messaging/arbiter.js';
 import { isTimeZone } from './workflows/journeys/time.js';
 import { channels, type Channel } from './workflows/messaging/types.js';
@@ -11,24 +11,59 @@ const keyList = z
   .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
   .pipe(z.array(z.string().min(16, 'each key must have at least 16 characters')).min(1, 'at least one key'));
 
-const jsonOf = <T extends z.ZodType>(schema: T) =>
+const parseJson = (s: string, ctx: z.RefinementCtx): unknown => {
+  try { return JSON.parse(s) as unknown; } catch { ctx.addIssue({ code: 'custom', message: 'not valid JSON' }); return z.NEVER; }
+};
+const jsonOf = <T extends z.ZodType>(schema: T) => z.string().transform(parseJson).pipe(schema);
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The defaults with a brand's settings over them: objects merge key by key, at any depth; a list
+ * or a value replaces the default's; `null` removes an optional setting (e.g. `quietHours`).
+ */
+export function deepMerge(defaults: unknown, override: unknown): unknown {
+  if (!isPlain(defaults) || !isPlain(override)) return override;
+  const out: Plain = { ...defaults };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === null) delete out[key];
+    else out[key] = deepMerge(defaults[key], value);
+  }
+  return out;
+}
+
+/** JSON giving only what differs from `defaults`: merged over them, then validated whole by `schema`. */
+const partialJsonOver = <T extends z.ZodType>(defaults: z.output<T>, schema: T, options: { prepare?: (override: Plain) => Plain } = {}) =>
   z.string().transform((s, ctx) => {
-    try { return JSON.parse(s) as unknown; } catch { ctx.addIssue({ code: 'custom', message: 'not valid JSON' }); return z.NEVER; }
+    const override = parseJson(s, ctx);
+    if (!isPlain(override)) { ctx.addIssue({ code: 'custom', message: 'expected a JSON object of the settings that differ from the defaults' }); return z.NEVER; }
+    const given = options.prepare ? options.prepare(override) : override;
+    return deepMerge(defaults, given);
   }).pipe(schema);
 
 /** Four ascending cut-offs (value scores 2 to 5). */
 const ascending4 = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0), z.number().min(0)])
   .refine((t) => t.every((x, i) => i === 0 || x > t[i - 1]!), 'must ascend');
 
-export const LifecycleRulesSchema: z.ZodType<LifecycleRules> = z.object({
+/** One way of becoming a member: exactly one of `event`, `identify: "userId"`, `trait`. */
+const MemberTriggerSchema = z.strictObject({
+  event: z.string().min(1).optional(),
+  identify: z.literal('userId', { error: 'the only identify trigger is "userId" (an identify call carrying one); name a trait with `trait`' }).optional(),
+  trait: z.string().min(1).optional(),
+}).refine((t) => Object.keys(t).length === 1, 'give exactly one of event, identify ("userId") or trait')
+  .transform((t) => t as MemberTrigger);
+
+export const LifecycleRulesSchema: z.ZodType<LifecycleRules> = z.strictObject({
   fanEvents: z.array(z.string().min(1)),
   memberEvents: z.array(z.string().min(1)),
+  memberTriggers: z.array(MemberTriggerSchema).max(50).optional(),
   orderEvent: z.string().min(1),
   revenueProperty: z.string().min(1),
   loyalOrders: z.number().int().min(1),
   atRiskAfterDays: z.number().positive(),
   pointsPerUnit: z.number().min(0),
-  tiers: z.array(z.object({ name: z.string().min(1), minSpend: z.number().min(0) })).min(1)
+  tiers: z.array(z.strictObject({ name: z.string().min(1), minSpend: z.number().min(0) })).min(1)
     .refine((t) => t.every((tier, i) => i === 0 || tier.minSpend > t[i - 1]!.minSpend), 'tiers must ascend by minSpend'),
   attribution: z.strictObject({
     conversionEvents: z.array(z.string().min(1)).optional(),
@@ -40,6 +75,22 @@ export const LifecycleRulesSchema: z.ZodType<LifecycleRules> = z.object({
   }).optional(),
 });
 
+/**
+ * Membership is configured by `memberTriggers`; a configuration from before them names
+ * `memberEvents` instead, which then become the triggers (given both, `memberTriggers` decides).
+ */
+function memberTriggersGiven(override: Plain): Plain {
+  if (!('memberEvents' in override) || 'memberTriggers' in override) return override;
+  const events = override.memberEvents;
+  return { ...override, memberTriggers: Array.isArray(events) ? events.map((event: unknown) => ({ event })) : events };
+}
+
+/** `memberEvents` always lists the event triggers: what a worker from before triggers reads. */
+function withMemberEvents(rules: LifecycleRules): LifecycleRules {
+  const triggers = rules.memberTriggers ?? [];
+  return { ...rules, memberTriggers: triggers, memberEvents: triggers.flatMap((t) => ('event' in t ? [t.event] : [])) };
+}
+
 /** An optional secret; compose passes unset variables as empty strings. */
 const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'at least 32 characters').optional());
 const secretList = z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
@@ -48,9 +99,9 @@ const secretList = z.string().default('').transform((s) => s.split(',').map((k) 
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'expected a duration like "1 day"');
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 
-export const MessagingPolicySchema: z.ZodType<MessagingPolicy> = z.object({
-  caps: z.array(z.object({ window: duration, max: z.number().int().min(0) })),
-  quietHours: z.object({ start: clock, end: clock }).optional(),
+export const MessagingPolicySchema: z.ZodType<MessagingPolicy> = z.strictObject({
+  caps: z.array(z.strictObject({ window: duration, max: z.number().int().min(0) })),
+  quietHours: z.strictObject({ start: clock, end: clock }).optional(),
   defaultTimeZone: z.string().refine(isTimeZone, 'not an IANA time zone'),
   maxConcurrentJourneys: z.number().int().min(1).max(50),
 });
@@ -86,9 +137,10 @@ const Env = z.object({
   DEFAULT_PHONE_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO country code like CN').default('CN'),
   /** Extra identity types read from traits, e.g. "member_id,loyalty_card". */
   IDENTITY_TRAITS: z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean)),
-  LIFECYCLE_RULES: jsonOf(LifecycleRulesSchema).optional(),
-  /** Frequency caps, quiet hours, default time zone, journeys at once: JSON. */
-  MESSAGING_POLICY: jsonOf(MessagingPolicySchema).optional(),
+  /** Stage and tier rules: JSON of the settings that differ from the defaults (workflows/lifecycle/rules.ts). */
+  LIFECYCLE_RULES: partialJsonOver(defaultLifecycleRules, LifecycleRulesSchema, { prepare: memberTriggersGiven }).transform(withMemberEvents).optional(),
+  /** Frequency caps, quiet hours, default time zone, journeys at once: JSON of what differs from the defaults. */
+  MESSAGING_POLICY: partialJsonOver(defaultMessagingPolicy, MessagingPolicySchema).optional(),
   /** Cost of one message per channel, for reports: JSON like {"sms":0.05}. */
   CHANNEL_COSTS: jsonOf(ChannelCostsSchema).optional(),
   /** Base URL of this API as customers' devices reach it: open pixels, click and unsubscribe links. */
@@ -174,11 +226,23 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+const pathOf = (path: PropertyKey[]): string => (path.length > 0 ? path.map(String).join('.') : '(environment)');
+
+/** Settings holding JSON: their problems are named down to the key (`LIFECYCLE_RULES.tiers.1.minSpend`). */
+const jsonSettings = new Set<PropertyKey>(['LIFECYCLE_RULES', 'MESSAGING_POLICY', 'CHANNEL_COSTS']);
+
+/** A setting's problem, named by its path; each unknown key of a JSON setting on its own line. */
+function issueLines(i: z.core.$ZodIssue): string[] {
+  const path = jsonSettings.has(i.path[0] ?? '') ? i.path : i.path.slice(0, 1);
+  if (i.code === 'unrecognized_keys') return i.keys.map((key) => `${pathOf([...path, key])}: not a setting`);
+  return [`${pathOf(path)}: ${i.message}`];
+}
+
 /** Validates the environment; throws one ConfigError naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${String(i.path[0] ?? '(environment)')}: ${i.message}`);
+    const lines = parsed.error.issues.flatMap(issueLines);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   const e = parsed.data;

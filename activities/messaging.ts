@@ -93,12 +93,12 @@ export function createMessagingActivities({ models, channels, config }: Messagin
       return ledger.unknown(req.key, req.variables, 'an earlier attempt ended past its point of no return without an answer; not sent again');
     }
 
-    let pastNoReturn = false;
+    let noReturnAt: Date | undefined;
     const hooks = {
       signal,
       async pointOfNoReturn(providerId: string) {
         await ledger.passNoReturn(req.key, claim.attempt, providerId);
-        pastNoReturn = true;
+        noReturnAt = new Date();
       },
     };
     let providerId: string;
@@ -107,14 +107,14 @@ export function createMessagingActivities({ models, channels, config }: Messagin
     } catch (err) {
       if (!(err instanceof DeliveryError)) {
         // Not a provider answer (a bug, a database error): retry only where repeating is safe.
-        if (provider.idempotent || !pastNoReturn) await ledger.release(req.key, claim.attempt, String(err));
+        if (provider.idempotent || !noReturnAt) await ledger.release(req.key, claim.attempt, String(err));
         throw err;
       }
       if (err.kind === 'permanent') return ledger.failed(req.key, err.reason, err.message);
       if (provider.idempotent || !err.options.mayHaveArrived) await ledger.release(req.key, claim.attempt, `${err.reason}: ${err.message}`);
       throw toActivityFailure(err);
     }
-    return ledger.sent(req.key, providerId);
+    return ledger.sent(req.key, providerId, noReturnAt);
   }
 
   /** Sends in flight at once in this worker: what a crash can interrupt, and what a drain waits for. */

@@ -21,7 +21,7 @@ const [temporalServer, mongo] = await Promise.all([startTemporal({}), startMongo
 const keys = { write: 'record-write-key-0123456789', admin: 'record-admin-key-0123456789' };
 const config = loadConfig({ MONGODB_URI: `${mongo.address}/record`, TEMPORAL_ADDRESS: temporalServer.address, API_WRITE_KEYS: keys.write, API_ADMIN_KEYS: keys.admin,
   // No quiet hours: the broadcast's marketing SMS must go out whatever the hour the script runs at.
-  MESSAGING_POLICY: JSON.stringify({ caps: [{ window: '1 day', max: 2 }, { window: '7 days', max: 5 }], defaultTimeZone: 'Asia/Shanghai', maxConcurrentJourneys: 3 }) });
+  MESSAGING_POLICY: JSON.stringify({ caps: [{ window: '1 day', max: 2 }, { window: '7 days', max: 5 }], quietHours: null, defaultTimeZone: 'Asia/Shanghai', maxConcurrentJourneys: 3 }) });
 const db = await connectDatabase(config.mongodbUri);
 const connection = await Connection.connect({ address: config.temporal.address });
 const temporal = new Client({ connection });
@@ -108,6 +108,21 @@ await post([{ type: 'track', userId: 'held-out', event: 'Order Completed', messa
 await settle();
 const heldOut = await customerOf('userId:held-out');
 if ((await db.models.journeyEvents.countDocuments({ customerId: heldOut, type: 'converted' })) !== 1) throw new Error('the held-out customer\'s order was not recorded as the holdout converting');
+// 8. A customer who left a journey at the end of its steps and bought within its conversion window
+// (v6: behind patched('conversion-windows')): the order is recorded as the journey's conversion.
+await adminPost('/v1/templates', { id: 'thanks', channel: 'sms', body: 'Thanks for joining' });
+await adminPost('/v1/journeys', {
+  id: 'join-thanks', name: 'Thanks for joining', trigger: { type: 'event', event: 'Club Joined' }, entry: 'thanks',
+  steps: { thanks: { type: 'send', channel: 'sms', template: 'thanks', priority: 'transactional', next: 'done' }, done: { type: 'exit' } },
+  goal: { event: 'Order Completed', within: '7 days' }, reentry: { mode: 'never' }, onPause: 'hold',
+});
+await adminPost('/v1/journeys/join-thanks/publish');
+await post([{ type: 'identify', userId: 'window', messageId: 'w-1', traits: { phone: '+8613900005555' } }, { type: 'track', userId: 'window', event: 'Club Joined', messageId: 'w-2' }]);
+await settle();
+await post([{ type: 'track', userId: 'window', event: 'Order Completed', messageId: 'w-3', properties: { total: 66 } }]);
+await settle();
+const inWindow = await customerOf('userId:window');
+if ((await db.models.journeyEvents.countDocuments({ customerId: inWindow, type: 'converted', journeyId: 'join-thanks' })) !== 1) throw new Error('the order after leaving was not recorded as the journey converting within its window');
 // 7. A lean run (v5) handed a state from before lean workflows: its catalog is dropped, the
 // customer's place in a journey kept, and the next event matched outside the workflow.
 const legacyId = 'c0000000000legacy0001';
@@ -165,6 +180,8 @@ await save('customer-lean-continued-as-new-v5', long!, true);
 await save('customer-lean-campaign-v5', broadcastCustomer);
 await save('customer-lean-holdout-v5', heldOut);
 await save('customer-lean-from-legacy-v5', legacyId);
+// v6: conversion windows.
+await save('customer-conversion-window-v6', inWindow);
 
 server.close();
 worker.shutdown();

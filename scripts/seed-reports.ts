@@ -60,7 +60,8 @@ const winbackSteps: JourneyDefinition['steps'] = {
 const base = { reentry: { mode: 'always' }, onPause: 'hold' } as const;
 export const seededJourneys: JourneyDefinition[] = [
   { ...base, id: 'welcome', version: 1, name: 'Welcome', trigger: { type: 'stage', to: 'member' }, entry: 'welcome', steps: welcomeSteps, goal: { event: 'Signed Up' } },
-  { ...base, id: 'welcome', version: 2, name: 'Welcome', trigger: { type: 'stage', to: 'member' }, entry: 'welcome', steps: welcomeSteps, goal: { event: 'Order Completed' } },
+  // A conversion window shorter than the journey can take: some leave on the goal too late for it.
+  { ...base, id: 'welcome', version: 2, name: 'Welcome', trigger: { type: 'stage', to: 'member' }, entry: 'welcome', steps: welcomeSteps, goal: { event: 'Order Completed', within: '6 days' } },
   {
     ...base, id: 'winback', version: 1, name: 'Win back', trigger: { type: 'inactivity', days: 90 }, entry: 'split', steps: winbackSteps,
     goal: { event: 'Order Completed', where: [{ field: 'total', op: 'gte', value: 100 }] },
@@ -182,10 +183,20 @@ function enrollment(r: Random, customerId: string, definition: JourneyDefinition
     out.push({ _id: `${customerId}:${enrollmentId}:${out.length}:${type}`, customerId, journeyId, version, enrollmentId, type, at: new Date(at), ...fields });
   };
   record('entered', { stepId: definition.entry });
+  // As the workflow keeps a conversion window (workflows/journeys/windows.ts): the goal reached
+  // within the goal's `within` of entering, inside the journey or after leaving it, is recorded once.
+  const goal = definition.goal!;
+  const until = enteredAt.getTime() + msToNumber((goal.within ?? holdoutGoalWindow) as never);
+  const convertedOnGoal = (variant?: string): void => { if (at <= until) record('converted', variant === undefined ? {} : { variant }); };
+  const convertedAfter = (variant?: string): void => {
+    const reached = events.filter((e) => e.name === goal.event && allHold(goal.where, e.properties) && e.timestamp.getTime() >= at && e.timestamp.getTime() <= until)
+      .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())[0];
+    if (reached) { at = reached.timestamp.getTime(); record('converted', variant === undefined ? {} : { variant }); }
+  };
   if (journeyId === 'welcome') {
     at += r.int(0, 120) * M;
     // A few reach the goal before the split assigns them a variant.
-    if (r.chance(0.03)) { record('exited', { reason: 'goal' }); return out; }
+    if (r.chance(0.03)) { record('exited', { reason: 'goal' }); convertedOnGoal(); return out; }
     record('step', { stepId: 'split' });
   }
   // The split is sticky per customer and journey, as in workflows/journeys/steps.ts.
@@ -194,12 +205,8 @@ function enrollment(r: Random, customerId: string, definition: JourneyDefinition
   let edge = split.holdout ?? 0;
   if (roll < edge) {
     record('exited', { variant: 'holdout', reason: 'holdout' });
-    // As the workflow watches a held-out customer: the first goal event within the goal's window.
-    const goal = definition.goal!;
-    const until = at + msToNumber((goal.within ?? holdoutGoalWindow) as never);
-    const reached = events.filter((e) => e.name === goal.event && allHold(goal.where, e.properties) && e.timestamp.getTime() >= at && e.timestamp.getTime() <= until)
-      .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())[0];
-    if (reached) { at = reached.timestamp.getTime(); record('converted', { variant: 'holdout' }); }
+    // As the workflow watches a held-out customer: the first goal event within the window from entering.
+    convertedAfter('holdout');
     return out;
   }
   const variant = split.variants.find((v) => roll < (edge += v.weight)) ?? split.variants[split.variants.length - 1]!;
@@ -207,12 +214,14 @@ function enrollment(r: Random, customerId: string, definition: JourneyDefinition
   const goalAt = r.chance(goalRate[variant.name]!) ? r.int(0, path.length - 1) : -1;
   for (const [k, stepId] of path.entries()) {
     at += r.int(1, 4 * 1440) * M;
-    if (k === goalAt) { record('exited', { variant: variant.name, reason: 'goal' }); return out; }
-    if (r.chance(0.03)) { record('exited', { variant: variant.name, reason: 'exit_criteria' }); return out; }
+    if (k === goalAt) { record('exited', { variant: variant.name, reason: 'goal' }); convertedOnGoal(variant.name); return out; }
+    if (r.chance(0.03)) { record('exited', { variant: variant.name, reason: 'exit_criteria' }); convertedAfter(variant.name); return out; }
     // Some are still inside when the data ends.
     if (r.chance(0.04)) return out;
     record(stepId === 'done' ? 'exited' : 'step', stepId === 'done' ? { variant: variant.name, reason: 'completed' } : { stepId, variant: variant.name });
   }
+  // Left at the end of the steps: the window may still be open.
+  convertedAfter(variant.name);
   return out;
 }
 

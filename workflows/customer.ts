@@ -70,7 +70,9 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   publish();
   showSetAside();
   const journeys = () => state.journeys ?? initialJourneys();
-  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now() });
+  // Conversion windows (journeys/windows.ts) are a patched change: the engine asks only where they change what happens.
+  const conversionWindows = () => patched('conversion-windows');
+  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now(), conversionWindows });
 
   function publish(): void {
     const now = searchValues(state);

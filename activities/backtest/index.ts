@@ -27,7 +27,7 @@ export interface BacktestPlan {
 
 export const toCustomerEvent = (d: EventDoc): CustomerEvent => ({
   messageId: d.messageId ?? d._id, kind: d.kind as CustomerEvent['kind'], ...(d.name !== undefined && { name: d.name }), properties: d.properties ?? {}, traits: d.traits ?? {},
-  timestamp: d.timestamp.toISOString(), ...(d.channel !== undefined && { channel: d.channel }),
+  timestamp: d.timestamp.toISOString(), ...(d.channel !== undefined && { channel: d.channel }), ...(d.identities !== undefined && { identities: d.identities }),
 });
 
 /**

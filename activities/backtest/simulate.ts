@@ -85,7 +85,8 @@ export function simulateCustomer(input: SimulationInput): Simulation {
   if (before.length > 0) state = applyEvents(state, before, rules, from).state;
   const queue = recorded.filter((b) => b.at >= from && b.at < to);
   let now = from;
-  const journeyInput = (): JourneyInput => ({ customer: state, journeys, policy, rules, now });
+  // As today's workflow runs (its `conversion-windows` patch on).
+  const journeyInput = (): JourneyInput => ({ customer: state, journeys, policy, rules, now, conversionWindows: () => true });
   const adopt = (o: JourneyOutcome): void => { state = { ...o.customer, journeys: o.journeys }; journeys = o.journeys; };
   const deferred = new Set<string>();
 
@@ -96,7 +97,8 @@ export function simulateCustomer(input: SimulationInput): Simulation {
         const r = c.record;
         sim.progress.push(r);
         if (r.type === 'exited' && r.reason === 'goal') conversion(r, applied);
-        if (r.type === 'converted') conversion(r, applied);
+        // Arms convert by leaving on the goal, the holdout by its watch (window conversions are on the path).
+        if (r.type === 'converted' && r.variant === 'holdout') conversion(r, applied);
         sim.path.push({
           at: now, journeyId: r.journeyId, what: r.type, ...(r.stepId !== undefined && { stepId: r.stepId }),
           ...((r.reason ?? r.variant) !== undefined && { detail: r.reason ?? `variant ${r.variant}` }),

@@ -197,5 +197,6 @@ function toEventDoc(customerId: string, e: CustomerEvent): EventDoc {
     traits: e.traits,
     ...(e.channel !== undefined && { channel: e.channel }),
     timestamp: new Date(e.timestamp),
+    ...(e.identities !== undefined && { identities: e.identities }),
   };
 }

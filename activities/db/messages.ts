@@ -33,6 +33,8 @@ export interface MessageDoc {
   recordsNoReturn?: boolean;
   /** The attempt that reached its point of no return (SMTP: about to send the final dot) and has not ended. */
   pastNoReturn?: number;
+  /** When the last attempt reached its point of no return: to sentAt, the window in which a crash leaves the send unknown. */
+  noReturnAt?: Date;
   /** When the outcome was found unknown (status `unknown`): an attempt ended past its point of no return without an answer. */
   unknownAt?: Date;
   /** The personalisation kept with an unknown send, so that an operator may send it again. */
@@ -71,6 +73,7 @@ const messageSchema = new Schema<MessageDoc>({
   attemptsEnded: Number,
   recordsNoReturn: Boolean,
   pastNoReturn: Number,
+  noReturnAt: Date,
   unknownAt: Date,
   variables: Schema.Types.Mixed,
   sentAgainAt: Date,

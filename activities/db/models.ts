@@ -43,6 +43,8 @@ export interface EventDoc {
   traits: Record<string, unknown>;
   channel?: string;
   timestamp: Date;
+  /** The kinds of identity the call carried (never their values): membership triggers read them. */
+  identities?: string[];
   /** Refused by MongoDB as sent, so never applied: why, and what it held as text. */
   setAside?: { reason: string; content: string };
 }
@@ -87,6 +89,7 @@ const eventSchema = new Schema<EventDoc>({
   traits: { type: Schema.Types.Mixed, default: {} },
   channel: String,
   timestamp: Date,
+  identities: { type: [String], default: undefined },
   setAside: { type: Schema.Types.Mixed, default: undefined },
 }, { versionKey: false, minimize: false });
 // The timeline: one customer's events, newest first.

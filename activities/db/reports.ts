@@ -26,7 +26,16 @@ export interface ChannelFigures {
   unattributed: { conversions: number; revenue: number };
 }
 
-export interface VariantFigures { variant: string; customers: number; converted: number }
+export interface VariantFigures {
+  variant: string;
+  customers: number;
+  /** Arms: left on reaching the goal; the holdout: reached it within its window (the report's first reading). */
+  converted: number;
+  /** Left the journey on reaching the goal (never the holdout: it left at the split). */
+  exitedOnGoal: number;
+  /** Reached the goal within the conversion window, inside the journey or after leaving it. */
+  convertedWithinWindow: number;
+}
 
 export interface JourneyFigures {
   /** Each version's definition: step order and goal. */
@@ -34,6 +43,8 @@ export interface JourneyFigures {
   steps: { stepId: string; customers: number }[];
   entered: number;
   exited: { reason: string; customers: number }[];
+  /** Distinct customers who reached the goal within the conversion window (a `converted` record), with a variant or none. */
+  convertedWithinWindow: number;
   /** Every variant and the holdout: customers assigned, and those who reached the goal. */
   variants: VariantFigures[];
 }
@@ -225,21 +236,31 @@ export function reportQueries(models: ReportModels) {
       const exited = new Unions();
       const variants = new Unions();
       const converted = new Unions();
+      const onGoal = new Unions();
+      const inWindow = new Unions();
+      const anyWindow = new Unions();
       for (const g of days.flat()) {
         if ((g.type === 'entered' || g.type === 'step') && g.stepId !== undefined) steps.add(g.stepId, g.customers);
         if (g.type === 'entered') entered.add('', g.customers);
         if (g.type === 'exited' && g.reason !== undefined) exited.add(g.reason, g.customers);
+        if (g.type === 'converted') anyWindow.add('', g.customers);
         if (g.variant === undefined) continue;
         variants.add(g.variant, g.customers);
-        // Arms convert by leaving on the goal; the holdout, by reaching it within the goal's window.
-        if ((g.type === 'exited' && g.reason === 'goal') || g.type === 'converted') converted.add(g.variant, g.customers);
+        const goalExit = g.type === 'exited' && g.reason === 'goal';
+        if (goalExit) onGoal.add(g.variant, g.customers);
+        if (g.type === 'converted') inWindow.add(g.variant, g.customers);
+        // The first reading: arms convert by leaving on the goal; the holdout, by reaching it within its window.
+        if (goalExit || (g.type === 'converted' && g.variant === 'holdout')) converted.add(g.variant, g.customers);
       }
       return {
         versions: versions.map(({ definition: { version, entry, steps: s, goal } }) => ({ version, entry, steps: s, ...(goal && { goal }) })),
         steps: steps.counts().map(({ key, count }) => ({ stepId: key, customers: count })),
         entered: entered.size(''),
         exited: exited.counts().map(({ key, count }) => ({ reason: key, customers: count })),
-        variants: variants.counts().map(({ key, count }) => ({ variant: key, customers: count, converted: converted.size(key) })),
+        convertedWithinWindow: anyWindow.size(''),
+        variants: variants.counts().map(({ key, count }) => ({
+          variant: key, customers: count, converted: converted.size(key), exitedOnGoal: onGoal.size(key), convertedWithinWindow: inWindow.size(key),
+        })),
       };
     },
 

@@ -90,7 +90,7 @@ export function sendLedger({ messages, reportDays }: MessageModels & Pick<Analyt
     async passNoReturn(key: string, attempt: number, providerId: string): Promise<void> {
       const res = await messages.updateOne(
         { _id: key, status: 'queued', attempts: attempt, pastNoReturn: { $exists: false } },
-        { $set: { pastNoReturn: attempt, providerId, updatedAt: new Date() } },
+        { $set: { pastNoReturn: attempt, providerId, noReturnAt: new Date(), updatedAt: new Date() } },
       );
       if (res.matchedCount === 0) throw new Error(`send ${key}: attempt ${attempt} was superseded by a later one`);
     },
@@ -101,12 +101,16 @@ export function sendLedger({ messages, reportDays }: MessageModels & Pick<Analyt
       await messages.updateOne({ _id: key, status: 'queued', pastNoReturn: attempt }, { $unset: { pastNoReturn: '' } });
     },
 
-    /** The provider took it. Also corrects an `unknown` made by a concurrent attempt meanwhile. */
-    async sent(key: string, providerId: string): Promise<SendOutcome> {
+    /**
+     * The provider took it. Also corrects an `unknown` made by a concurrent attempt meanwhile.
+     * `noReturnAt`: when the point of no return was recorded (acknowledged), kept so that the
+     * window in which a crash leaves a send unknown (to `sentAt`) can be measured.
+     */
+    async sent(key: string, providerId: string, noReturnAt?: Date): Promise<SendOutcome> {
       const now = new Date();
       const res = await messages.updateOne(
         { _id: key, $or: [{ status: { $in: ['queued', 'unknown'] } }, { status: 'failed', reason: 'outcome_unknown' }] },
-        { $set: { status: 'sent', providerId, sentAt: now, updatedAt: now }, $unset: { reason: '', failedAt: '', pastNoReturn: '', variables: '' } },
+        { $set: { status: 'sent', providerId, sentAt: now, updatedAt: now, ...(noReturnAt && { noReturnAt }) }, $unset: { reason: '', failedAt: '', pastNoReturn: '', variables: '' } },
       );
       // A receipt may already have moved it on (delivered, opened…): keep that, add the facts.
       const stored = res.matchedCount === 0

@@ -106,6 +106,7 @@ export function normalise(
   const channel = typeof properties.channel === 'string' ? properties.channel : typeof context.channel === 'string' ? context.channel : undefined;
   const timestamp = occurredAt(e, batchSentAt, receivedAt);
   const campaign = utmOf(obj(context.campaign));
+  const carried = dedupe(identities);
   const event: CustomerEvent = {
     // As Segment's libraries do: a call without an id is a new event, never a retry of another.
     messageId: e.messageId ?? `api-${randomUUID()}`,
@@ -116,8 +117,9 @@ export function normalise(
     timestamp,
     ...(channel !== undefined && { channel }),
     ...(campaign && { campaign }),
+    ...(carried.length > 0 && { identities: [...new Set(carried.map((i) => i.type))] }),
   };
-  return { ok: true, value: { event, identities: dedupe(identities) } };
+  return { ok: true, value: { event, identities: carried } };
 }
 
 /** Segment's `context.campaign` (utm_source, utm_medium, utm_campaign), when it names any of them. */

@@ -72,7 +72,7 @@ export const Step = z.discriminatedUnion('type', [
 
 const EventFilter = z.strictObject({ event: EventName, where: Conditions.optional() });
 const Goal = EventFilter.extend({
-  within: Duration.optional().meta({ description: 'how long after being held out by a split a customer\'s goal still counts as the holdout converting; default "30 days"' }),
+  within: Duration.optional().meta({ description: 'the conversion window: the goal reached this long after entering counts as the journey\'s conversion, even after the customer left (and for customers a split holds out); default "30 days"' }),
 });
 
 const draftExample = {

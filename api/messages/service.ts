@@ -15,7 +15,7 @@ export interface MessageServiceDeps {
 
 /** The stored document as the API shows it: the ledger's bookkeeping stays inside. */
 function view(doc: MessageDoc) {
-  const { _id, links: _links, attemptsEnded: _ended, recordsNoReturn: _marks, pastNoReturn: _past, variables: _variables, locale: _locale, updatedAt: _updated, ...shown } = doc;
+  const { _id, links: _links, attemptsEnded: _ended, recordsNoReturn: _marks, pastNoReturn: _past, noReturnAt: _noReturnAt, variables: _variables, locale: _locale, updatedAt: _updated, ...shown } = doc;
   return { id: _id, ...shown };
 }
 

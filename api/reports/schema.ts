@@ -47,22 +47,39 @@ export const ChannelReport = z.object({
   unattributed: z.object({ conversions: count, revenue: money }).meta({ description: 'conversions in the range without a touch to credit' }),
 }).meta({ id: 'ChannelReport' });
 
+const pValue = z.number().min(0).max(1).nullable().meta({ description: 'two-proportion z-test against the holdout, two-sided' });
+const significant = z.boolean().nullable().meta({ description: 'pValue < 0.05' });
+
+const WindowComparison = z.object({
+  converted: count.meta({ description: "reached the goal within the conversion window (the goal's `within`, default 30 days, from entering), inside the journey or after leaving it" }),
+  conversionRate: ratio.meta({ description: 'converted / customers' }),
+  uplift: z.number().nullable().meta({ description: "(rate − holdout's rate) / holdout's rate; null for the holdout or without one" }),
+  pValue,
+  significant,
+}).meta({ id: 'WindowComparison', description: 'conversions within the window, as Braze and Customer.io count a funnel: the same window for each arm and the holdout' });
+
 export const JourneyReport = z.object({
   journeyId: z.string(),
   ...period,
   goal: z.string().nullable().meta({ description: "the latest version's goal event" }),
+  conversionWindow: z.string().nullable().meta({ description: "the latest version's conversion window (its goal's `within`, default \"30 days\"); null without a goal", examples: ['30 days'] }),
   entered: count.meta({ description: 'distinct customers who entered in the range' }),
   goalRate: ratio.meta({ description: 'customers who left on reaching the goal / entered' }),
+  exitedOnGoal: count.meta({ description: 'distinct customers who left the journey on reaching the goal in the range' }),
+  convertedWithinWindow: count.meta({ description: 'distinct customers who reached the goal in the range within the window from entering, inside the journey or after leaving it (no reaction, exit criteria, end of steps, a migration); the holdout included' }),
+  windowConversionRate: ratio.meta({ description: 'convertedWithinWindow / entered' }),
   steps: z.array(z.object({ stepId: z.string(), customers: count })).meta({ description: 'distinct customers at each step, in the order of the journey' }),
   exited: z.array(z.object({ reason: z.string(), customers: count })).meta({ description: 'distinct customers who left, by reason' }),
   variants: z.array(z.object({
     variant: z.string(),
     customers: count,
-    converted: count.meta({ description: "left on reaching the goal; for the holdout, reached it within the goal's `within` (default 30 days) of being held out" }),
+    converted: count.meta({ description: "left on reaching the goal; for the holdout, reached it within the goal's window (the first reading, kept as it was: `withinWindow` compares like with like)" }),
     conversionRate: ratio,
     uplift: z.number().nullable().meta({ description: "(rate − holdout's rate) / holdout's rate; null for the holdout or without one" }),
-    pValue: z.number().min(0).max(1).nullable().meta({ description: 'two-proportion z-test against the holdout, two-sided' }),
-    significant: z.boolean().nullable().meta({ description: 'pValue < 0.05' }),
+    pValue,
+    significant,
+    exitedOnGoal: count.meta({ description: 'left the journey on reaching the goal; 0 for the holdout, who left at the split' }),
+    withinWindow: WindowComparison,
   })).meta({ description: 'A/B/n variants by name, then the holdout' }),
 }).meta({ id: 'JourneyReport' });
 

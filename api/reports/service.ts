@@ -4,6 +4,7 @@ import type { AttributionModel } from '../../workflows/attribution/types.js';
 import { stages as ladder } from '../../workflows/lifecycle/rules.js';
 import type { DateRange, JourneyFigures, ReportQueries, VariantFigures } from '../../activities/db/reports.js';
 import { reachable } from '../journeys/graph.js';
+import { defaultGoalWindow } from '../../workflows/journeys/windows.js';
 import { ApiError } from '../errors.js';
 import { twoProportionPValue } from './significance.js';
 import type { ChannelReport, JourneyReport, LifecycleReport } from './schema.js';
@@ -21,19 +22,29 @@ const rate = (part: number, whole: number): number | null => (whole > 0 ? part /
 const period = ({ from, to }: DateRange) => ({ from: from.toISOString(), to: to.toISOString() });
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Each variant against the holdout, which comes last. */
+/** One arm's conversions against the holdout's: rate, uplift and significance (none for the holdout itself). */
+function against(converted: number, customers: number, holdout: { converted: number; customers: number } | undefined) {
+  const conversionRate = rate(converted, customers);
+  const holdoutRate = holdout && rate(holdout.converted, holdout.customers);
+  const pValue = holdout ? twoProportionPValue(converted, customers, holdout.converted, holdout.customers) : null;
+  return {
+    converted, conversionRate,
+    uplift: holdout && conversionRate !== null && holdoutRate ? (conversionRate - holdoutRate) / holdoutRate : null,
+    pValue, significant: pValue === null ? null : pValue < 0.05,
+  };
+}
+
+/** Each variant against the holdout, which comes last: as first read (goal exits), and within the conversion window. */
 function compared(variants: VariantFigures[]): JourneyReport['variants'] {
   const holdout = variants.find((v) => v.variant === 'holdout');
-  const holdoutRate = holdout && rate(holdout.converted, holdout.customers);
   const arms = variants.filter((v) => v !== holdout).sort((a, b) => byName(a.variant, b.variant));
   return [...arms, ...(holdout ? [holdout] : [])].map((v) => {
-    const conversionRate = rate(v.converted, v.customers);
-    const tested = holdout && v !== holdout;
-    const pValue = tested ? twoProportionPValue(v.converted, v.customers, holdout.converted, holdout.customers) : null;
+    const tested = v !== holdout ? holdout : undefined;
     return {
-      ...v, conversionRate,
-      uplift: tested && conversionRate !== null && holdoutRate ? (conversionRate - holdoutRate) / holdoutRate : null,
-      pValue, significant: pValue === null ? null : pValue < 0.05,
+      variant: v.variant, customers: v.customers,
+      ...against(v.converted, v.customers, tested),
+      exitedOnGoal: v.exitedOnGoal,
+      withinWindow: against(v.convertedWithinWindow, v.customers, tested && { converted: tested.convertedWithinWindow, customers: tested.customers }),
     };
   });
 }
@@ -73,7 +84,10 @@ export function reportService({ queries, costs }: ReportServiceDeps) {
       const goalExits = figures.exited.find((e) => e.reason === 'goal')?.customers ?? 0;
       return {
         journeyId, ...period(range), goal: latest?.goal?.event ?? null,
-        entered: figures.entered, goalRate: rate(goalExits, figures.entered), steps: funnel(figures),
+        conversionWindow: latest?.goal ? latest.goal.within ?? defaultGoalWindow : null,
+        entered: figures.entered, goalRate: rate(goalExits, figures.entered),
+        exitedOnGoal: goalExits, convertedWithinWindow: figures.convertedWithinWindow, windowConversionRate: rate(figures.convertedWithinWindow, figures.entered),
+        steps: funnel(figures),
         exited: [...figures.exited].sort((a, b) => b.customers - a.customers || byName(a.reason, b.reason)),
         variants: compared(figures.variants),
       };

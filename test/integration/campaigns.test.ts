@@ -23,7 +23,7 @@ import { adminKey, eventually, startStack, workerProcessEnv, writeKey, type Stac
 
 const H = 3_600_000;
 // Caps of 2 a day; no quiet hours, so the test behaves the same at any hour.
-const policy = { caps: [{ window: '1 day', max: 2 }], defaultTimeZone: 'UTC', maxConcurrentJourneys: 3 };
+const policy = { caps: [{ window: '1 day', max: 2 }], quietHours: null, defaultTimeZone: 'UTC', maxConcurrentJourneys: 3 };
 const env = { MESSAGING_POLICY: JSON.stringify(policy) };
 
 const post = (s: Stack, path: string, body?: object) => request(s.app).post(path).auth(adminKey, '').send(body ?? {});
@@ -100,7 +100,7 @@ describe('campaigns on one worker', () => {
       progress: { occurrence: created.body.createdAt, targeted: 20, signalled: 20, cursor: 'spring-19', done: true },
     });
     conforms(CampaignDetail, done);
-    expect(done.messages).toEqual({ queued: 0, sent: 15, delivered: 0, opened: 0, clicked: 0, failed: 0, bounced: 0, suppressed: 5 });
+    expect(done.messages).toEqual({ queued: 0, sent: 15, delivered: 0, opened: 0, clicked: 0, failed: 0, bounced: 0, suppressed: 5, unknown: 0 });
     const { byCustomer, delivered, messages } = await outcome(stack.db.models, 'spring');
     expect(byCustomer).toEqual(expected(ids, 5));
     expect(delivered.map((d) => d.customerId).sort()).toEqual(ids.slice(5));

@@ -51,11 +51,19 @@ describe('reports on seeded data equal a recount of the raw documents', () => {
     });
   });
 
-  it('generates every case the reports must count: each message fate, unattributed conversions, variants, holdouts converting or not, merged customers', () => {
+  it('generates every case the reports must count: each message fate, unattributed conversions, variants, holdouts converting or not, conversions after leaving, merged customers', () => {
     const heldOut = data.journeyEvents.filter((e) => e.reason === 'holdout').length;
-    const convertedHoldouts = data.journeyEvents.filter((e) => e.type === 'converted').length;
+    const convertedHoldouts = data.journeyEvents.filter((e) => e.type === 'converted' && e.variant === 'holdout').length;
     expect(convertedHoldouts).toBeGreaterThan(0);
     expect(convertedHoldouts).toBeLessThan(heldOut);
+    // Arms converting within the window: on the goal, and after leaving for another reason.
+    const exitOf = new Map(data.journeyEvents.filter((e) => e.type === 'exited').map((e) => [`${e.customerId}:${e.enrollmentId}`, e.reason]));
+    const armConversions = data.journeyEvents.filter((e) => e.type === 'converted' && e.variant !== undefined && e.variant !== 'holdout');
+    expect(armConversions.some((e) => exitOf.get(`${e.customerId}:${e.enrollmentId}`) === 'goal')).toBe(true);
+    expect(armConversions.some((e) => ['completed', 'exit_criteria'].includes(exitOf.get(`${e.customerId}:${e.enrollmentId}`) ?? ''))).toBe(true);
+    // A goal exit after the window closed is no conversion within it.
+    const goalExits = data.journeyEvents.filter((e) => e.reason === 'goal' && e.variant !== undefined).length;
+    expect(armConversions.filter((e) => exitOf.get(`${e.customerId}:${e.enrollmentId}`) === 'goal').length).toBeLessThan(goalExits);
     expect(new Set(data.messages.map((m) => m.status))).toEqual(new Set<MessageDoc['status']>(['queued', 'suppressed', 'failed', 'bounced', 'sent', 'delivered', 'opened', 'clicked']));
     expect(data.conversions.some((c) => c.credits.length === 0) && data.conversions.some((c) => c.credits.length > 0)).toBe(true);
     expect(new Set(data.journeyEvents.map((e) => e.variant))).toEqual(new Set([undefined, 'coupon', 'points', 'holdout', 'email', 'sms', 'push']));
@@ -114,25 +122,38 @@ describe('reports on seeded data equal a recount of the raw documents', () => {
         const exited = new Map<string, Set<string>>();
         const variants = new Map<string, Set<string>>();
         const converted = new Map<string, Set<string>>();
+        const onGoal = new Map<string, Set<string>>();
+        const inWindow = new Map<string, Set<string>>();
+        const anyInWindow = new Set<string>();
         for (const e of mine) {
           if (e.type === 'entered' || e.type === 'step') add(steps, e.stepId!, e.customerId);
           if (e.type === 'exited') add(exited, e.reason!, e.customerId);
+          if (e.type === 'converted') anyInWindow.add(e.customerId);
           if (e.variant) add(variants, e.variant, e.customerId);
           // Arms convert by leaving on the goal; held-out customers by the workflow's record of their goal.
-          if (e.variant && (e.reason === 'goal' || e.type === 'converted')) add(converted, e.variant, e.customerId);
+          if (e.variant && (e.reason === 'goal' || (e.type === 'converted' && e.variant === 'holdout'))) add(converted, e.variant, e.customerId);
+          if (e.variant && e.reason === 'goal') add(onGoal, e.variant, e.customerId);
+          // Within the window: the workflow's record, for arms and holdout alike.
+          if (e.variant && e.type === 'converted') add(inWindow, e.variant, e.customerId);
         }
-        const holdout = { customers: count(variants, 'holdout'), converted: count(converted, 'holdout') };
-        const arm = (variant: string) => {
-          const customers = count(variants, variant);
-          const won = count(converted, variant);
-          const tested = variant !== 'holdout' && holdout.customers > 0;
+        const versus = (won: number, customers: number, variant: string, control: { customers: number; converted: number }) => {
+          const tested = variant !== 'holdout' && control.customers > 0;
           const conversionRate = rate(won, customers);
-          const holdoutRate = rate(holdout.converted, holdout.customers);
-          const pValue = tested ? twoProportionPValue(won, customers, holdout.converted, holdout.customers) : null;
+          const holdoutRate = rate(control.converted, control.customers);
+          const pValue = tested ? twoProportionPValue(won, customers, control.converted, control.customers) : null;
           return {
-            variant, customers, converted: won, conversionRate,
+            converted: won, conversionRate,
             uplift: tested && conversionRate !== null && holdoutRate ? (conversionRate - holdoutRate) / holdoutRate : null,
             pValue, significant: pValue === null ? null : pValue < 0.05,
+          };
+        };
+        const holdout = { customers: count(variants, 'holdout'), converted: count(converted, 'holdout') };
+        const holdoutInWindow = { customers: holdout.customers, converted: count(inWindow, 'holdout') };
+        const arm = (variant: string) => {
+          const customers = count(variants, variant);
+          return {
+            variant, customers, ...versus(count(converted, variant), customers, variant, holdout),
+            exitedOnGoal: count(onGoal, variant), withinWindow: versus(count(inWindow, variant), customers, variant, holdoutInWindow),
           };
         };
         const latest = seededJourneys.filter((d) => d.id === journeyId).at(-1)!;
@@ -141,6 +162,8 @@ describe('reports on seeded data equal a recount of the raw documents', () => {
         const res = await get(seeded, `/v1/reports/journeys/${journeyId}`, query(r)).expect(200);
         expect(res.body, `${journeyId} ${r.from.toISOString()}`).toMatchObject({
           journeyId, ...query(r), goal: latest.goal!.event, entered, goalRate: rate(count(exited, 'goal'), entered),
+          conversionWindow: latest.goal!.within ?? '30 days', exitedOnGoal: count(exited, 'goal'),
+          convertedWithinWindow: anyInWindow.size, windowConversionRate: rate(anyInWindow.size, entered),
           variants: [...[...variants.keys()].filter((v) => v !== 'holdout').sort(), ...(variants.has('holdout') ? ['holdout'] : [])].map(arm),
         });
         const expectedSteps = Object.fromEntries([...Object.keys(latest.steps), ...steps.keys()].map((id) => [id, count(steps, id)]));
@@ -205,7 +228,7 @@ describe('reports on a small case worked out by hand', () => {
         'b-send': { type: 'send', channel: 'email', template: 't', next: 'done' },
         done: { type: 'exit' },
       },
-      goal: { event: 'Order Completed' },
+      goal: { event: 'Order Completed', within: '2 days' },
     } as const;
     await m.journeys.insertOne({ _id: 'trial', name: 'Trial', status: 'active', draft: definition as never, latestVersion: 1, onPause: 'hold', createdAt: t('01T00:00:00'), updatedAt: t('01T00:00:00') });
     await m.journeyVersions.insertOne({ _id: 'trial@1', journeyId: 'trial', version: 1, definition: definition as never, publishedAt: t('01T00:00:00') });
@@ -221,8 +244,11 @@ describe('reports on a small case worked out by hand', () => {
       // Entered before the range: a customer of variant a who converted in it, but no entry in it.
       ev('c6', 'entered', new Date('2026-02-27T00:00:00Z'), { stepId: 'split' }), ev('c6', 'step', new Date('2026-02-27T00:00:00Z'), { stepId: 'a-send', variant: 'a' }),
       ev('c6', 'exited', t('02T00:00:00'), { variant: 'a', reason: 'goal' }),
-      // Held out, c4 reached the goal the next day; c5 only at the range's end, which is not counted.
-      ev('c4', 'converted', t('03T00:00:00'), { variant: 'holdout' }), ev('c5', 'converted', t('08T00:00:00'), { variant: 'holdout' }),
+      // Held out, c4 reached the goal the next day; c5 never within the window.
+      ev('c4', 'converted', t('03T00:00:00'), { variant: 'holdout' }),
+      // Within two days of entering: c1 on the goal, c2 after leaving at the end of the steps; c3 and
+      // c6 left on the goal three days in, too late for the window.
+      ev('c1', 'converted', t('02T00:00:00'), { variant: 'a' }), ev('c2', 'converted', t('03T00:00:00'), { variant: 'a' }),
     ]);
     await m.stageChanges.insertMany([
       { _id: 'a:1', customerId: 'a', from: 'stranger', to: 'fan', at: t('01T00:00:00') },
@@ -251,17 +277,28 @@ describe('reports on a small case worked out by hand', () => {
       .toEqual([['email', 1, 30, 0.002], ['sms', 2, 130, 0.09]]);
   });
 
-  it('journey: funnel in step order, exits by reason, and each variant against the holdout', async () => {
+  it('journey: funnel in step order, exits by reason, and each variant against the holdout, on goal exits and within the conversion window', async () => {
     const res = await get(hand, '/v1/reports/journeys/trial', week).expect(200);
     expect(res.body).toEqual({
-      journeyId: 'trial', from: '2026-03-01T00:00:00.000Z', to: '2026-03-08T00:00:00.000Z', goal: 'Order Completed',
+      journeyId: 'trial', from: '2026-03-01T00:00:00.000Z', to: '2026-03-08T00:00:00.000Z', goal: 'Order Completed', conversionWindow: '2 days',
       entered: 5, goalRate: 0.6,
+      // c1, c3, c6 left on the goal; c1, c2 (after leaving) and the held-out c4 converted within the window.
+      exitedOnGoal: 3, convertedWithinWindow: 3, windowConversionRate: 0.6,
       steps: [{ stepId: 'split', customers: 5 }, { stepId: 'a-send', customers: 2 }, { stepId: 'b-send', customers: 1 }, { stepId: 'done', customers: 0 }],
       exited: [{ reason: 'goal', customers: 3 }, { reason: 'holdout', customers: 2 }, { reason: 'completed', customers: 1 }],
       variants: [
-        { variant: 'a', customers: 3, converted: 2, conversionRate: 2 / 3, uplift: (2 / 3 - 0.5) / 0.5, pValue: expect.closeTo(0.7093881150142264, 6), significant: false },
-        { variant: 'b', customers: 1, converted: 1, conversionRate: 1, uplift: 1, pValue: expect.closeTo(0.3864762307712328, 6), significant: false },
-        { variant: 'holdout', customers: 2, converted: 1, conversionRate: 0.5, uplift: null, pValue: null, significant: null },
+        {
+          variant: 'a', customers: 3, converted: 2, conversionRate: 2 / 3, uplift: (2 / 3 - 0.5) / 0.5, pValue: expect.closeTo(0.7093881150142264, 6), significant: false,
+          exitedOnGoal: 2, withinWindow: { converted: 2, conversionRate: 2 / 3, uplift: (2 / 3 - 0.5) / 0.5, pValue: expect.closeTo(0.7093881150142264, 6), significant: false },
+        },
+        {
+          variant: 'b', customers: 1, converted: 1, conversionRate: 1, uplift: 1, pValue: expect.closeTo(0.3864762307712328, 6), significant: false,
+          exitedOnGoal: 1, withinWindow: { converted: 0, conversionRate: 0, uplift: -1, pValue: expect.closeTo(0.3864762307712328, 6), significant: false },
+        },
+        {
+          variant: 'holdout', customers: 2, converted: 1, conversionRate: 0.5, uplift: null, pValue: null, significant: null,
+          exitedOnGoal: 0, withinWindow: { converted: 1, conversionRate: 0.5, uplift: null, pValue: null, significant: null },
+        },
       ],
     });
   });

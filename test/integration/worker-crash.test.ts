@@ -181,6 +181,7 @@ describe.concurrent('a worker killed in the middle of a send', () => {
     const unknown = (await request(w.stack.app).get('/v1/messages?status=unknown').auth(adminKey, '').expect(200)).body;
     expect(unknown.items.map((m: { id: string }) => m.id)).toEqual([send._id]);
     expect(unknown.items[0]).toMatchObject({ status: 'unknown', providerId: messageIdFor(send._id, emailFrom), customerId });
+    expect(await journeyState(w, customerId, 'coupon-mail')).toMatchObject({ enrollments: [], history: { entries: 1, lastExitedAt: expect.any(Number) } });
   }, 240_000);
 
   it('e-mail (SMTP) killed before its final dot: nothing arrived, so the retry sends it and the customer gets it once', async ({ expect }) => {
@@ -210,7 +211,7 @@ describe.concurrent('a worker killed in the middle of a send', () => {
     expect(smtp.mailsWithMessageId(messageIdFor(send._id, emailFrom))[0]!.text).toContain('Hi Bo, your code is SAVE10');
     const events = await historyAfterSend(w, customerId);
     expect(sendActivities(events)).toEqual([{ attempt: 2, result: { status: 'sent', messageId: send._id, providerId: messageIdFor(send._id, emailFrom) } }]);
-    expect(await journeyState(w, customerId, 'coupon-mail')).toMatchObject({ enrollments: [], history: { entries: 1, lastExitedAt: expect.any(Number) } });
+    expect(await journeyState(w, customerId, 'coupon-early')).toMatchObject({ enrollments: [], history: { entries: 1, lastExitedAt: expect.any(Number) } });
   }, 240_000);
 
   it('SMS (HTTP, Idempotency-Key): the retry sends again with the same key and the provider delivers it once', async ({ expect }) => {

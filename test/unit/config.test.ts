@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { defaultLifecycleRules } from '../../workflows/lifecycle/rules.js';
+import { defaultMessagingPolicy } from '../../workflows/messaging/arbiter.js';
 
 const minimal = { MONGODB_URI: 'mongodb://127.0.0.1:27017/x', API_WRITE_KEYS: 'w'.repeat(16), API_ADMIN_KEYS: 'a'.repeat(16) };
 
@@ -28,6 +29,45 @@ describe('configuration', () => {
     expect(loadConfig({ ...minimal, LIFECYCLE_RULES: JSON.stringify(rules) }).lifecycleRules.loyalOrders).toBe(5);
     expect(() => loadConfig({ ...minimal, LIFECYCLE_RULES: '{' })).toThrow(/LIFECYCLE_RULES: not valid JSON/);
     expect(() => loadConfig({ ...minimal, LIFECYCLE_RULES: JSON.stringify({ ...rules, tiers: [{ name: 'a', minSpend: 5 }, { name: 'b', minSpend: 1 }] }) })).toThrow(/tiers must ascend/);
+  });
+
+  it('takes only the lifecycle rules that differ from the defaults, merged over them at any depth', () => {
+    const rules = loadConfig({ ...minimal, LIFECYCLE_RULES: JSON.stringify({ loyalOrders: 5, attribution: { lookbackDays: 14 }, memberTriggers: [{ identify: 'userId' }, { trait: 'member_id' }, { event: 'Card Bound' }] }) }).lifecycleRules;
+    expect(rules).toEqual({
+      ...defaultLifecycleRules, loyalOrders: 5, attribution: { lookbackDays: 14 },
+      memberTriggers: [{ identify: 'userId' }, { trait: 'member_id' }, { event: 'Card Bound' }],
+      // What a worker from before member triggers reads: the event triggers.
+      memberEvents: ['Card Bound'],
+    });
+    // A configuration from before triggers: its member events are the triggers.
+    expect(loadConfig({ ...minimal, LIFECYCLE_RULES: JSON.stringify({ memberEvents: ['Joined'] }) }).lifecycleRules).toMatchObject({ memberEvents: ['Joined'], memberTriggers: [{ event: 'Joined' }] });
+    // Lists replace the default's, never append to it.
+    expect(loadConfig({ ...minimal, LIFECYCLE_RULES: JSON.stringify({ tiers: [{ name: 'vip', minSpend: 0 }] }) }).lifecycleRules.tiers).toEqual([{ name: 'vip', minSpend: 0 }]);
+  });
+
+  it('takes only the messaging policy that differs from the defaults; null removes an optional setting', () => {
+    expect(loadConfig({ ...minimal, MESSAGING_POLICY: JSON.stringify({ maxConcurrentJourneys: 5 }) }).messagingPolicy).toEqual({ ...defaultMessagingPolicy, maxConcurrentJourneys: 5 });
+    expect(loadConfig({ ...minimal, MESSAGING_POLICY: JSON.stringify({ quietHours: { start: '22:00' } }) }).messagingPolicy.quietHours).toEqual({ start: '22:00', end: '08:00' });
+    expect(loadConfig({ ...minimal, MESSAGING_POLICY: JSON.stringify({ quietHours: null }) }).messagingPolicy).not.toHaveProperty('quietHours');
+    // A complete policy is merged too: leaving quiet hours out keeps the default ones; null drops them.
+    const whole = { caps: [{ window: '1 day', max: 1 }], defaultTimeZone: 'UTC', maxConcurrentJourneys: 2 };
+    expect(loadConfig({ ...minimal, MESSAGING_POLICY: JSON.stringify(whole) }).messagingPolicy).toEqual({ ...whole, quietHours: defaultMessagingPolicy.quietHours });
+    expect(loadConfig({ ...minimal, MESSAGING_POLICY: JSON.stringify({ ...whole, quietHours: null }) }).messagingPolicy).toEqual(whole);
+  });
+
+  it('validates the merged settings whole, naming each bad or unknown key by its path', () => {
+    const message = (env: Record<string, string>) => { try { loadConfig({ ...minimal, ...env }); return ''; } catch (err) { return (err as Error).message; } };
+    const bad = message({
+      LIFECYCLE_RULES: JSON.stringify({ loyalOrder: 5, tiers: [{ name: 'a', minSpend: -1, colour: 'red' }], memberTriggers: [{ identify: 'email' }, { event: 'X', trait: 'y' }] }),
+      MESSAGING_POLICY: JSON.stringify({ quietHours: { start: '25:00' }, caps: [{ window: 'soon', max: 1 }], maxConcurrent: 3 }),
+    });
+    for (const part of [
+      'LIFECYCLE_RULES.loyalOrder: not a setting', 'LIFECYCLE_RULES.tiers.0.colour: not a setting', 'LIFECYCLE_RULES.tiers.0.minSpend: ',
+      'LIFECYCLE_RULES.memberTriggers.0.identify: the only identify trigger is "userId"', 'LIFECYCLE_RULES.memberTriggers.1: give exactly one of event, identify ("userId") or trait',
+      'MESSAGING_POLICY.quietHours.start: expected HH:MM', 'MESSAGING_POLICY.caps.0.window: expected a duration', 'MESSAGING_POLICY.maxConcurrent: not a setting',
+    ]) expect(bad).toContain(part);
+    expect(message({ LIFECYCLE_RULES: '[]' })).toMatch(/LIFECYCLE_RULES: expected a JSON object of the settings that differ from the defaults/);
+    expect(message({ MESSAGING_POLICY: JSON.stringify({ defaultTimeZone: null }) })).toMatch(/MESSAGING_POLICY.defaultTimeZone: /);
   });
 
   it('gives each provider its own webhook secret, falling back to PROVIDER_SIGNING_SECRET; outgoing requests keep that one', () => {

@@ -154,6 +154,9 @@ describe('reactions change what the journey does next', () => {
     const day = 86_400_000;
     const report = await request(s.app).get('/v1/reports/journeys/trial').auth(adminKey, '')
       .query({ from: new Date(Math.floor(startedAt / day) * day).toISOString(), to: new Date(Math.floor(startedAt / day) * day + 30 * day).toISOString() }).expect(200);
-    expect(report.body.variants).toEqual([{ variant: 'holdout', customers: 3, converted: 1, conversionRate: 1 / 3, uplift: null, pValue: null, significant: null }]);
+    expect(report.body.variants).toEqual([{
+      variant: 'holdout', customers: 3, converted: 1, conversionRate: 1 / 3, uplift: null, pValue: null, significant: null,
+      exitedOnGoal: 0, withinWindow: { converted: 1, conversionRate: 1 / 3, uplift: null, pValue: null, significant: null },
+    }]);
   }, 120_000);
 });

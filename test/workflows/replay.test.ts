@@ -15,7 +15,9 @@ describe('replay of stored customer histories', () => {
     expect(files).toEqual(expect.arrayContaining(['campaign-broadcast-v1.json', 'customer-campaign-v3.json', 'customer-journey-v2.json', 'customer-ladder-v1.json', 'customer-merge-survivor-v1.json', 'customer-merged-away-v1.json', 'customer-continued-as-new-v1.json', 'customer-holdout-v4.json', 'report-days-v1.json',
       // v5: lean runs (catalog matched outside the workflow, profile writes as local activities), and one handed a pre-lean state.
       'customer-lean-journey-v5.json', 'customer-lean-ladder-v5.json', 'customer-lean-merge-survivor-v5.json', 'customer-lean-merged-away-v5.json',
-      'customer-lean-continued-as-new-v5.json', 'customer-lean-campaign-v5.json', 'customer-lean-holdout-v5.json', 'customer-lean-from-legacy-v5.json']));
+      'customer-lean-continued-as-new-v5.json', 'customer-lean-campaign-v5.json', 'customer-lean-holdout-v5.json', 'customer-lean-from-legacy-v5.json',
+      // v6: a customer who left a journey and bought within its conversion window (patched('conversion-windows')).
+      'customer-conversion-window-v6.json']));
   });
 
   it('replays every stored history without a nondeterminism error', async () => {

@@ -15,6 +15,7 @@ import { initialJourneys, pinKey, type HoldoutWatch, type JourneysState, type Le
 import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from './steps.js';
 import { isTimeZone } from './time.js';
 import { tryEnroll } from './triggers.js';
+import { convertOnGoal, convertWindows, keepWindows, maxConversionWatches, watchMigrated } from './windows.js';
 import type { Condition, JourneyCatalog } from './types.js';
 
 export interface JourneyInput {
@@ -23,6 +24,8 @@ export interface JourneyInput {
   policy: MessagingPolicy;
   rules: LifecycleRules;
   now: number;
+  /** Record conversion windows (windows.ts); the workflow passes its patch, asked only where it matters. */
+  conversionWindows?: () => boolean;
 }
 
 export interface JourneyOutcome {
@@ -53,8 +56,10 @@ function run(input: JourneyInput, act: (ctx: StepContext) => void, advance = tru
   const ctx: StepContext = {
     customer, journeys, policy: input.policy, rules: input.rules, timeZone: customerTimeZone(customer, input.policy), now: input.now,
     commands: [], watchHoldouts: true, isPaused: (id) => journeys.paused?.includes(id) ?? false,
+    ...(input.conversionWindows && { conversionWindows: input.conversionWindows }),
   };
   if (journeys.holdouts) keepHoldouts(journeys, (w) => w.until >= input.now);
+  if (journeys.windows) keepWindows(journeys, (w) => w.until >= input.now);
   act(ctx);
   if (advance) advanceAll(ctx);
   journeys.sendLog = pruneSendLog(journeys.sendLog, input.policy, input.now);
@@ -76,12 +81,13 @@ export function reactToEvent(ctx: StepContext, event: CustomerEvent): void {
   for (const e of [...ctx.journeys.enrollments]) {
     const def = ctx.journeys.pinned[pinKey(e.journeyId, e.version)];
     if (!def) continue;
-    if (def.goal && matches(def.goal, event)) { exit(ctx, e, 'goal'); continue; }
+    if (def.goal && matches(def.goal, event)) { convertOnGoal(ctx, e, def.goal); exit(ctx, e, 'goal'); continue; }
     if (def.exitOn?.some((m) => matches(m, event))) { exit(ctx, e, 'exit_criteria'); continue; }
     const step = def.steps[e.stepId];
     if (step?.type === 'wait_for_event' && matches(step, event)) goTo(ctx, e, step.onEvent);
   }
   convertHoldouts(ctx, event);
+  convertWindows(ctx, event);
 }
 
 /** A held-out customer did the goal within its window: one conversion per watch, then the watch ends. */
@@ -149,7 +155,14 @@ export function onCampaign(input: JourneyInput, delivery: CampaignDelivery): Jou
 
 /** Moves customers on `fromVersion` to the new version at the mapped step; unmapped steps stay. */
 export function onMigration(input: JourneyInput, m: JourneyMigration): JourneyOutcome {
-  return run(input, (ctx) => migrate(ctx.journeys, m));
+  return run(input, (ctx) => {
+    const from = ctx.journeys.pinned[pinKey(m.journeyId, m.fromVersion)];
+    const candidates = ctx.journeys.enrollments.filter((e) => e.journeyId === m.journeyId && e.version === m.fromVersion);
+    migrate(ctx.journeys, m);
+    // The goal they entered for still counts within its window, if the new version pursues another.
+    const moved = candidates.filter((e) => e.version === m.to.version).map((e) => ({ e, from, to: m.to }));
+    if (moved.length > 0) watchMigrated(ctx, moved);
+  });
 }
 
 /** The move itself, on a journeys state (also the frozen engine's, for runs from before lean workflows). */
@@ -177,10 +190,15 @@ export function foldJourneys<J extends JourneysState>(into: J, from: JourneysSta
     out.pinned[pinKey(e.journeyId, e.version)] = from.pinned[pinKey(e.journeyId, e.version)]!;
     if (from.paused?.includes(e.journeyId)) (out.paused ??= []).push(e.journeyId);
   }
-  // The merged-away customer's held-out watches go on, under fresh ids so their records stay unique.
+  // The merged-away customer's held-out and conversion-window watches go on, under fresh ids so their records stay unique.
   for (const w of from.holdouts ?? []) {
     out.seq += 1;
     (out.holdouts ??= []).push({ ...clone(w), enrollmentId: `${w.journeyId}@${w.version}#${out.seq}` });
+  }
+  for (const w of from.windows ?? []) {
+    if (out.windows?.some((x) => x.journeyId === w.journeyId)) continue;
+    out.seq += 1;
+    out.windows = [...(out.windows ?? []), { ...clone(w), enrollmentId: `${w.journeyId}@${w.version}#${out.seq}` }].slice(-maxConversionWatches);
   }
   out.sendLog = [...out.sendLog, ...from.sendLog].sort((a, b) => a.at - b.at);
   for (const [id, h] of Object.entries(from.history)) {

@@ -40,6 +40,16 @@ export interface HoldoutWatch {
 }
 
 /**
+ * A customer who left a journey before its goal (no reaction, exit criteria, end of steps, a pause
+ * or archive, a migration to another goal), watched until the conversion window from entering
+ * closes: reaching the goal by then is the journey's conversion (see windows.ts).
+ */
+export interface ConversionWatch extends HoldoutWatch {
+  /** The A/B/n arm the customer was in, if the split had assigned one. */
+  variant?: string;
+}
+
+/**
  * One customer's journeys: where they are, what they entered before, their caps. Only this
  * customer's data and the definitions of the versions they are in: the brand's catalog is
  * matched where it lives (the save activity, see match.ts), never carried here.
@@ -63,6 +73,8 @@ export interface JourneysState {
   behaviour?: BehaviourLog;
   /** Held-out customers awaiting the goal; absent when there are none. */
   holdouts?: HoldoutWatch[];
+  /** Customers who left a journey before its goal, watched until its window closes; absent when none (at most one per journey). */
+  windows?: ConversionWatch[];
   /** Journeys this customer is in that are paused with `hold`; absent when none. */
   paused?: string[];
 }

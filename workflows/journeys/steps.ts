@@ -7,6 +7,7 @@ import type { SendRequest, SuppressedSend, SuppressionReason } from '../messagin
 import { allHold } from './conditions.js';
 import { pinKey, type Enrollment, type JourneysState } from './state.js';
 import { nextLocalTime } from './time.js';
+import { defaultGoalWindow, watchAfterLeaving, windowsOn } from './windows.js';
 import type { JourneyDefinition, Step } from './types.js';
 
 export type JourneyCommand =
@@ -20,7 +21,10 @@ export interface JourneyProgress {
   enrollmentId: string;
   journeyId: string;
   version: number;
-  /** `converted`: a held-out customer did the goal within the window (variant `holdout`). */
+  /**
+   * `converted`: the goal reached within the journey's conversion window (windows.ts), inside the
+   * journey or after leaving it; a held-out customer's has variant `holdout`.
+   */
   type: 'entered' | 'step' | 'exited' | 'converted';
   /** Steps taken when it happened: with the type, unique within the enrollment. */
   steps: number;
@@ -53,13 +57,15 @@ export interface StepContext {
   commands: JourneyCommand[];
   /** Watch held-out customers for the goal (a patched workflow change: see legacy/customer-v1.ts). */
   watchHoldouts?: boolean;
+  /** Conversion windows (windows.ts): asked only where they change what happens, as it records a patch marker. */
+  conversionWindows?: () => boolean;
   /** Journeys paused with `hold`: their customers keep their place and do not move. */
   isPaused: (journeyId: string) => boolean;
 }
 
 const dur = (d: string): number => msToNumber(d as never);
-/** How long after being held out a customer's goal still counts, unless the goal says. */
-export const holdoutGoalWindow = '30 days';
+/** How long a held-out customer's goal still counts, unless the goal says (the same window as the arms'). */
+export const holdoutGoalWindow = defaultGoalWindow;
 
 export function profileView(c: CustomerState): Record<string, unknown> {
   return { stage: c.stage, tier: c.tier, points: c.points, tags: c.tags, traits: c.traits, counters: c.counters, consent: c.consent, scores: c.scores };
@@ -74,6 +80,7 @@ function bucket(seed: string): number {
 
 export function exit(ctx: StepContext, e: Enrollment, reason: ExitReason): void {
   const j = ctx.journeys;
+  watchAfterLeaving(ctx, e, j.pinned[pinKey(e.journeyId, e.version)], reason);
   j.enrollments = j.enrollments.filter((x) => x.id !== e.id);
   const past = j.history[e.journeyId];
   if (past) past.lastExitedAt = ctx.now;
@@ -104,11 +111,15 @@ function suppress(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step:
   ctx.commands.push({ type: 'suppressed', send: { ...base(ctx, e, def, step), reason } });
 }
 
-/** The control group's conversions: watch a held-out customer for the goal for its window. */
+/**
+ * The control group's conversions: watch a held-out customer for the goal for its window, which
+ * runs from entering as the arms' does (from being held out in runs before conversion windows).
+ */
 function watchHoldout(ctx: StepContext, e: Enrollment, goal: NonNullable<JourneyDefinition['goal']>): void {
+  const since = e.enteredAt !== ctx.now && windowsOn(ctx) ? e.enteredAt : ctx.now;
   const watch = {
     enrollmentId: e.id, journeyId: e.journeyId, version: e.version, steps: e.steps,
-    goal: { event: goal.event, ...(goal.where && { where: goal.where }) }, until: ctx.now + dur(goal.within ?? holdoutGoalWindow),
+    goal: { event: goal.event, ...(goal.where && { where: goal.where }) }, until: since + dur(goal.within ?? holdoutGoalWindow),
   };
   (ctx.journeys.holdouts ??= []).push(watch);
 }

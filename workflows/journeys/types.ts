@@ -52,8 +52,9 @@ export interface JourneyDefinition {
   entry: string;
   steps: Record<string, Step>;
   /**
-   * The conversion: reaching it ends the journey at once, even mid-wait. A customer a split holds
-   * out still converts on it if it happens `within` (a duration, default "30 days") of being held out.
+   * The conversion: reaching it ends the journey at once, even mid-wait. Reached `within` (a
+   * duration, default "30 days") of entering, it is the journey's conversion, also after the
+   * customer left and for a customer a split held out (windows.ts).
    */
   goal?: { event: string; where?: Condition[]; within?: string };
   /** Events that end the journey at once (e.g. `Unsubscribed`). */

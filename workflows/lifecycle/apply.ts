@@ -6,6 +6,7 @@ import type { LifecycleRules, Stage } from './rules.js';
 import { recentMessageIdLimit, type CustomerState } from './state.js';
 import { atRiskAt, deriveStage, deriveTier } from './stage.js';
 import { scoresOf } from './scores.js';
+import { makesMember } from './membership.js';
 import { convert, recordTouch, touchOf } from '../attribution/credit.js';
 import { defaultAttribution, type AttributionSettings, type Conversion, type Touch } from '../attribution/types.js';
 
@@ -62,11 +63,11 @@ function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, con
       for (const [channel, given] of Object.entries(consent)) if (typeof given === 'boolean') setConsent(s.consent, channel, given, limits?.consent);
     }
   }
+  if (makesMember(rules, e)) s.registered = true;
   if (e.kind !== 'track' || !e.name) return;
 
   const channel = typeof e.properties.channel === 'string' ? e.properties.channel : undefined;
   if (rules.fanEvents.includes(e.name)) s.followed = true;
-  if (rules.memberEvents.includes(e.name)) s.registered = true;
   if (e.name === rules.orderEvent) {
     const revenue = Math.max(0, num(e.properties[rules.revenueProperty]));
     s.counters.orders += 1;

@@ -11,6 +11,8 @@ export interface CustomerEvent {
   timestamp: string;
   /** The touchpoint it came from (web, pos, wechat, sms…), when known. */
   channel?: string;
+  /** The kinds of identity the call carried (`userId`, `phone`, `member_id`…), never their values: membership triggers read them. */
+  identities?: string[];
   /** UTM campaign context it arrived with (Segment's `context.campaign`): an attribution touch. */
   campaign?: { source?: string; medium?: string; name?: string };
 }

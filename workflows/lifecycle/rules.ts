@@ -11,11 +11,23 @@ export interface TierRule {
   minSpend: number;
 }
 
+/**
+ * One way of becoming a member (membership.ts): a track event by name, an identify call carrying
+ * a userId (the brand's login), or a call carrying a named trait, typically an identity trait
+ * from IDENTITY_TRAITS such as `member_id`.
+ */
+export type MemberTrigger = { event: string } | { identify: 'userId' } | { trait: string };
+
 export interface LifecycleRules {
   /** Events that make a stranger a fan (follows, subscribes). */
   fanEvents: string[];
-  /** Events that make someone a registered member. */
+  /**
+   * The events among `memberTriggers` (config.ts keeps them so). Runs started before member
+   * triggers read only these, and still do: their input has no `memberTriggers`.
+   */
   memberEvents: string[];
+  /** What makes someone a registered member; absent in runs started before triggers (then `memberEvents`). */
+  memberTriggers?: MemberTrigger[];
   /** The purchase event and the property holding its revenue. */
   orderEvent: string;
   revenueProperty: string;
@@ -36,6 +48,7 @@ export interface LifecycleRules {
 export const defaultLifecycleRules: LifecycleRules = {
   fanEvents: ['Followed', 'Subscribed'],
   memberEvents: ['Signed Up', 'Member Registered'],
+  memberTriggers: [{ event: 'Signed Up' }, { event: 'Member Registered' }],
   orderEvent: 'Order Completed',
   revenueProperty: 'total',
   loyalOrders: 3,
