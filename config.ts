@@ -108,6 +108,7 @@ export const MessagingPolicySchema: z.ZodType<MessagingPolicy> = z.strictObject(
 
 /** What one message costs on a channel, in revenue's currency; a channel left out has no cost in reports. */
 export const ChannelCostsSchema = z.partialRecord(z.enum(channels), z.number().min(0));
+export const ChannelRatesSchema = z.strictObject(Object.fromEntries(channels.map((c) => [c, z.number().positive().max(100_000).optional()])) as Record<Channel, z.ZodOptional<z.ZodNumber>>);
 
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
@@ -173,6 +174,10 @@ const Env = z.object({
   WEBHOOK_SECRET_WEBHOOK: optionalSecret,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(2000),
+  /** Each channel's provider throughput, sends a second, shared by every worker: JSON like {"sms":100}. */
+  CHANNEL_SEND_RATES: jsonOf(ChannelRatesSchema).optional(),
+  /** host:port where the worker serves Temporal's SDK metrics for Prometheus (`/metrics`); none by default. */
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464').optional(),
   /** Sends a worker has in flight at once: what a crash can interrupt, and what a drain waits for. */
   WORKER_MAX_SENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(16),
   /** On SIGTERM the worker stops taking tasks and lets the ones in flight finish for this long. */
@@ -214,6 +219,10 @@ export interface Config {
   /** Customer workflows a worker keeps in memory; the rest are replayed from history when they wake. */
   workerMaxCachedWorkflows: number;
   workerMaxSendsInFlight: number;
+  /** Where the worker serves its metrics for Prometheus, if anywhere. */
+  workerMetricsAddress?: string;
+  /** Sends a second per channel, shared by every worker (none: as fast as the workers go). */
+  channelSendRates: Partial<Record<Channel, number>>;
   /** How long a worker told to stop lets its tasks in flight finish (a duration). */
   workerShutdownGrace: string;
   /** How often the report-days schedule counts again the days written since (a duration), or 'off'. */
@@ -278,6 +287,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerMaxSendsInFlight: e.WORKER_MAX_SENDS_IN_FLIGHT,
+    channelSendRates: e.CHANNEL_SEND_RATES ?? {},
+    ...(e.WORKER_METRICS_ADDRESS !== undefined && { workerMetricsAddress: e.WORKER_METRICS_ADDRESS }),
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
     reportsRefreshEvery: e.REPORTS_REFRESH_EVERY,
   };

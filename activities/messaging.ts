@@ -51,7 +51,7 @@ export function createMessagingActivities({ models, channels, config }: Messagin
 
   /** The message as the customer will see it; or why it cannot be sent at all. */
   async function prepare(req: SendRequest): Promise<Prepared> {
-    const to = await addresses.addressOf(req.customerId, req.channel);
+    const to = req.to ?? (req.customerId ? await addresses.addressOf(req.customerId, req.channel) : undefined);
     if (needsAddress(req.channel) && !to) return { reason: 'no_address', detail: `the customer has no ${req.channel} address` };
     const template = await templates.find(req.template);
     if (!template) return { reason: 'template_missing', detail: `no template ${req.template}` };
@@ -153,6 +153,7 @@ export function createMessagingActivities({ models, channels, config }: Messagin
           ...(doc.journeyVersion !== undefined && { journeyVersion: doc.journeyVersion }),
           ...(doc.stepId !== undefined && { stepId: doc.stepId }),
           ...(doc.campaignId !== undefined && { campaignId: doc.campaignId }),
+          ...(doc.to !== undefined && { to: doc.to }),
         };
         return send(req, signal);
       });

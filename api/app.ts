@@ -47,6 +47,10 @@ import { campaignService } from './campaigns/service.js';
 import { campaignsRouter } from './routes/campaigns.js';
 import { messagesRouter } from './routes/messages.js';
 import { messageService } from './messages/service.js';
+import { subscriptionGroupRepository } from '../activities/db/subscription-groups.js';
+import { groupChecks, subscriptionService } from './subscriptions/service.js';
+import { subscriptionsRouter } from './routes/subscriptions.js';
+import { preferencesRouter } from './routes/preferences.js';
 
 export interface AppDeps {
   config: Config;
@@ -71,7 +75,9 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
     temporalDeadlineMs: config.api.temporalTimeoutMs, catalogRevision: journeys.catalogRevision,
     maxBacklog: config.api.maxBacklog, maxFeedbackBacklog: config.publicRoutes.feedbackMaxBacklog,
   });
-  const customers = customerService({ temporal, customers: customerRepository(db.models), identities, deferredIngests: deferredIngestRepository(db.models) });
+  const groups = subscriptionGroupRepository(db.models);
+  const customers = customerService({ temporal, customers: customerRepository(db.models), identities, deferredIngests: deferredIngestRepository(db.models), groups });
+  const subscriptions = subscriptionService({ groups, customers: customerRepository(db.models), deliver: ingest.deliver });
 
   // Routers added by feature: mount them below, in this order (public routes first).
   app.use(healthRouter(temporal, db, Math.min(2000, config.api.temporalTimeoutMs)));
@@ -82,7 +88,8 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
     customers: customerRepository(db.models), deliver: ingest.deliver,
   });
   const { perIpPerMinute, perTokenPerMinute, perProviderPerMinute } = config.publicRoutes;
-  app.use(trackingRouter({ feedback, keys: config.tracking, limits: { perIpPerMinute, perTokenPerMinute }, logger }));
+  app.use(trackingRouter({ feedback, keys: config.tracking, limits: { perIpPerMinute, perTokenPerMinute }, logger, groupName: async (id) => (await groups.find(id))?.name }));
+  app.use(preferencesRouter({ service: subscriptions, keys: config.tracking, limits: { perIpPerMinute, perTokenPerMinute } }));
   app.use(webhooksRouter({ feedback, secrets: config.channels.webhookSecrets, limits: { perIpPerMinute, perProviderPerMinute } }));
   // Segment's batch limit; single events are held to 32 KB by the ingest routes. Ingestion also
   // reads text/plain (analytics.js sends it); admin routes only JSON, so no cross-site form reaches them.
@@ -95,10 +102,12 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   app.use('/v1/reports', requireScope(scopeOf, 'admin'), adminJson);
   app.use('/v1/campaigns', requireScope(scopeOf, 'admin'), adminJson);
   app.use('/v1/messages', requireScope(scopeOf, 'admin'), adminJson);
+  app.use('/v1/subscription-groups', requireScope(scopeOf, 'admin'), adminJson);
   app.use('/v1', requireScope(scopeOf, 'write'), rateLimitPerKey(config.api.rateLimitPerMinute), json);
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
-  app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal })));
+  app.use(subscriptionsRouter(subscriptions));
+  app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal, groups: groupChecks(groups) })));
   app.use(backtestsRouter(backtestService({
     journeys, backtests: backtestRepository(db.models), segments: segmentRepository(db.models), templates: templateRepository(db.models), models: db.models,
     temporal, taskQueue: config.temporal.taskQueue, rules: config.lifecycleRules, policy: config.messagingPolicy,
@@ -108,9 +117,9 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   app.use(reportsRouter(reportService({ queries: reportQueries(db.models), costs: config.channelCosts })));
   app.use(campaignsRouter(campaignService({
     campaigns: campaignRepository(db.models), segments: segmentRepository(db.models), templates: templateRepository(db.models),
-    broadcasts: broadcasts({ temporal, taskQueue: config.temporal.taskQueue }), timeZone: config.messagingPolicy.defaultTimeZone,
+    broadcasts: broadcasts({ temporal, taskQueue: config.temporal.taskQueue }), timeZone: config.messagingPolicy.defaultTimeZone, groups: groupChecks(groups),
   })));
-  app.use(messagesRouter(messageService({ models: db.models, temporal, taskQueue: config.temporal.taskQueue })));
+  app.use(messagesRouter(messageService({ models: db.models, temporal, taskQueue: config.temporal.taskQueue, defaultPhoneCountry: config.identity.defaultPhoneCountry })));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;

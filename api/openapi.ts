@@ -19,6 +19,8 @@ import { messagesApi } from './routes/messages.js';
 import { templatesApi } from './routes/templates.js';
 import { trackingApi } from './routes/tracking.js';
 import { webhooksApi } from './routes/webhooks.js';
+import { subscriptionsApi } from './routes/subscriptions.js';
+import { preferencesApi } from './routes/preferences.js';
 
 export interface ApiResponse {
   description: string;
@@ -59,7 +61,8 @@ const apis: Record<string, ApiRoute[]> = {
   Reports: reportsApi,
   Campaigns: campaignsApi,
   Messages: messagesApi,
-  Tracking: trackingApi,
+  Subscriptions: subscriptionsApi,
+  Tracking: [...trackingApi, ...preferencesApi],
   Webhooks: webhooksApi,
   Health: healthApi,
   Docs: docsApi,

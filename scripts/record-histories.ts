@@ -123,6 +123,31 @@ await post([{ type: 'track', userId: 'window', event: 'Order Completed', message
 await settle();
 const inWindow = await customerOf('userId:window');
 if ((await db.models.journeyEvents.countDocuments({ customerId: inWindow, type: 'converted', journeyId: 'join-thanks' })) !== 1) throw new Error('the order after leaving was not recorded as the journey converting within its window');
+// 9. Subscription groups and channel send queues (v7: behind patched('subscription-groups') and
+// patched('channel-send-queues')): a customer leaves a group by event, a send in that group is
+// suppressed, and the journey's other send goes out on the SMS send queue.
+await adminPost('/v1/subscription-groups', { id: 'club-news', name: 'Club news', channel: 'sms', type: 'opt_out' });
+await adminPost('/v1/templates', { id: 'club-news', channel: 'sms', body: 'This week at the club' });
+await adminPost('/v1/journeys', {
+  id: 'club-week', name: 'Club week', trigger: { type: 'event', event: 'Club Visited' }, entry: 'hello',
+  steps: {
+    hello: { type: 'send', channel: 'sms', template: 'thanks', priority: 'transactional', next: 'news' },
+    news: { type: 'send', channel: 'sms', template: 'club-news', group: 'club-news', next: 'done' },
+    done: { type: 'exit' },
+  },
+  reentry: { mode: 'never' }, onPause: 'hold',
+});
+await adminPost('/v1/journeys/club-week/publish');
+await post([
+  { type: 'identify', userId: 'grouped', messageId: 'g-1', traits: { phone: '+8613900006666' } },
+  { type: 'track', userId: 'grouped', event: 'Subscription Changed', messageId: 'g-2', properties: { group: 'club-news', subscribed: false } },
+]);
+await settle();
+await post([{ type: 'track', userId: 'grouped', event: 'Club Visited', messageId: 'g-3' }]);
+const grouped = await customerOf('userId:grouped');
+for (let i = 0; i < 100 && (await db.models.messages.countDocuments({ customerId: grouped, status: { $in: ['sent', 'suppressed'] } })) < 2; i++) await settle();
+const groupedOutcomes = (await db.models.messages.find({ customerId: grouped }).toArray()).map((m) => `${m.template}:${m.status}:${m.reason ?? ''}`).sort();
+if (groupedOutcomes.join() !== 'club-news:suppressed:unsubscribed_group,thanks:sent:') throw new Error(`the grouped customer's sends: ${groupedOutcomes.join()}`);
 // 7. A lean run (v5) handed a state from before lean workflows: its catalog is dropped, the
 // customer's place in a journey kept, and the next event matched outside the workflow.
 const legacyId = 'c0000000000legacy0001';
@@ -182,6 +207,8 @@ await save('customer-lean-holdout-v5', heldOut);
 await save('customer-lean-from-legacy-v5', legacyId);
 // v6: conversion windows.
 await save('customer-conversion-window-v6', inWindow);
+// v7: subscription groups, sends on channel send queues.
+await save('customer-groups-send-queues-v7', grouped);
 
 server.close();
 worker.shutdown();

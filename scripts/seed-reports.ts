@@ -127,7 +127,8 @@ function message(r: Random, customerId: string, k: number, createdAt: Date): Mes
   const channel = r.weighted(channelMix);
   const from = r.weighted({ welcome: 3, winback: 2, campaign: 3, none: 2 });
   const doc: MessageDoc = {
-    _id: `${customerId}:m${k}`, customerId, channel, template: 't', priority: 'marketing', status: 'queued', links: [], attempts: 1, attemptsEnded: 0, createdAt, updatedAt: createdAt,
+    // Some of the messages outside journeys and campaigns are transactional (without drawing from r: the rest of the data stays as it was).
+    _id: `${customerId}:m${k}`, customerId, channel, template: 't', priority: from === 'none' && k % 3 === 0 ? 'transactional' : 'marketing', status: 'queued', links: [], attempts: 1, attemptsEnded: 0, createdAt, updatedAt: createdAt,
     ...(from === 'campaign' ? { campaignId: r.chance(0.5) ? 'double-11' : 'spring-festival' } : from !== 'none' && { journeyId: from, journeyVersion: 1, stepId: 'send' }),
   };
   const fate = r.weighted({ queued: 3, suppressed: 5, failed: 3, bounced: 2, sent: 87 });

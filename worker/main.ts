@@ -11,6 +11,9 @@ const config = loadConfigOrExit(process.env);
 const logger = createLogger(config.logLevel);
 // The SDK's own lines (activity failures quote their errors) go through the same redacting logger.
 Runtime.install({
+  // The SDK's metrics (e.g. temporal_activity_schedule_to_start_latency by task_queue: how long
+  // sends wait on each channel's send queue under its rate) for Prometheus, when asked for.
+  ...(config.workerMetricsAddress && { telemetryOptions: { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } }),
   logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : config.logLevel === 'info' ? 'INFO' : config.logLevel === 'warn' ? 'WARN' : 'ERROR',
     ({ level, message, meta }) => logger[level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error'](meta ?? {}, message)),
 });
@@ -23,6 +26,6 @@ const worker = await createWorker({ connection, config, models: db.models, tempo
 if (config.reportsRefreshEvery !== 'off') await ensureReportDaysSchedule(temporal, config.temporal.taskQueue, config.reportsRefreshEvery);
 // A plain line: start scripts and tests wait for it.
 console.log(`worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address}`);
-// worker.run() resolves after the SDK's own SIGINT/SIGTERM handling drains in-flight tasks.
+// worker.run() resolves after the SDK's own SIGINT/SIGTERM handling drains in-flight tasks (every worker of the group).
 await worker.run();
 await Promise.all([connection.close(), clientConnection.close(), db.close()]);

@@ -48,7 +48,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       progress.targeted = started.targeted;
       show();
     }
-    const delivery = campaignDelivery({ campaignId, occurrence, segmentId: input.segmentId, message: input.message });
+    const delivery = campaignDelivery({ campaignId, occurrence, segmentId: input.segmentId, message: input.message, ...(input.groups && { groups: input.groups }) });
     for (let page = 0; ; page++) {
       if (page >= maxPagesPerRun || workflowInfo().continueAsNewSuggested) {
         await continueAsNew<typeof campaignWorkflow>({ ...input, occurrence, audience: rule, progress });

@@ -2,6 +2,8 @@
 // its activities are called and when a run is full.
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { sendPriority, sendTaskQueue } from './messaging/queues.js';
+import type { Channel, Priority } from './messaging/types.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -20,6 +22,10 @@ export const messagingOptions = {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150, nonRetryableErrorTypes: ['PermanentDeliveryError'] },
 } satisfies ActivityOptions;
 export const messaging = proxyActivities<Activities>(messagingOptions);
+
+/** The send activities on a channel's send queue (messaging/queues.ts), with the send's priority there. */
+export const channelMessaging = (channel: Channel, priority: Priority) =>
+  proxyActivities<Activities>({ ...messagingOptions, taskQueue: sendTaskQueue(workflowInfo().taskQueue, channel), priority: sendPriority(priority) });
 
 /**
  * A run continues as new past these bounds (or when the server suggests it): well under the

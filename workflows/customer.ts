@@ -25,7 +25,8 @@ import {
 } from './messages.js';
 import { ActiveJourneysAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
 import { customerWorkflowV1 } from './legacy/customer-v1.js';
-import { messaging, profile, profileOptions, runIsFull } from './customer-options.js';
+import { channelMessaging, messaging, profile, profileOptions, runIsFull } from './customer-options.js';
+import type { SendOutcome, SendRequest } from './messaging/types.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -67,12 +68,19 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     if (restored) state = leanState(restored);
     mergeInto ??= state.mergedInto;
   }
+  // Sends run on their channel's send queue (rate limited there, transactional first): a patched
+  // change, asked once before the run's first command (a run from before keeps the workflows' queue).
+  const sendQueues = patched('channel-send-queues');
   publish();
   showSetAside();
   const journeys = () => state.journeys ?? initialJourneys();
   // Conversion windows (journeys/windows.ts) are a patched change: the engine asks only where they change what happens.
   const conversionWindows = () => patched('conversion-windows');
-  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now(), conversionWindows });
+  // Subscription groups (messaging/subscriptions.ts): asked only by a `Subscription Changed` event or a send naming a group.
+  const subscriptionGroups = () => patched('subscription-groups');
+  const send = (request: SendRequest): Promise<SendOutcome> =>
+    (sendQueues ? channelMessaging(request.channel, request.priority) : messaging).sendMessage(request);
+  const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now(), conversionWindows, subscriptionGroups });
 
   function publish(): void {
     const now = searchValues(state);
@@ -117,7 +125,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   const carry = async (outcome: JourneyOutcome): Promise<void> => {
     adoptJourneys(outcome);
     if (outcome.commands.length === 0) return;
-    const done = await carryOut(outcome.commands, (request) => messaging.sendMessage(request));
+    const done = await carryOut(outcome.commands, send);
     for (const { channel, journeyId, campaignId, stepId, key } of done.sent) {
       state = withTouch(state, { at: Date.now(), kind: 'sent', channel, ...(journeyId && { journeyId }), ...(campaignId && { campaignId }), ...(stepId && { stepId }), messageKey: key }, rules);
     }
@@ -175,7 +183,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   async function applyBatch(batch: CustomerEvent[]): Promise<void> {
     const before = state;
     try {
-      await settle(bounded((limits) => applyEvents(state, batch, rules, Date.now(), limits)), { events: true });
+      await settle(bounded((limits) => applyEvents(state, batch, rules, Date.now(), limits, { subscriptionGroups })), { events: true });
     } catch (err) {
       const refusal = refused(err);
       if (!refusal) throw err;

@@ -5,3 +5,4 @@ export { campaignWorkflow } from './campaign.js';
 export { reportDaysWorkflow } from './report-days.js';
 export { backtestWorkflow } from './backtest.js';
 export { sendAgainWorkflow } from './send-again.js';
+export { transactionalSendWorkflow } from './transactional.js';

@@ -82,11 +82,11 @@ export function simulateCustomer(input: SimulationInput): Simulation {
   const recorded = batches(input.events);
   // Before `from` only the lifecycle runs, in one pass: the profile as it stood when the backtest begins.
   const before = recorded.filter((b) => b.at < from).flatMap((b) => b.events);
-  if (before.length > 0) state = applyEvents(state, before, rules, from).state;
+  if (before.length > 0) state = applyEvents(state, before, rules, from, undefined, { subscriptionGroups: () => true }).state;
   const queue = recorded.filter((b) => b.at >= from && b.at < to);
   let now = from;
   // As today's workflow runs (its `conversion-windows` patch on).
-  const journeyInput = (): JourneyInput => ({ customer: state, journeys, policy, rules, now, conversionWindows: () => true });
+  const journeyInput = (): JourneyInput => ({ customer: state, journeys, policy, rules, now, conversionWindows: () => true, subscriptionGroups: () => true });
   const adopt = (o: JourneyOutcome): void => { state = { ...o.customer, journeys: o.journeys }; journeys = o.journeys; };
   const deferred = new Set<string>();
 
@@ -173,7 +173,7 @@ export function simulateCustomer(input: SimulationInput): Simulation {
     } else if (eventAt < to) {
       const batch = queue.shift()!;
       now = Math.max(batch.at, now);
-      settle(applyEvents(state, batch.events, rules, now), {});
+      settle(applyEvents(state, batch.events, rules, now, undefined, { subscriptionGroups: () => true }), {});
     } else {
       break;
     }

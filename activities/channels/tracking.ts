@@ -21,7 +21,7 @@ function beforeBodyEnd(html: string, extra: string): string {
 
 export function addTracking(
   content: RenderedContent,
-  message: { key: string; customerId: string; channel: Channel },
+  message: { key: string; customerId: string; channel: Channel; group?: string },
   options: { publicUrl: string; keys: TrackingKeys },
 ): TrackedContent {
   const { key, customerId, channel } = message;
@@ -32,7 +32,8 @@ export function addTracking(
   const tracked = trackLinks(content.body, { messageId: key, customerId, channel }, { ...options, html, marker: content.linkMarker });
   if (channel !== 'email') return { body: tracked.content, links: tracked.links };
 
-  const unsubscribeUrl = trackingUrl(options.publicUrl, { ...claims, k: 'unsubscribe' }, options.keys);
+  // A message of a subscription group unsubscribes from that group (List-Unsubscribe and the footer link alike).
+  const unsubscribeUrl = trackingUrl(options.publicUrl, { ...claims, k: 'unsubscribe', ...(message.group !== undefined && { g: message.group }) }, options.keys);
   if (!html) return { body: `${tracked.content}\n\nUnsubscribe: ${unsubscribeUrl}\n`, links: tracked.links, unsubscribeUrl };
   const pixel = trackingUrl(options.publicUrl, { ...claims, k: 'open' }, options.keys);
   const footer = `<p style="font-size:12px;color:#888"><a href="${attr(unsubscribeUrl)}">Unsubscribe</a></p>`

@@ -4,6 +4,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Collection } from 'mongodb';
 import type { CampaignProgress } from '../../workflows/campaigns/messages.js';
 import type { CampaignMessage } from '../../workflows/campaigns/journey.js';
+import type { GroupRule } from '../../workflows/messaging/types.js';
 import type { MessageModels, MessageStatus } from './messages.js';
 
 export type CampaignStatus = 'scheduled' | 'running' | 'completed' | 'cancelled';
@@ -26,6 +27,8 @@ export interface CampaignDoc {
   name: string;
   segmentId: string;
   message: CampaignMessage;
+  /** The rule of the message's subscription group as the campaign was created (its sends carry it). */
+  groups?: Record<string, GroupRule>;
   ratePerSecond: number;
   schedule?: CampaignSchedule;
   status: CampaignStatus;
@@ -39,6 +42,7 @@ const campaignSchema = new Schema<CampaignDoc>({
   name: { type: String, required: true },
   segmentId: { type: String, required: true },
   message: { type: Schema.Types.Mixed, required: true },
+  groups: Schema.Types.Mixed,
   ratePerSecond: Number,
   schedule: Schema.Types.Mixed,
   status: String,
@@ -58,13 +62,13 @@ export function createCampaignModels(connection: Connection): CampaignModels {
 }
 
 /** What a marketer decides; the rest (status, runs, dates) is the system's. */
-export type CampaignDraft = Pick<CampaignDoc, 'name' | 'segmentId' | 'message' | 'ratePerSecond' | 'schedule'>;
+export type CampaignDraft = Pick<CampaignDoc, 'name' | 'segmentId' | 'message' | 'ratePerSecond' | 'schedule' | 'groups'>;
 
 /** Key order does not matter: two drafts are the same when their sorted JSON is. */
 const canonical = (value: unknown): string => JSON.stringify(value, (_k, v: unknown) =>
   (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
-const draftOf = ({ name, segmentId, message, ratePerSecond, schedule }: CampaignDoc): CampaignDraft =>
-  ({ name, segmentId, message, ratePerSecond, ...(schedule && { schedule }) });
+const draftOf = ({ name, segmentId, message, ratePerSecond, schedule, groups }: CampaignDoc): CampaignDraft =>
+  ({ name, segmentId, message, ratePerSecond, ...(schedule && { schedule }), ...(groups && { groups }) });
 
 export function campaignRepository({ campaigns, messages }: CampaignModels & MessageModels) {
   const find = (id: string): Promise<CampaignDoc | null> => campaigns.findOne({ _id: id });

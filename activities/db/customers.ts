@@ -11,7 +11,7 @@ import { dailyFigures, dayOf } from './report-days.js';
 /** One line of a customer's timeline: something they did, or a message sent (or not) to them. */
 export type TimelineEntry =
   | ({ type: 'event'; id: string; messageId: string; timestamp: Date } & Omit<EventDoc, '_id' | 'messageId' | 'customerId' | 'timestamp'>)
-  | { type: 'message'; id: string; timestamp: Date; channel: string; template: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
+  | { type: 'message'; id: string; timestamp: Date; channel: string; template: string; priority: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
 
 export function customerRepository({ customers, events, identities, messages, outbox, conversions, stageChanges, journeyEvents, reportDays, webhookReceipts, deferredIngests }: Models) {
   const daily = dailyFigures(reportDays);
@@ -106,7 +106,7 @@ export function customerRepository({ customers, events, identities, messages, ou
       const entries: TimelineEntry[] = [
         ...evs.map(({ _id, customerId: _c, messageId, ...e }) => ({ type: 'event' as const, id: _id, messageId: messageId ?? _id, ...e })),
         ...msgs.map((m) => ({
-          type: 'message' as const, id: m._id, timestamp: m.createdAt, channel: m.channel, template: m.template, status: m.status,
+          type: 'message' as const, id: m._id, timestamp: m.createdAt, channel: m.channel, template: m.template, priority: m.priority, status: m.status,
           ...(m.reason !== undefined && { reason: m.reason }), ...(m.journeyId !== undefined && { journeyId: m.journeyId, stepId: m.stepId }),
           ...(m.campaignId !== undefined && { campaignId: m.campaignId }),
         })),

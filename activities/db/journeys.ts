@@ -30,7 +30,8 @@ const transitions: Record<StatusChange, { from: JourneyStatus[]; to: JourneyStat
 const canonical = (value: unknown): string => JSON.stringify(value, (_k, v: unknown) =>
   (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
 const sameDraft = (definition: JourneyDefinition, draft: JourneyDraft): boolean => {
-  const { id: _id, version: _version, ...rest } = definition;
+  // `groups` is added at publish (the groups' rules), never part of a draft.
+  const { id: _id, version: _version, groups: _groups, ...rest } = definition;
   return canonical(rest) === canonical(draft);
 };
 
@@ -94,7 +95,11 @@ export function journeyRepository({ journeys, journeyVersions, counters, segment
      * Validates the draft and stores it as the next version, then makes the journey active. A draft
      * identical to the newest version publishes nothing new (a repeated click is not a new version).
      */
-    async publish(id: string, validate: (draft: JourneyDraft) => Promise<{ field: string; message: string }[]>): Promise<{ version: JourneyVersionDoc; created: boolean }> {
+    async publish(
+      id: string, validate: (draft: JourneyDraft) => Promise<{ field: string; message: string }[]>,
+      /** What the version carries beside the draft: the rules of the subscription groups its sends name. */
+      complete?: (draft: JourneyDraft) => Promise<Pick<JourneyDefinition, 'groups'>>,
+    ): Promise<{ version: JourneyVersionDoc; created: boolean }> {
       const journey = await mustFind(id);
       if (journey.status === 'archived') throw new JourneyError('invalid_transition', 'cannot publish a journey that is archived');
       const details = await validate(journey.draft);
@@ -106,7 +111,8 @@ export function journeyRepository({ journeys, journeyVersions, counters, segment
       const created = !stored;
       if (!stored) {
         const version = Math.max(journey.latestVersion, top?.version ?? 0) + 1;
-        const doc: JourneyVersionDoc = { _id: `${id}@${version}`, journeyId: id, version, definition: { id, version, ...journey.draft }, publishedAt: new Date() };
+        const extra = (await complete?.(journey.draft)) ?? {};
+        const doc: JourneyVersionDoc = { _id: `${id}@${version}`, journeyId: id, version, definition: { id, version, ...journey.draft, ...extra }, publishedAt: new Date() };
         try {
           await journeyVersions.insertOne(doc);
           stored = doc;

@@ -18,6 +18,8 @@ export interface MessageDoc {
   status: MessageStatus;
   /** Why it was suppressed or failed. */
   reason?: string;
+  /** The address given with a transactional send (`POST /v1/messages` `to`); else the customer's own is used. */
+  to?: string;
   /** The provider's own id (SMTP Message-ID, SMS gateway id…). */
   providerId?: string;
   /** Tracked links: a click token names an index here, so redirects go only to these URLs. */
@@ -45,8 +47,10 @@ export interface MessageDoc {
   detail?: string;
   locale?: string;
   createdAt: Date;
-  /** When the journey or campaign decided to send (its clock). */
+  /** When the journey or campaign sent it on (its clock; also `createdAt`). */
   requestedAt?: Date;
+  /** When the journey's send step was reached (its clock): earlier than `requestedAt` when quiet hours held the send. */
+  decidedAt?: Date;
   sentAt?: Date;
   deliveredAt?: Date;
   openedAt?: Date;
@@ -68,6 +72,7 @@ const messageSchema = new Schema<MessageDoc>({
   status: String,
   reason: String,
   providerId: String,
+  to: String,
   links: [String],
   attempts: Number,
   attemptsEnded: Number,
@@ -81,6 +86,7 @@ const messageSchema = new Schema<MessageDoc>({
   locale: String,
   createdAt: Date,
   requestedAt: Date,
+  decidedAt: Date,
   sentAt: Date,
   deliveredAt: Date,
   openedAt: Date,

@@ -14,6 +14,7 @@ import { createAnalyticsModels, type AnalyticsModels } from './analytics.js';
 import { createCampaignModels, type CampaignModels } from './campaigns.js';
 import { createDeferredIngestModels, type DeferredIngestModels } from './deferred-ingests.js';
 import { createBacktestModels, type BacktestModels } from './backtests.js';
+import { createSubscriptionGroupModels, type SubscriptionGroupModels } from './subscription-groups.js';
 
 /** A profile is the workflow's state as of its last write, keyed by customer id. */
 export type CustomerDoc = Omit<CustomerState, 'customerId' | 'journeys'> & {
@@ -69,6 +70,7 @@ const customerSchema = new Schema<CustomerDoc>({
   registered: Boolean,
   tags: { type: [String], index: true },
   consent: { type: Schema.Types.Mixed, default: {} },
+  subscriptions: { type: Schema.Types.Mixed, default: undefined },
   traits: { type: Schema.Types.Mixed, default: {} },
   recentMessageIds: [String],
   mergedFrom: [String],
@@ -106,7 +108,7 @@ const identitySchema = new Schema<IdentityDoc>({
 }, { versionKey: false });
 
 /** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
-export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels, DeferredIngestModels, BacktestModels {
+export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels, DeferredIngestModels, BacktestModels, SubscriptionGroupModels {
   Customer: Model<CustomerDoc>;
   Event: Model<EventDoc>;
   Identity: Model<IdentityDoc>;
@@ -131,6 +133,7 @@ export function createModels(connection: Connection): Models {
     ...createCampaignModels(connection),
     ...createDeferredIngestModels(connection),
     ...createBacktestModels(connection),
+    ...createSubscriptionGroupModels(connection),
     customers: Customer.collection as unknown as Collection<CustomerDoc>,
     events: Event.collection as unknown as Collection<EventDoc>,
     identities: Identity.collection as unknown as Collection<IdentityDoc>,

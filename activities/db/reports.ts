@@ -15,7 +15,7 @@ import { dailyFigures, type DailySource, type DateRange } from './report-days.js
 export type { DateRange };
 
 /** Messages sent in the range on one channel, and what became of them. */
-export interface ChannelActivity { channel: string; reached: number; sent: number; delivered: number; opened: number; clicked: number }
+export interface ChannelActivity { channel: string; reached: number; sent: number; transactional: number; delivered: number; opened: number; clicked: number }
 /** Conversions in the range credited to one channel under one model. */
 export interface ChannelConversions { channel: string; converted: number; revenue: number }
 
@@ -57,7 +57,8 @@ export interface LifecycleFigures {
 type ReportModels = Pick<Models, 'messages' | 'conversions' | 'stageChanges' | 'journeyEvents' | 'customers' | 'journeys' | 'journeyVersions' | 'reportDays'>;
 
 // What one day keeps. Arrays of entries, not objects keyed by name: names may hold dots.
-type MessagesDay = { channel: string; reached: string[]; sent: number; delivered: number; opened: number; clicked: number }[];
+/** `transactional`: absent on days counted before it was (read as 0 until the day is counted again). */
+type MessagesDay = { channel: string; reached: string[]; sent: number; transactional?: number; delivered: number; opened: number; clicked: number }[];
 /** Revenue in whole cents: a day's sum of cent amounts, rounded once, adds up exactly. */
 type ConversionsDay = { credits: { model: string; channel: string; converted: number; cents: number }[]; unattributed: { conversions: number; cents: number } };
 type JourneyDay = { type: string; stepId?: string; reason?: string; variant?: string; customers: string[] }[];
@@ -108,7 +109,7 @@ export function reportQueries(models: ReportModels) {
         {
           $group: {
             _id: { day: day('sentAt'), channel: '$channel' }, reached: { $addToSet: '$customerId' },
-            sent: { $sum: 1 }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') }, clicked: { $sum: isSet('clickedAt') },
+            sent: { $sum: 1 }, transactional: { $sum: { $cond: [{ $eq: ['$priority', 'transactional'] }, 1, 0] } }, delivered: { $sum: isSet('deliveredAt') }, opened: { $sum: isSet('openedAt') }, clicked: { $sum: isSet('clickedAt') },
           },
         },
       ]).toArray();
@@ -203,8 +204,11 @@ export function reportQueries(models: ReportModels) {
       const activity = new Map<string, Omit<ChannelActivity, 'reached'>>();
       for (const f of sentDays.flat()) {
         reached.add(f.channel, f.reached);
-        const a = activity.get(f.channel) ?? { channel: f.channel, sent: 0, delivered: 0, opened: 0, clicked: 0 };
-        activity.set(f.channel, { channel: f.channel, sent: a.sent + f.sent, delivered: a.delivered + f.delivered, opened: a.opened + f.opened, clicked: a.clicked + f.clicked });
+        const a = activity.get(f.channel) ?? { channel: f.channel, sent: 0, transactional: 0, delivered: 0, opened: 0, clicked: 0 };
+        activity.set(f.channel, {
+          channel: f.channel, sent: a.sent + f.sent, transactional: a.transactional + (f.transactional ?? 0),
+          delivered: a.delivered + f.delivered, opened: a.opened + f.opened, clicked: a.clicked + f.clicked,
+        });
       }
       const credited = new Map<string, { converted: number; cents: number }>();
       const unattributed = { conversions: 0, cents: 0 };

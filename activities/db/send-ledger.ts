@@ -25,8 +25,20 @@ function describe(req: Omit<SendRequest, 'variables'>) {
     customerId: req.customerId, channel: req.channel, template: req.template, priority: req.priority, locale: req.locale,
     journeyId: req.journeyId, journeyVersion: req.journeyVersion, stepId: req.stepId, campaignId: req.campaignId,
     requestedAt: req.requestedAt === undefined ? undefined : new Date(req.requestedAt),
+    to: req.to,
+    decidedAt: req.decidedAt === undefined ? undefined : new Date(req.decidedAt),
   });
 }
+
+/**
+ * A message is dated in the clock of whoever decided it (the journey's workflow time, which a
+ * time-skipping test or a backlog may set apart from the worker's), so that the timeline shows a
+ * send held by quiet hours at the hour they ended; the wall clock when none is given.
+ */
+const createdAt = (req: Pick<SendRequest, 'requestedAt'>, now: Date): Date => {
+  const at = req.requestedAt === undefined ? Number.NaN : Date.parse(req.requestedAt);
+  return Number.isFinite(at) ? new Date(at) : now;
+};
 
 export interface Claim {
   /** This attempt's number (1 for the first). */
@@ -60,7 +72,7 @@ export function sendLedger({ messages, reportDays }: MessageModels & Pick<Analyt
     /** The send's document, created `queued` with no attempt the first time the key is seen. */
     async open(req: SendRequest): Promise<MessageDoc> {
       const now = new Date();
-      const doc = await insertOnce(req.key, { ...describe(req), status: 'queued', links: [], attempts: 0, attemptsEnded: 0, recordsNoReturn: true, createdAt: now, updatedAt: now });
+      const doc = await insertOnce(req.key, { ...describe(req), status: 'queued', links: [], attempts: 0, attemptsEnded: 0, recordsNoReturn: true, createdAt: createdAt(req, now), updatedAt: now });
       // A retried send found already sent: the attempt that sent it may have stopped before counting it.
       await touchSentDay(doc);
       return doc;
@@ -163,7 +175,7 @@ export function sendLedger({ messages, reportDays }: MessageModels & Pick<Analyt
     /** A send the workflow decided not to make; recording it twice keeps the first. */
     async suppressed(s: SuppressedSend): Promise<void> {
       const now = new Date();
-      await insertOnce(s.key, { ...describe(s), status: 'suppressed', reason: s.reason, links: [], attempts: 0, attemptsEnded: 0, createdAt: now, updatedAt: now });
+      await insertOnce(s.key, { ...describe(s), status: 'suppressed', reason: s.reason, links: [], attempts: 0, attemptsEnded: 0, createdAt: createdAt(s, now), updatedAt: now });
     },
   };
 }

@@ -3,7 +3,7 @@
 // stored `links`, so a redirect can only go to a URL that was in the message.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type TrackingKind = 'open' | 'click' | 'unsubscribe';
+export type TrackingKind = 'open' | 'click' | 'unsubscribe' | 'preferences';
 
 export interface TrackingClaims {
   /** The message (its idempotency key). */
@@ -15,6 +15,8 @@ export interface TrackingClaims {
   k: TrackingKind;
   /** For clicks: the index of the link in the message's `links`. */
   l?: number;
+  /** For unsubscribes from a message of a subscription group: the group it leaves (else the channel). */
+  g?: string;
   /** Expiry, Unix seconds (absent in tokens made before expiries existed). */
   exp?: number;
   /** Which key signed it (absent in tokens made before key ids existed). */
@@ -66,10 +68,11 @@ export function verifyToken(token: string, keys: TrackingKeys | string): Trackin
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
   if (!signed) return undefined;
-  const kinds: TrackingKind[] = ['open', 'click', 'unsubscribe'];
+  const kinds: TrackingKind[] = ['open', 'click', 'unsubscribe', 'preferences'];
   if (typeof claims.m !== 'string' || typeof claims.c !== 'string' || typeof claims.ch !== 'string' || !kinds.includes(claims.k)) return undefined;
   if (claims.k === 'click' && !(Number.isInteger(claims.l) && claims.l! >= 0)) return undefined;
   if (claims.exp !== undefined && !Number.isFinite(claims.exp)) return undefined;
+  if (claims.g !== undefined && typeof claims.g !== 'string') return undefined;
   return claims;
 }
 
@@ -83,7 +86,7 @@ export interface TrackedLinks {
   links: string[];
 }
 
-const paths: Record<TrackingKind, string> = { open: 'o', click: 'c', unsubscribe: 'u' };
+const paths: Record<TrackingKind, string> = { open: 'o', click: 'c', unsubscribe: 'u', preferences: 'p' };
 
 export function trackingUrl(publicUrl: string, claims: TrackingClaims, keys: TrackingKeys | string): string {
   return `${publicUrl}/t/${paths[claims.k]}/${signToken(claims, keys)}`;

@@ -31,7 +31,7 @@ function calendarAt(at: Date): CalendarSpec {
 
 function inputOf(c: CampaignDoc): CampaignWorkflowInput {
   // A page a second: the workflow sleeps out the rest of each second.
-  return { campaignId: c._id, segmentId: c.segmentId, message: c.message, ratePerSecond: c.ratePerSecond, pageSize: c.ratePerSecond };
+  return { campaignId: c._id, segmentId: c.segmentId, message: c.message, ...(c.groups && { groups: c.groups }), ratePerSecond: c.ratePerSecond, pageSize: c.ratePerSecond };
 }
 
 export function broadcasts({ temporal, taskQueue }: BroadcastDeps) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { MessageStatus } from '../../activities/db/messages.js';
 import { channels } from '../../workflows/messaging/types.js';
 import { SegmentId } from '../segments/schema.js';
+import { GroupId } from '../subscriptions/schema.js';
 
 export const CampaignId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a campaign id: lower-case letters, digits, _ or -, at most 64')
   .meta({ examples: ['spring-sale'] });
@@ -36,6 +37,7 @@ const Cron = z.string().max(100)
 export const CampaignMessage = z.strictObject({
   channel: z.enum(channels, { error: `unknown channel; one of ${channels.join(', ')}` }),
   template: z.string().min(1).max(200),
+  group: GroupId.optional().meta({ description: 'a subscription group of the channel: customers out of it are not sent to (suppressed `unsubscribed_group`)' }),
 }).meta({ id: 'CampaignMessage', description: 'Always a marketing message: caps, quiet hours and consent apply to every customer.' });
 
 /** POST /v1/campaigns: sent now, or once `at` a time, or on every `cron` time. */

@@ -8,6 +8,8 @@ import { ApiError, invalid, type ErrorDetail } from '../errors.js';
 import { templateChecks } from '../journeys/templates.js';
 import { ScheduleRefused, type Broadcasts } from './broadcasts.js';
 import { messageStatuses, type CampaignInput } from './schema.js';
+import type { GroupChecks } from '../subscriptions/service.js';
+import type { GroupRule } from '../../workflows/messaging/types.js';
 
 export interface CampaignServiceDeps {
   campaigns: CampaignRepository;
@@ -17,6 +19,8 @@ export interface CampaignServiceDeps {
   /** Cron expressions are read in this (the brand's default) time zone. */
   timeZone: string;
   clock?: () => number;
+  /** Subscription groups the message may name. */
+  groups?: GroupChecks;
 }
 
 const notFound = (id: string): ApiError => new ApiError(404, 'not_found', `no campaign "${id}"`);
@@ -41,7 +45,11 @@ export function view(c: CampaignDoc) {
   };
 }
 
-export function campaignService({ campaigns, segments, templates, broadcasts, timeZone, clock = Date.now }: CampaignServiceDeps) {
+export function campaignService({ campaigns, segments, templates, broadcasts, timeZone, clock = Date.now, groups }: CampaignServiceDeps) {
+  /** The rule of the message's group, or why it cannot be named. */
+  const groupRule = async (message: CampaignInput['message']): Promise<GroupRule | string | undefined> =>
+    (message.group === undefined ? undefined : (groups?.ruleFor(message.group, message.channel) ?? `no subscription group "${message.group}"`));
+
   /** Temporal failures as API errors: a refused spec is the request's fault, anything else is retryable. */
   async function onTemporal(work: () => Promise<void>): Promise<void> {
     try {
@@ -61,6 +69,8 @@ export function campaignService({ campaigns, segments, templates, broadcasts, ti
     if (!segment) details.push({ field: 'segmentId', message: `no segment "${input.segmentId}"` });
     if (!templateFound) details.push({ field: 'message.template', message: `no ${channel} template "${template}"` });
     else for (const e of (await checks.templateErrors?.(template, channel)) ?? []) details.push({ field: 'message.template', message: `template "${template}" ${e.field}: ${e.message}` });
+    const rule = await groupRule(input.message);
+    if (typeof rule === 'string') details.push({ field: 'message.group', message: rule });
     if (input.at !== undefined) {
       const lead = Date.parse(input.at) - clock();
       if (lead < minLeadMs || lead > maxLeadMs) details.push({ field: 'at', message: 'must be at least 5 seconds and at most a year ahead; leave it out to send now' });
@@ -79,7 +89,9 @@ export function campaignService({ campaigns, segments, templates, broadcasts, ti
       }
       // Whole seconds, rounded up: a schedule's calendar has no finer grain.
       const schedule: CampaignSchedule | undefined = at !== undefined ? { at: new Date(Math.ceil(Date.parse(at) / 1000) * 1000) } : cron !== undefined ? { cron, timeZone } : undefined;
-      const out = await campaigns.create(id, { name, segmentId, message, ratePerSecond, ...(schedule && { schedule }) }, schedule ? 'scheduled' : 'running');
+      const rule = await groupRule(message);
+      const carried = message.group !== undefined && rule !== undefined && typeof rule !== 'string' ? { groups: { [message.group]: rule } } : {};
+      const out = await campaigns.create(id, { name, segmentId, message, ratePerSecond, ...(schedule && { schedule }), ...carried }, schedule ? 'scheduled' : 'running');
       if ('conflict' in out) throw new ApiError(409, 'conflict', `a different campaign "${id}" already exists`);
       if (out.campaign.status === 'scheduled' || out.campaign.status === 'running') {
         try {

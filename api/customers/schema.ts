@@ -1,6 +1,7 @@
 // The single customer view as the API takes and answers it: lookups, the view, the timeline, erasure.
 import { z } from 'zod';
 import { stages } from '../../workflows/lifecycle/rules.js';
+import { Subscriptions } from '../subscriptions/schema.js';
 
 const MessageStatusText = z.string().meta({ description: '`queued`, `sent`, `delivered`, `opened`, `clicked`, `failed`, `bounced`, `suppressed` (then `reason`) or `unknown` (it may have arrived: an attempt ended just as it went out)' });
 
@@ -44,6 +45,7 @@ const lifecycle = {
   registered: z.boolean(),
   tags: z.array(z.string()),
   consent: z.record(z.string(), z.boolean()).meta({ description: 'per channel: true opted in, false opted out; absent: never said' }),
+  subscriptions: z.record(z.string(), z.boolean()).optional().meta({ description: 'per subscription group the customer chose: true joined, false left; absent: the group\'s default' }),
   traits: z.record(z.string(), z.unknown()),
   scores: Scores.optional(),
   mergedFrom: z.array(z.string()).meta({ description: 'customers folded into this one' }),
@@ -80,6 +82,7 @@ export const CustomerView = z.object({
   identities: z.array(z.object({ type: z.string(), value: z.string().meta({ description: 'normalised: E.164 phone, lower-case e-mail' }) })),
   journeys: z.array(JourneyPlace).meta({ description: 'the journeys the customer is in now (broadcasts under way aside)' }),
   messages: z.array(RecentMessage).meta({ description: 'the last 10 messages, newest first (the timeline has them all)' }),
+  subscriptions: Subscriptions.meta({ description: 'every subscription group not archived, by channel then id, and whether the customer is in it (live choices while the workflow runs)' }),
   workflow: z.object({
     status: z.string().meta({ description: '`running`, another Temporal status in lower case (`completed`, `terminated`…), `none`, or `unavailable` when Temporal does not answer' }),
     workflowId: z.string().meta({ description: 'find it in the Temporal UI' }),
@@ -97,7 +100,8 @@ const TimelineEntry = z.discriminatedUnion('type', [
       .meta({ description: 'MongoDB refused to store this event as sent, so it was never applied; the customer\'s later events were' }),
   }),
   z.object({
-    type: z.literal('message'), id: z.string(), timestamp: z.date(), channel: z.string(), template: z.string(),
+    type: z.literal('message'), id: z.string(), timestamp: z.date().meta({ description: 'when the journey, campaign or API decided to send it, in its clock (a send held by quiet hours: when they ended)' }), channel: z.string(), template: z.string(),
+    priority: z.string().meta({ description: '`marketing` or `transactional`' }),
     status: MessageStatusText,
     reason: z.string().optional(), journeyId: z.string().optional(), stepId: z.string().optional(), campaignId: z.string().optional(),
   }),

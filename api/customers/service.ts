@@ -10,18 +10,22 @@ import type { Identity, IdentityRepository } from '../../activities/db/identitie
 import type { DeferredIngestRepository } from '../../activities/db/deferred-ingests.js';
 import { ApiError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { SubscriptionGroupRepository } from '../../activities/db/subscription-groups.js';
+import { subscriptionsOf } from '../subscriptions/service.js';
 
 export interface CustomerServiceDeps {
   temporal: Client;
   customers: CustomerRepository;
   identities: IdentityRepository;
   deferredIngests: Pick<DeferredIngestRepository, 'workflowsOf'>;
+  /** Subscription groups, for the view's `subscriptions`. */
+  groups?: Pick<SubscriptionGroupRepository, 'list'>;
 }
 
 /** The lifecycle fields of a profile or a live state: never the dedupe list, touches or journey internals. */
 const lifecycleOf = (p: Omit<CustomerState, 'customerId' | 'journeys'>) => ({
   stage: p.stage, ...(p.tier !== undefined && { tier: p.tier }), points: p.points, counters: p.counters, followed: p.followed, registered: p.registered,
-  tags: p.tags, consent: p.consent, traits: p.traits, ...(p.scores && { scores: p.scores }), mergedFrom: p.mergedFrom,
+  tags: p.tags, consent: p.consent, ...(p.subscriptions && { subscriptions: p.subscriptions }), traits: p.traits, ...(p.scores && { scores: p.scores }), mergedFrom: p.mergedFrom,
   ...(p.mergedInto !== undefined && { mergedInto: p.mergedInto }), revision: p.revision,
 });
 const stored = (doc: CustomerDoc) => ({ ...lifecycleOf(doc), updatedAt: doc.updatedAt });
@@ -35,7 +39,7 @@ function journeyPlaces(j: JourneysState | undefined) {
   }));
 }
 
-export function customerService({ temporal, customers, identities, deferredIngests }: CustomerServiceDeps) {
+export function customerService({ temporal, customers, identities, deferredIngests, groups }: CustomerServiceDeps) {
   async function live(customerId: string): Promise<{ status: string; state?: CustomerState }> {
     const handle = temporal.workflow.getHandle(customerWorkflowId(customerId));
     try {
@@ -60,7 +64,9 @@ export function customerService({ temporal, customers, identities, deferredInges
 
     /** A documented view, not the raw state: the live workflow is the freshest source of journeys, the stored profile the fallback. */
     async view(customerId: string) {
-      const [profile, ids, workflow, messages] = await Promise.all([customers.find(customerId), identities.of(customerId), live(customerId), customers.recentMessages(customerId, 10)]);
+      const [profile, ids, workflow, messages, catalog] = await Promise.all([
+        customers.find(customerId), identities.of(customerId), live(customerId), customers.recentMessages(customerId, 10), groups?.list() ?? [],
+      ]);
       if (!profile && ids.length === 0 && !workflow.state) return null;
       return {
         customerId,
@@ -68,6 +74,8 @@ export function customerService({ temporal, customers, identities, deferredInges
         identities: ids,
         journeys: journeyPlaces(workflow.state?.journeys ?? profile?.journeyState),
         messages,
+        // The live choices are the freshest (a change just made), the stored ones the fallback.
+        subscriptions: subscriptionsOf(catalog, workflow.state ? workflow.state.subscriptions : profile?.subscriptions),
         workflow: { status: workflow.status, workflowId: customerWorkflowId(customerId), ...(workflow.state && { live: lifecycleOf(workflow.state) }) },
       };
     },

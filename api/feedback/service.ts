@@ -9,6 +9,7 @@ import type { WebhookReceiptRepository } from '../../activities/db/webhook-recei
 import type { CustomerRepository } from '../../activities/db/customers.js';
 import { ApiError } from '../errors.js';
 import { reactionEvent, reactionIds } from './events.js';
+import { subscriptionChangedEvent } from '../../workflows/messaging/subscriptions.js';
 import { isOptOut, type ProviderReceipt } from './receipt.js';
 
 export interface FeedbackDeps {
@@ -110,7 +111,10 @@ export function feedbackService(deps: FeedbackDeps) {
     /** Honoured even when the message is gone: the token proves we sent it to this customer. */
     async unsubscribed(claims: TrackingClaims): Promise<void> {
       const message = (await deps.messages.find(claims.m)) ?? { _id: claims.m, channel: claims.ch };
-      const event = reactionEvent('Unsubscribed', reactionIds.unsubscribed(claims.m), message, now(), { channel: claims.ch });
+      // A message of a subscription group leaves that group only (RFC 8058's one click names the list).
+      const event = claims.g !== undefined
+        ? reactionEvent(subscriptionChangedEvent, reactionIds.unsubscribed(claims.m), message, now(), { group: claims.g, subscribed: false, source: 'unsubscribe_link' })
+        : reactionEvent('Unsubscribed', reactionIds.unsubscribed(claims.m), message, now(), { channel: claims.ch });
       await emit(claims.c, [{ ...event, channel: claims.ch }]);
     },
 

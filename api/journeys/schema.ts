@@ -7,6 +7,7 @@ import type { JourneyDraft as StoredDraft } from '../../activities/db/journey-mo
 import { channels } from '../../workflows/messaging/types.js';
 import { stages } from '../../workflows/lifecycle/rules.js';
 import { durationMs, isCalendarDate, isMonthDay, isTimeOfDay } from './formats.js';
+import { GroupId, GroupRule } from '../subscriptions/schema.js';
 
 /** Step ids become MongoDB keys and error paths (`steps.remind.next`): no dots, no `$`. */
 export const StepId = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a step id: a letter, then letters, digits, _ or -, at most 64');
@@ -62,6 +63,7 @@ export const Step = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('send'), channel: Channel, template: z.string().min(1).max(200), priority: z.enum(['transactional', 'marketing']).optional(),
     next: StepRef, onlyIfEngagedWith: StepRef.optional(), expiresAfter: Duration.optional(),
+    group: GroupId.optional().meta({ description: 'a subscription group of this channel: customers out of it are not sent to (suppressed `unsubscribed_group`)' }),
   }),
   z.strictObject({
     type: z.literal('update_profile'), addTags: z.array(z.string().min(1).max(100)).max(50).optional(), removeTags: z.array(z.string().min(1).max(100)).max(50).optional(),
@@ -110,7 +112,10 @@ export type MigrationRequest = z.output<typeof MigrationRequest>;
 // What the API answers: journeys as stored, with dates as ISO 8601 strings.
 export const JourneyStatus = z.enum(['draft', 'active', 'paused', 'archived']);
 /** A published version as customers on it run it: the draft as it was, with its id and version. */
-export const JourneyDefinition = JourneyDraft.extend({ id: JourneyId, version: z.number().int().min(1) }).meta({ id: 'JourneyDefinition' });
+export const JourneyDefinition = JourneyDraft.extend({
+  id: JourneyId, version: z.number().int().min(1),
+  groups: z.record(GroupId, GroupRule).optional().meta({ description: 'the subscription groups its sends name, as they were at publish' }),
+}).meta({ id: 'JourneyDefinition' });
 const journeyFields = {
   id: JourneyId,
   name: z.string(),

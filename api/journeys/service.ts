@@ -10,13 +10,16 @@ import { ApiError } from '../errors.js';
 import { migrateCustomers } from './migrate.js';
 import type { MigrationRequest } from './schema.js';
 import { templateChecks } from './templates.js';
-import { validateJourney } from './validate.js';
+import { groupRules, validateJourney } from './validate.js';
+import type { GroupChecks } from '../subscriptions/service.js';
 
 export interface JourneyServiceDeps {
   journeys: JourneyRepository;
   enrollments: EnrollmentRepository;
   templates: Pick<TemplateRepository, 'find'>;
   temporal: Client;
+  /** Subscription groups its sends may name. */
+  groups?: GroupChecks;
 }
 
 const statusOf: Record<JourneyError['code'], number> = {
@@ -47,8 +50,12 @@ export function journeyService(deps: JourneyServiceDeps) {
     updateDraft: async (id: string, draft: JourneyDraft) => view(await answer(journeys.updateDraft(id, draft))),
 
     async publish(id: string) {
-      const checks = templateChecks(deps.templates);
-      const { version, created } = await answer(journeys.publish(id, (draft) => validateJourney(draft, checks)));
+      const checks = { ...templateChecks(deps.templates), ...(deps.groups && { ruleFor: deps.groups.ruleFor }) };
+      const complete = async (draft: JourneyDraft) => {
+        const groups = await groupRules(draft.steps, checks);
+        return Object.keys(groups).length > 0 ? { groups } : {};
+      };
+      const { version, created } = await answer(journeys.publish(id, (draft) => validateJourney(draft, checks), complete));
       return { version: version.version, created, definition: version.definition, publishedAt: version.publishedAt };
     },
 

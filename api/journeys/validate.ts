@@ -1,6 +1,6 @@
 // Publish-time validation: everything a journey must satisfy before customers can enter it, each
 // problem naming the step (`steps.remind.next: unknown step "remnd"`).
-import type { Channel } from '../../workflows/messaging/types.js';
+import type { Channel, GroupRule } from '../../workflows/messaging/types.js';
 import { zodDetails, type ErrorDetail } from '../errors.js';
 import { dayMs, durationMs, maxWaitDays, waitBoundsMs } from './formats.js';
 import { edges, leadingToExit, loopsWithoutWait, reachable, type Steps } from './graph.js';
@@ -11,6 +11,8 @@ export interface TemplateChecks {
   templateExists(id: string, channel: Channel): Promise<boolean>;
   /** What is wrong with an existing template (syntax, unknown filters), relative to the template. */
   templateErrors?(id: string, channel: Channel): Promise<ErrorDetail[]>;
+  /** The rule of a subscription group a send names, or why it cannot name it (unknown, archived, another channel). */
+  ruleFor?(id: string, channel: Channel): Promise<GroupRule | string>;
 }
 
 export interface ValidationOptions extends TemplateChecks {
@@ -30,7 +32,30 @@ export async function validateJourney(draft: unknown, options: ValidationOptions
     ...splits(journey.steps),
     ...reentry(journey.reentry),
     ...await templates(journey.steps, options),
+    ...await groups(journey.steps, options),
   ];
+}
+
+/** The rules of the groups the draft's sends name (each send's group checked by `validateJourney`). */
+export async function groupRules(steps: Steps, checks: TemplateChecks): Promise<Record<string, GroupRule>> {
+  const rules: Record<string, GroupRule> = {};
+  for (const step of Object.values(steps)) {
+    if (step.type !== 'send' || step.group === undefined || !checks.ruleFor) continue;
+    const rule = await checks.ruleFor(step.group, step.channel);
+    if (typeof rule !== 'string') rules[step.group] = rule;
+  }
+  return rules;
+}
+
+async function groups(steps: Steps, checks: TemplateChecks): Promise<ErrorDetail[]> {
+  if (!checks.ruleFor) return [];
+  const details: ErrorDetail[] = [];
+  for (const [id, step] of Object.entries(steps)) {
+    if (step.type !== 'send' || step.group === undefined) continue;
+    const rule = await checks.ruleFor(step.group, step.channel);
+    if (typeof rule === 'string') details.push({ field: `steps.${id}.group`, message: rule });
+  }
+  return details;
 }
 
 const unknownStep = (id: string): string => `unknown step "${id}"`;

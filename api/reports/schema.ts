@@ -37,6 +37,7 @@ export const ChannelReport = z.object({
     channel: z.string(),
     reached: count.meta({ description: 'distinct customers sent a message (sentAt in the range)' }),
     sent: count.meta({ description: 'messages with sentAt in the range' }),
+    transactional: count.meta({ description: 'of `sent`, the transactional ones (a journey step or POST /v1/messages with priority transactional)' }),
     delivered: count, opened: count, clicked: count,
     converted: count.meta({ description: 'conversions in the range with a credit for this channel under the model' }),
     conversionRate: ratio.meta({ description: 'converted / reached; can pass 1, as a customer may convert more than once' }),

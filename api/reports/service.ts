@@ -64,12 +64,12 @@ export function reportService({ queries, costs }: ReportServiceDeps) {
       const { activity, conversions, unattributed } = await queries.channels(range, model);
       const names = [...new Set([...activity.map((a) => a.channel), ...conversions.map((c) => c.channel)])].sort(byName);
       const channels = names.map((channel) => {
-        const a = activity.find((x) => x.channel === channel) ?? { reached: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 };
+        const a = activity.find((x) => x.channel === channel) ?? { reached: 0, sent: 0, transactional: 0, delivered: 0, opened: 0, clicked: 0 };
         const { converted, revenue } = conversions.find((x) => x.channel === channel) ?? { converted: 0, revenue: 0 };
         const perMessage = costs[channel];
         const cost = perMessage === undefined ? null : a.sent * perMessage;
         return {
-          channel, reached: a.reached, sent: a.sent, delivered: a.delivered, opened: a.opened, clicked: a.clicked,
+          channel, reached: a.reached, sent: a.sent, transactional: a.transactional, delivered: a.delivered, opened: a.opened, clicked: a.clicked,
           converted, conversionRate: rate(converted, a.reached), revenue: cents(revenue),
           cost: cost === null ? null : tenThousandths(cost), costPerConversion: cost === null || converted === 0 ? null : tenThousandths(cost / converted),
         };

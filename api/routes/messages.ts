@@ -3,13 +3,28 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parse } from '../errors.js';
-import { MessageId, MessageList, MessageListQuery, MessageView, SendAgainResult } from '../messages/schema.js';
+import { MessageId, MessageList, MessageListQuery, MessageView, SendAgainResult, TransactionalRequest, TransactionalResult } from '../messages/schema.js';
 import type { MessageService } from '../messages/service.js';
 import type { ApiRoute } from '../openapi.js';
 
 const byId = z.object({ id: MessageId });
 
 export const messagesApi: ApiRoute[] = [
+  {
+    method: 'post', path: '/v1/messages', key: 'admin', summary: 'Send one transactional message now', body: TransactionalRequest,
+    description: 'Rendered with the template for the customer (their profile as `profile`, `data` as `event`) and sent through the same exactly-once send ledger as '
+      + 'journeys\' sends, retried on provider errors, outside marketing caps and quiet hours; it shows in the customer\'s timeline and, as `transactional`, in the channel report. '
+      + 'Opt-outs the law makes final for the channel (an SMS STOP) are honoured: the message is recorded `suppressed` (`hard_opt_out`) and not sent. '
+      + 'Waits up to 15 s for the send; `settled: false` means it is still under way (GET the message).',
+    responses: {
+      200: { description: 'sent (or failed, or suppressed), or the first message of this idempotency key', schema: TransactionalResult },
+      202: { description: 'accepted and still being sent', schema: TransactionalResult },
+    },
+    errors: {
+      400: '`invalid_request`: every bad field named (neither customer nor to, a bad address, a bad key)', 404: '`template_not_found`, `customer_not_found`',
+      422: '`no_address`: the customer has no address on the template\'s channel and no `to` was given', 503: '`temporal_unavailable`: retry with the same idempotency key',
+    },
+  },
   {
     method: 'get', path: '/v1/messages', key: 'admin', summary: 'The sends whose outcome is unknown, newest first', query: MessageListQuery,
     description: 'A send is `unknown` when its attempt ended between SMTP\'s final dot and the server\'s answer (a worker crash, a dropped connection): '
@@ -31,6 +46,10 @@ export const messagesApi: ApiRoute[] = [
 
 export function messagesRouter(service: MessageService): Router {
   const router = Router();
+  router.post('/v1/messages', async (req, res) => {
+    const result = await service.sendTransactional(parse(TransactionalRequest, req.body ?? {}));
+    res.status(result.settled ? 200 : 202).json(result satisfies z.input<typeof TransactionalResult>);
+  });
   router.get('/v1/messages', async (req, res) => {
     const query = parse(MessageListQuery, req.query);
     res.json((await service.listUnknown(query.limit, query.cursor)) satisfies z.input<typeof MessageList>);

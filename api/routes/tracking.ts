@@ -16,6 +16,8 @@ export interface TrackingDeps {
   limits: { perIpPerMinute: number; perTokenPerMinute: number };
   logger: Logger;
   now?: () => number;
+  /** A subscription group's name, for the pages of a group's unsubscribe link. */
+  groupName?: (id: string) => Promise<string | undefined>;
 }
 
 const pixel = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -30,12 +32,16 @@ const page = (title: string, content: string): string => `<!doctype html>
 `;
 
 // The form posts to this same URL with RFC 8058's body: the button and a mail provider's one-click act alike.
-const confirmPage = (channel: string): string => page('Unsubscribe', `<h1>Unsubscribe</h1>
-<p>Stop receiving marketing messages from us by ${escapeHtml(channel)}?</p>
+/** What an unsubscribe link stops: the channel's marketing, or one subscription group's messages. */
+const what = (channel: string, group?: string): string =>
+  (group === undefined ? `marketing messages from us by ${escapeHtml(channel)}` : `“${escapeHtml(group)}” messages from us by ${escapeHtml(channel)}`);
+
+const confirmPage = (channel: string, group?: string): string => page('Unsubscribe', `<h1>Unsubscribe</h1>
+<p>Stop receiving ${what(channel, group)}?</p>
 <form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`);
 
-const unsubscribedPage = (channel: string): string =>
-  page('Unsubscribed', `<h1>You are unsubscribed</h1><p>You will no longer receive marketing messages from us by ${escapeHtml(channel)}.</p>`);
+const unsubscribedPage = (channel: string, group?: string): string =>
+  page('Unsubscribed', `<h1>You are unsubscribed</h1><p>You will no longer receive ${what(channel, group)}.</p>`);
 
 const byToken = z.object({ token: z.string().meta({ description: 'signed by Closedloop; only its links carry valid ones' }) });
 const Unsubscribed = z.object({ unsubscribed: z.literal(true) }).meta({ id: 'Unsubscribed' });
@@ -65,14 +71,14 @@ export const trackingApi: ApiRoute[] = [
   },
   {
     method: 'post', path: '/t/u/:token', key: 'none', summary: 'Unsubscribe: RFC 8058 one-click, or the page\'s button', params: byToken,
-    description: 'Turns the channel\'s consent off at once. Mail providers POST `List-Unsubscribe=One-Click` here; the body is not read. '
+    description: 'Turns the channel\'s consent off at once (a link from a message of a subscription group leaves that group only). Mail providers POST `List-Unsubscribe=One-Click` here; the body is not read. '
       + 'Honoured also after the token\'s expiry. Answers JSON, or a page to a browser (`Accept: text/html`).',
     responses: { 200: { description: 'unsubscribed', schema: Unsubscribed } },
     errors: { 404: unknownLink, 429: limited, 503: unavailable },
   },
 ];
 
-export function trackingRouter({ feedback, keys, limits, logger, now = Date.now }: TrackingDeps): Router {
+export function trackingRouter({ feedback, keys, limits, logger, now = Date.now, groupName }: TrackingDeps): Router {
   const router = Router();
 
   const claimsOf = (token: unknown, kind: TrackingKind): TrackingClaims | undefined => {
@@ -116,9 +122,12 @@ export function trackingRouter({ feedback, keys, limits, logger, now = Date.now 
   };
 
   // GET (and HEAD, which Express answers from it) only asks: link scanners follow links.
-  router.get('/t/u/:token', perIp, perToken('refuse'), (req, res) => {
+  const groupOf = async (claims: TrackingClaims): Promise<string | undefined> =>
+    (claims.g === undefined ? undefined : ((await groupName?.(claims.g).catch(() => undefined)) ?? claims.g));
+
+  router.get('/t/u/:token', perIp, perToken('refuse'), async (req, res) => {
     const claims = unsubscribeClaims(req.params.token);
-    noStore(res).type('html').send(confirmPage(claims.ch));
+    noStore(res).type('html').send(confirmPage(claims.ch, await groupOf(claims)));
   });
 
   // RFC 8058 one-click unsubscribe (mail providers POST `List-Unsubscribe=One-Click`) and the page's button.
@@ -127,7 +136,7 @@ export function trackingRouter({ feedback, keys, limits, logger, now = Date.now 
     const claims = unsubscribeClaims(req.params.token);
     await feedback.unsubscribed(claims);
     noStore(res);
-    if (req.accepts(['json', 'html']) === 'html') res.type('html').send(unsubscribedPage(claims.ch));
+    if (req.accepts(['json', 'html']) === 'html') res.type('html').send(unsubscribedPage(claims.ch, await groupOf(claims)));
     else res.json({ unsubscribed: true } satisfies z.input<typeof Unsubscribed>);
   });
 

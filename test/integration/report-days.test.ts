@@ -187,7 +187,7 @@ describe('the report-days schedule counts written days again ahead of the next r
     await handle.trigger();
     await eventually(async () => ((await stale()).length === 0 ? true : undefined), 30_000, 200);
     const today = await db.models.reportDays.findOne({ _id: `messages|${dayOf(Date.now())}` });
-    expect(today?.figures).toEqual([{ channel: 'sms', reached: ['w'], sent: 1, delivered: 0, opened: 0, clicked: 0 }]);
+    expect(today?.figures).toEqual([{ channel: 'sms', reached: ['w'], sent: 1, transactional: 0, delivered: 0, opened: 0, clicked: 0 }]);
     // And the last 90 days of every source are stored, written or not.
     const ninetyDaysAgo = dayOf(Date.now() - 89 * 86_400_000);
     await eventually(async () => (await db.models.reportDays.countDocuments({ _id: { $in: ['messages', 'conversions', 'stages'].map((s) => `${s}|${ninetyDaysAgo}`) } }) === 3 ? true : undefined), 30_000, 200);

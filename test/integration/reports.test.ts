@@ -78,11 +78,14 @@ describe('reports on seeded data equal a recount of the raw documents', () => {
     for (const r of ranges) {
       for (const model of attributionModels) {
         const reached = new Map<string, Set<string>>();
-        const tally = new Map<string, { sent: number; delivered: number; opened: number; clicked: number }>();
+        const tally = new Map<string, { sent: number; transactional: number; delivered: number; opened: number; clicked: number }>();
         for (const m of data.messages.filter((x) => inRange(x.sentAt, r))) {
           add(reached, m.channel, m.customerId);
-          const t = tally.get(m.channel) ?? { sent: 0, delivered: 0, opened: 0, clicked: 0 };
-          tally.set(m.channel, { sent: t.sent + 1, delivered: t.delivered + (m.deliveredAt ? 1 : 0), opened: t.opened + (m.openedAt ? 1 : 0), clicked: t.clicked + (m.clickedAt ? 1 : 0) });
+          const t = tally.get(m.channel) ?? { sent: 0, transactional: 0, delivered: 0, opened: 0, clicked: 0 };
+          tally.set(m.channel, {
+            sent: t.sent + 1, transactional: t.transactional + (m.priority === 'transactional' ? 1 : 0),
+            delivered: t.delivered + (m.deliveredAt ? 1 : 0), opened: t.opened + (m.openedAt ? 1 : 0), clicked: t.clicked + (m.clickedAt ? 1 : 0),
+          });
         }
         const converted = new Map<string, Set<string>>();
         const revenue = new Map<string, number[]>();
@@ -96,7 +99,7 @@ describe('reports on seeded data equal a recount of the raw documents', () => {
         const unattributed = converting.filter((c) => c.credits.length === 0);
         const names = [...new Set([...tally.keys(), ...converted.keys()])].sort();
         const expected = names.map((channel) => {
-          const t = tally.get(channel) ?? { sent: 0, delivered: 0, opened: 0, clicked: 0 };
+          const t = tally.get(channel) ?? { sent: 0, transactional: 0, delivered: 0, opened: 0, clicked: 0 };
           const perMessage = costs[channel as keyof typeof costs];
           const cost = perMessage === undefined ? null : t.sent * perMessage;
           return {
@@ -264,8 +267,8 @@ describe('reports on a small case worked out by hand', () => {
     expect(res.body).toEqual({
       from: '2026-03-01T00:00:00.000Z', to: '2026-03-08T00:00:00.000Z', model: 'last_touch',
       channels: [
-        { channel: 'email', reached: 1, sent: 1, delivered: 1, opened: 1, clicked: 0, converted: 1, conversionRate: 1, revenue: 60, cost: 0.002, costPerConversion: 0.002 },
-        { channel: 'sms', reached: 2, sent: 3, delivered: 2, opened: 1, clicked: 1, converted: 1, conversionRate: 0.5, revenue: 100, cost: 0.18, costPerConversion: 0.18 },
+        { channel: 'email', reached: 1, sent: 1, transactional: 0, delivered: 1, opened: 1, clicked: 0, converted: 1, conversionRate: 1, revenue: 60, cost: 0.002, costPerConversion: 0.002 },
+        { channel: 'sms', reached: 2, sent: 3, transactional: 0, delivered: 2, opened: 1, clicked: 1, converted: 1, conversionRate: 0.5, revenue: 100, cost: 0.18, costPerConversion: 0.18 },
       ],
       unattributed: { conversions: 1, revenue: 40 },
     });

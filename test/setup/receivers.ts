@@ -90,6 +90,8 @@ export interface ProviderCall {
   json: Record<string, unknown>;
   /** The signature matched the body and the timestamp was fresh. */
   signed: boolean;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 /**
@@ -123,7 +125,7 @@ export async function startHttpReceiver(signingSecret: string): Promise<HttpRece
         timestamp: req.headers['x-closedloop-timestamp'] as string | undefined,
         signature: req.headers['x-closedloop-signature'] as string | undefined,
       }, rawBody);
-      const call: ProviderCall = { path: req.url ?? '/', headers: req.headers, rawBody, json: JSON.parse(rawBody) as Record<string, unknown>, signed };
+      const call: ProviderCall = { path: req.url ?? '/', headers: req.headers, rawBody, json: JSON.parse(rawBody) as Record<string, unknown>, signed, at: Date.now() };
       calls.push(call);
       const answer = answers.shift() ?? { status: 200 };
       if (answer === 'hang') return;

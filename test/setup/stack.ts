@@ -3,12 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../../config.js';
 import { connectDatabase, type Database } from '../../activities/db/connection.js';
-import { createWorker, workflowsPath } from '../../worker/worker.js';
+import { createWorker, workflowsPath, type WorkerGroup } from '../../worker/worker.js';
 import { createApp } from '../../api/app.js';
 import type { Channels } from '../../activities/channels/index.js';
 
@@ -51,7 +51,7 @@ export async function startStack(options: { env?: Record<string, string>; worker
   const db = await connectDatabase(config.mongodbUri, { dbName: `t_${randomUUID().replaceAll('-', '')}` });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  let worker: Worker | undefined;
+  let worker: WorkerGroup | undefined;
   let running: Promise<void> | undefined;
   let native: NativeConnection | undefined;
   if (options.worker !== false) {

@@ -12,7 +12,7 @@ import type { Config } from '../../config.js';
 import { connectDatabase, type Database } from '../../activities/db/connection.js';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
-import { workflowsPath } from '../../worker/worker.js';
+import { createSendWorkers, workflowsPath } from '../../worker/worker.js';
 import { quietRuntime, testConfig } from './stack.js';
 
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
@@ -42,21 +42,25 @@ export interface TimeSkippingStack {
   stop(): Promise<void>;
 }
 
-/** The real worker, activities (outbox channels) and API on a time-skipping server and a fresh database. */
-export async function timeSkippingStack(): Promise<TimeSkippingStack> {
-  const config = testConfig();
+/** The real worker, activities (outbox channels) and API on a time-skipping server and a fresh database; `overrides` over the test configuration. */
+export async function timeSkippingStack(overrides: Record<string, string> = {}): Promise<TimeSkippingStack> {
+  const config = testConfig(overrides);
   const [env, db] = await Promise.all([timeSkippingEnvironment(), connectDatabase(config.mongodbUri, { dbName: `t_${randomUUID().replaceAll('-', '')}` })]);
-  const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: config.temporal.taskQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
-    activities: createActivities({ models: db.models, temporal: env.client, config }),
-  });
-  const running = worker.run();
+  const activities = createActivities({ models: db.models, temporal: env.client, config });
+  const workers = [
+    await Worker.create({
+      connection: env.nativeConnection, taskQueue: config.temporal.taskQueue,
+      workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+      activities,
+    }),
+    ...await createSendWorkers({ connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, activities, rates: {} }),
+  ];
+  const running = Promise.all(workers.map((w) => w.run()));
   const app = createApp({ config, db, temporal: env.client, logger: pino({ level: 'silent' }) });
   return {
     env, db, app, config,
     async stop() {
-      worker.shutdown();
+      for (const w of workers) w.shutdown();
       await running;
       await db.connection.dropDatabase();
       await db.close();

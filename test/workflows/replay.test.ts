@@ -17,7 +17,7 @@ describe('replay of stored customer histories', () => {
       'customer-lean-journey-v5.json', 'customer-lean-ladder-v5.json', 'customer-lean-merge-survivor-v5.json', 'customer-lean-merged-away-v5.json',
       'customer-lean-continued-as-new-v5.json', 'customer-lean-campaign-v5.json', 'customer-lean-holdout-v5.json', 'customer-lean-from-legacy-v5.json',
       // v6: a customer who left a journey and bought within its conversion window (patched('conversion-windows')).
-      'customer-conversion-window-v6.json']));
+      'customer-conversion-window-v6.json', 'customer-groups-send-queues-v7.json']));
   });
 
   it('replays every stored history without a nondeterminism error', async () => {

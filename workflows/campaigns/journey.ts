@@ -1,13 +1,15 @@
 // How a broadcast reaches a customer: as a one-send journey entered by signal, once per
 // occurrence, so that the customer's own arbiter (consent, caps, quiet hours) decides the send.
 import type { CampaignDelivery } from '../messages.js';
-import type { Channel } from '../messaging/types.js';
+import type { Channel, GroupRule } from '../messaging/types.js';
 import { pinKey, type JourneysState } from '../journeys/state.js';
 
 /** Always marketing: a broadcast never skips caps, quiet hours or consent as a transactional message would. */
 export interface CampaignMessage {
   channel: Channel;
   template: string;
+  /** A subscription group of the channel: customers out of it are not sent to. */
+  group?: string;
 }
 
 /** Journey ids cannot contain `:`, so a broadcast's never collides with a published journey's. */
@@ -17,8 +19,8 @@ export const isCampaignJourney = (journeyId: string): boolean => journeyId.start
 /** Far longer than a broadcast runs (a resumed one re-signals within it); keeps a recurring campaign from growing the state forever. */
 const rememberOccurrencesMs = 30 * 86_400_000;
 
-export function campaignDelivery(c: { campaignId: string; occurrence: string; segmentId: string; message: CampaignMessage }): CampaignDelivery {
-  const { channel, template } = c.message;
+export function campaignDelivery(c: { campaignId: string; occurrence: string; segmentId: string; message: CampaignMessage; groups?: Record<string, GroupRule> }): CampaignDelivery {
+  const { channel, template, group } = c.message;
   return {
     campaignId: c.campaignId,
     occurrence: c.occurrence,
@@ -30,10 +32,11 @@ export function campaignDelivery(c: { campaignId: string; occurrence: string; se
       // Never evaluated (a broadcast is entered by its signal, and is not in the catalog): names the audience.
       trigger: { type: 'segment', segment: c.segmentId },
       entry: 'send',
-      steps: { send: { type: 'send', channel, template, priority: 'marketing', next: 'done' }, done: { type: 'exit' } },
+      steps: { send: { type: 'send', channel, template, priority: 'marketing', next: 'done', ...(group !== undefined && { group }) }, done: { type: 'exit' } },
       reentry: { mode: 'always' },
       onPause: 'exit',
       campaignId: c.campaignId,
+      ...(c.groups && { groups: c.groups }),
     },
   };
 }

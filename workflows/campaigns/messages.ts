@@ -2,11 +2,14 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { CampaignMessage } from './journey.js';
 import type { SegmentRule } from '../segments/types.js';
+import type { GroupRule } from '../messaging/types.js';
 
 export interface CampaignWorkflowInput {
   campaignId: string;
   segmentId: string;
   message: CampaignMessage;
+  /** The rule of the message's subscription group, as the campaign was created. */
+  groups?: Record<string, GroupRule>;
   /** Customers signalled per second, at most. */
   ratePerSecond: number;
   /** Customers read and signalled per activity. */

@@ -26,6 +26,8 @@ export interface JourneyInput {
   now: number;
   /** Record conversion windows (windows.ts); the workflow passes its patch, asked only where it matters. */
   conversionWindows?: () => boolean;
+  /** Honour subscription groups in sends (messaging/subscriptions.ts); the workflow passes its patch. */
+  subscriptionGroups?: () => boolean;
 }
 
 export interface JourneyOutcome {
@@ -57,6 +59,7 @@ function run(input: JourneyInput, act: (ctx: StepContext) => void, advance = tru
     customer, journeys, policy: input.policy, rules: input.rules, timeZone: customerTimeZone(customer, input.policy), now: input.now,
     commands: [], watchHoldouts: true, isPaused: (id) => journeys.paused?.includes(id) ?? false,
     ...(input.conversionWindows && { conversionWindows: input.conversionWindows }),
+    ...(input.subscriptionGroups && { subscriptionGroups: input.subscriptionGroups }),
   };
   if (journeys.holdouts) keepHoldouts(journeys, (w) => w.until >= input.now);
   if (journeys.windows) keepWindows(journeys, (w) => w.until >= input.now);

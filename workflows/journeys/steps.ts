@@ -3,6 +3,7 @@ import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { LifecycleRules } from '../lifecycle/rules.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { decide, type MessagingPolicy } from '../messaging/arbiter.js';
+import { inGroup } from '../messaging/subscriptions.js';
 import type { SendRequest, SuppressedSend, SuppressionReason } from '../messaging/types.js';
 import { allHold } from './conditions.js';
 import { pinKey, type Enrollment, type JourneysState } from './state.js';
@@ -59,6 +60,8 @@ export interface StepContext {
   watchHoldouts?: boolean;
   /** Conversion windows (windows.ts): asked only where they change what happens, as it records a patch marker. */
   conversionWindows?: () => boolean;
+  /** Subscription groups (messaging/subscriptions.ts): asked only for a send that names one, as it records a patch marker. */
+  subscriptionGroups?: () => boolean;
   /** Journeys paused with `hold`: their customers keep their place and do not move. */
   isPaused: (journeyId: string) => boolean;
 }
@@ -100,10 +103,12 @@ export function goTo(ctx: StepContext, e: Enrollment, next: string): void {
 function base(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: Extract<Step, { type: 'send' }>) {
   // A broadcast's sends are reported as its campaign's, not as a journey a marketer published.
   const origin = def.campaignId !== undefined ? { campaignId: def.campaignId } : { journeyId: e.journeyId, journeyVersion: e.version, stepId: e.stepId };
+  // A transactional group cannot be left: its messages carry no link that would leave it.
+  const group = step.group !== undefined && !def.groups?.[step.group]?.transactional ? { group: step.group } : {};
   return {
     key: `${ctx.customer.customerId}:${e.id}:${e.stepId}:${e.steps}`,
     customerId: ctx.customer.customerId, channel: step.channel, template: step.template, priority: step.priority ?? 'marketing',
-    ...origin, requestedAt: new Date(ctx.now).toISOString(),
+    ...origin, ...group, requestedAt: new Date(ctx.now).toISOString(), decidedAt: new Date(e.stepSince).toISOString(),
   } as const;
 }
 
@@ -170,9 +175,11 @@ function runStep(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: 
         return false;
       }
       if (step.expiresAfter) e.expiresAt ??= e.stepSince + dur(step.expiresAfter);
+      const grouped = step.group !== undefined && ctx.subscriptionGroups?.() === true;
       const decision = decide({
         channel: step.channel, priority: step.priority ?? 'marketing', consent: ctx.customer.consent,
         sendLog: ctx.journeys.sendLog, timeZone: ctx.timeZone, now, ...(e.expiresAt !== undefined && { expiresAt: e.expiresAt }),
+        ...(grouped && { inGroup: inGroup(ctx.customer.subscriptions, step.group!, def.groups?.[step.group!]) }),
       }, ctx.policy);
       if (decision.action === 'defer') { e.wakeAt = decision.until; return false; }
       if (decision.action === 'suppress') {

@@ -1,6 +1,6 @@
 // A journey as marketers define it: plain data (validated by api/journeys/schema.ts), run by the
 // pure engine in this folder inside each customer's workflow. Types only.
-import type { Channel, Priority } from '../messaging/types.js';
+import type { Channel, GroupRule, Priority } from '../messaging/types.js';
 import type { Stage } from '../lifecycle/rules.js';
 import type { Segment } from '../segments/types.js';
 
@@ -39,6 +39,8 @@ export type Step =
     onlyIfEngagedWith?: string;
     /** A message deferred by quiet hours is dropped if it cannot go out within this long. */
     expiresAfter?: string;
+    /** A subscription group of the step's channel: a customer out of it is not sent to (`unsubscribed_group`). */
+    group?: string;
   }
   | { type: 'update_profile'; addTags?: string[]; removeTags?: string[]; points?: number; traits?: Record<string, string | number | boolean>; next: string }
   | { type: 'exit' };
@@ -64,6 +66,8 @@ export interface JourneyDefinition {
   onPause: 'hold' | 'exit';
   /** Set on a broadcast's one-send journey (never on a published journey): its sends are the campaign's. */
   campaignId?: string;
+  /** The rules of the subscription groups its sends name, copied from the groups at publish (never in a draft). */
+  groups?: Record<string, GroupRule>;
 }
 
 export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';

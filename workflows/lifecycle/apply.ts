@@ -9,6 +9,13 @@ import { scoresOf } from './scores.js';
 import { makesMember } from './membership.js';
 import { convert, recordTouch, touchOf } from '../attribution/credit.js';
 import { defaultAttribution, type AttributionSettings, type Conversion, type Touch } from '../attribution/types.js';
+import { changeSubscription, foldSubscriptions, subscriptionChangedEvent } from '../messaging/subscriptions.js';
+
+/** Changes of the rules that running workflows adopt behind a patch: the shell passes the patch, asked only where it matters. */
+export interface LifecycleFeatures {
+  /** `Subscription Changed` joins or leaves a subscription group (before it, the event only counted). */
+  subscriptionGroups?: () => boolean;
+}
 
 export interface Transition<T> { from: T; to: T }
 
@@ -41,7 +48,7 @@ export function withTouch(s: CustomerState, touch: Touch, rules: LifecycleRules)
   return { ...s, touches: recordTouch(s.touches ?? [], touch, attributionOf(rules)) };
 }
 
-function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, conversions: Conversion[], limits?: ProfileLimits): void {
+function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, conversions: Conversion[], limits?: ProfileLimits, features: LifecycleFeatures = {}): void {
   s.counters.events += 1;
   const attribution = attributionOf(rules);
   const touch = touchOf(e);
@@ -82,6 +89,10 @@ function applyOne(s: CustomerState, e: CustomerEvent, rules: LifecycleRules, con
     case 'Unsubscribed':
       // Without a channel the customer has opted out of everything (an opt-out is never dropped).
       if (channel) s.consent[channel] = false; else s.consent['*'] = false;
+      break;
+    case subscriptionChangedEvent:
+      if (features.subscriptionGroups?.()) changeSubscription(s.subscriptions ??= {}, e.properties);
+      if (s.subscriptions && Object.keys(s.subscriptions).length === 0) delete s.subscriptions;
       break;
     case 'Points Redeemed':
       s.points -= Math.min(s.points, Math.max(0, Math.floor(num(e.properties.points))));
@@ -125,7 +136,7 @@ function finish(before: CustomerState, s: CustomerState, rules: LifecycleRules, 
  * Applies a batch of events in order, dropping any whose messageId was already applied. With
  * `limits`, the profile keeps no more traits, tags and consent entries than they allow.
  */
-export function applyEvents(state: CustomerState, events: CustomerEvent[], rules: LifecycleRules, now: number, limits?: ProfileLimits): Outcome {
+export function applyEvents(state: CustomerState, events: CustomerEvent[], rules: LifecycleRules, now: number, limits?: ProfileLimits, features?: LifecycleFeatures): Outcome {
   const s = clone(state);
   const seen = new Set(s.recentMessageIds);
   const applied: CustomerEvent[] = [];
@@ -135,7 +146,7 @@ export function applyEvents(state: CustomerState, events: CustomerEvent[], rules
     if (seen.has(e.messageId)) { duplicates += 1; continue; }
     seen.add(e.messageId);
     s.recentMessageIds.push(e.messageId);
-    applyOne(s, e, rules, conversions, limits);
+    applyOne(s, e, rules, conversions, limits, features);
     applied.push(e);
   }
   if (s.recentMessageIds.length > recentMessageIdLimit) s.recentMessageIds.splice(0, s.recentMessageIds.length - recentMessageIdLimit);
@@ -174,6 +185,8 @@ export function absorb(state: CustomerState, other: CustomerState, rules: Lifecy
   for (const t of other.tags) if (!s.tags.includes(t)) s.tags.push(t);
   // An opt-out on either side wins: never message someone who said no.
   for (const [channel, given] of Object.entries(other.consent)) s.consent[channel] = (s.consent[channel] ?? given) && given;
+  const subscriptions = foldSubscriptions(s.subscriptions, other.subscriptions);
+  if (subscriptions) s.subscriptions = subscriptions;
   const own = s.traits;
   s.traits = { ...other.traits, ...own };
   const ids = new Set(s.recentMessageIds);

@@ -24,6 +24,8 @@ export interface CustomerState {
   tags: string[];
   /** Per channel: true = opted in, false = opted out; absent = never said. */
   consent: Record<string, boolean>;
+  /** Per subscription group the customer chose: true = joined, false = left; absent = the group's default. */
+  subscriptions?: Record<string, boolean>;
   traits: Record<string, unknown>;
   /** Recently applied messageIds, newest last, for dedupe of client retries. */
   recentMessageIds: string[];

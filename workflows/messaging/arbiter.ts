@@ -1,6 +1,7 @@
 // The one arbiter every send of a customer passes, from every journey and campaign: consent,
 // quiet hours (defer, not drop, unless it expires), frequency caps. Transactional messages skip
-// caps and quiet hours. Pure: the workflow owns the send log and the clock.
+// caps and quiet hours. A send in a subscription group the customer is out of never goes, whatever
+// its priority (transactional groups cannot be left: see subscriptions.ts). Pure: the workflow owns the send log and the clock.
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { quietUntil } from '../journeys/time.js';
 import type { Channel, Priority, SuppressionReason } from './types.js';
@@ -39,9 +40,12 @@ export interface SendContext {
   now: number;
   /** A deferred send past this moment is dropped (quiet_hours_expired). */
   expiresAt?: number;
+  /** The send names a subscription group: whether the customer is in it (subscriptions.ts `inGroup`). */
+  inGroup?: boolean;
 }
 
 export function decide(ctx: SendContext, policy: MessagingPolicy): Decision {
+  if (ctx.inGroup === false) return { action: 'suppress', reason: 'unsubscribed_group' };
   if (ctx.priority === 'transactional') return { action: 'send' };
   if (ctx.consent['*'] === false || ctx.consent[ctx.channel] === false) return { action: 'suppress', reason: 'no_consent' };
   if (policy.quietHours) {
