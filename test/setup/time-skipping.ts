@@ -34,6 +34,14 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
   return env;
 }
 
+/** A fixed UTC offset where the local hour is `hour` now, so quiet hours shift a story the same way whenever CI runs. */
+export function zoneWhereItIs(hour: number, now: number): string {
+  const offset = ((hour - new Date(now).getUTCHours() + 36) % 24) - 12;
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+export const noonZone = (now: number): string => zoneWhereItIs(12, now);
+
 export interface TimeSkippingStack {
   env: TestWorkflowEnvironment;
   db: Database;

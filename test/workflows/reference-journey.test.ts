@@ -6,7 +6,7 @@ import request from 'supertest';
 import { journeys, templates } from '../../scripts/demo/skincare.js';
 import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
 import { adminKey, writeKey } from '../setup/stack.js';
-import { timeSkippingStack, type TimeSkippingStack } from '../setup/time-skipping.js';
+import { noonZone, timeSkippingStack, type TimeSkippingStack } from '../setup/time-skipping.js';
 
 const D = 86_400_000;
 let s: TimeSkippingStack;
@@ -22,12 +22,6 @@ beforeAll(async () => {
   start = await s.env.currentTimeMs();
 }, 120_000);
 afterAll(async () => { await s?.stop(); });
-
-/** A fixed UTC offset where it is about noon now, so quiet hours never shift this story, whenever CI runs. */
-function noonZone(now: number): string {
-  const offset = ((12 - new Date(now).getUTCHours() + 36) % 24) - 12;
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
 
 async function send(...batch: Record<string, unknown>[]): Promise<void> {
   const timestamp = new Date(await s.env.currentTimeMs()).toISOString();
