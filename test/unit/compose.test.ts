@@ -9,6 +9,7 @@ import { describe, it, expect } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config.js';
 import { cliTypeName, searchAttributeKeys } from '../../workflows/search-attributes.js';
+import ms, { type StringValue } from 'ms';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (file: string): string => readFileSync(path.join(rootDir, file), 'utf8');
@@ -311,6 +312,13 @@ describe('docker-compose.yml: the Temporal topology the bench measured', () => {
     const create = script.indexOf(`temporal operator namespace create --namespace ${namespace}`);
     expect(create).toBeGreaterThanOrEqual(0);
     expect(create).toBeLessThan(script.indexOf('temporal operator search-attribute create'));
+  });
+
+  it('gives the worker longer to stop than its own drain, so a deploy does not SIGKILL sends in flight', () => {
+    const worker = service('worker') as Service & { stop_grace_period?: string };
+    const seconds = Number(/^(\d+)s$/.exec(worker.stop_grace_period ?? '')?.[1]);
+    const drain = ms(loadConfig({ MONGODB_URI: 'mongodb://x/y', API_WRITE_KEYS: 'k'.repeat(16), API_ADMIN_KEYS: 'a'.repeat(16) }).workerShutdownGrace as StringValue) / 1000;
+    expect(seconds).toBeGreaterThan(drain);
   });
 
   it('lets the worker scale (`--scale worker=N`): no fixed container name or host port, and the README says how', () => {
