@@ -33,8 +33,13 @@ await new Promise((r) => server.once('listening', r));
 const api = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
 const post = async (batch: object[]) => {
-  const res = await fetch(`${api}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${keys.write}:`).toString('base64')}` }, body: JSON.stringify({ batch }) });
-  if (!res.ok) throw new Error(await res.text());
+  // A busy machine answers 503 now and then (the API's Temporal deadline): retry as a client would, same body.
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${api}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${keys.write}:`).toString('base64')}` }, body: JSON.stringify({ batch }) });
+    if (res.ok) return;
+    if (res.status !== 503 || attempt >= 10) throw new Error(await res.text());
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 };
 const customerOf = async (userOrAnon: string) => (await db.models.identities.findOne({ _id: userOrAnon }))!.customerId;
 const settle = () => new Promise((r) => setTimeout(r, 1500));

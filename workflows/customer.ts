@@ -68,16 +68,21 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     if (restored) state = leanState(restored);
     mergeInto ??= state.mergedInto;
   }
-  // Sends run on their channel's send queue (rate limited there, transactional first): a patched
-  // change, asked once before the run's first command (a run from before keeps the workflows' queue).
+  // Patched changes, each asked once per run before its first command, so that a replay after a
+  // crash or a cache eviction meets their markers where the run recorded them (asked lazily, deep
+  // in the send path, one failed to replay after a worker kill: TMPRL1100). A run from before
+  // keeps the old behaviour for its whole length.
+  // Sends run on their channel's send queue (rate limited there, transactional first).
   const sendQueues = patched('channel-send-queues');
+  // Conversion windows (journeys/windows.ts).
+  const windowsOn = patched('conversion-windows');
+  // Subscription groups (messaging/subscriptions.ts).
+  const groupsOn = patched('subscription-groups');
   publish();
   showSetAside();
   const journeys = () => state.journeys ?? initialJourneys();
-  // Conversion windows (journeys/windows.ts) are a patched change: the engine asks only where they change what happens.
-  const conversionWindows = () => patched('conversion-windows');
-  // Subscription groups (messaging/subscriptions.ts): asked only by a `Subscription Changed` event or a send naming a group.
-  const subscriptionGroups = () => patched('subscription-groups');
+  const conversionWindows = () => windowsOn;
+  const subscriptionGroups = () => groupsOn;
   const send = (request: SendRequest): Promise<SendOutcome> =>
     (sendQueues ? channelMessaging(request.channel, request.priority) : messaging).sendMessage(request);
   const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now(), conversionWindows, subscriptionGroups });
