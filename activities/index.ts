@@ -17,8 +17,7 @@ import { createChannels, type Channels } from './channels/index.js';
 import { createMessagingActivities } from './messaging.js';
 import { catalogCache, createJourneyActivities } from './journeys.js';
 import { matchCatalog, type MatchFacts, type MatchResult } from '../workflows/journeys/match.js';
-import type { SendRequest, SuppressedSend } from '../workflows/messaging/types.js';
-import { withPreferencesLink } from './preferences.js';
+import type { SuppressedSend } from '../workflows/messaging/types.js';
 import { sendLedger } from './db/send-ledger.js';
 import { createDelivery, type Normalised } from './delivery.js';
 import { identityRepository } from './db/identities.js';
@@ -46,15 +45,12 @@ export function createActivities({ models, temporal, config, channels }: Activit
   const analytics = analyticsRepository(models);
   const reports = reportQueries(models);
   const deferredIngests = deferredIngestRepository(models);
-  const messagingActivities = createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config });
   const delivery = createDelivery({
     temporal, identities: identityRepository(models), taskQueue,
     settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision: () => journeys.catalogRevision(),
   });
   return {
-    ...messagingActivities,
-    /** Every message's templates may link to the customer's preference page (`{{ preferences_url }}`). */
-    sendMessage: (req: SendRequest) => messagingActivities.sendMessage(withPreferencesLink(req, { publicUrl: config.publicUrl, keys: config.tracking })),
+    ...createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config }),
     ...createJourneyActivities({ models, catalog }),
     ...createBacktestActivities({ models, rules: config.lifecycleRules, policy: config.messagingPolicy }),
     ...createCampaignActivities({ models, temporal, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy } }),

@@ -35,6 +35,7 @@ import type { Channels, OutgoingMessage } from './channels/channel.js';
 import { DeliveryError, toActivityFailure } from './channels/errors.js';
 import { renderTemplate } from './channels/templates.js';
 import { addTracking } from './channels/tracking.js';
+import { preferencesUrl } from './preferences.js';
 
 export interface MessagingDeps {
   models: Models;
@@ -58,7 +59,9 @@ export function createMessagingActivities({ models, channels, config }: Messagin
     if (template.channel !== req.channel) return { reason: 'template_error', detail: `template ${req.template} is for ${template.channel}` };
     let rendered;
     try {
-      rendered = await renderTemplate(template, req.variables, req.locale, { markLinks: true });
+      // Every template may link to the customer's preference page (`{{ preferences_url }}`), signed as the other tracking links are.
+      const variables = { ...req.variables, preferences_url: preferencesUrl(req, { publicUrl: config.publicUrl, keys: config.tracking }) };
+      rendered = await renderTemplate(template, variables, req.locale, { markLinks: true });
     } catch (err) {
       return { reason: 'template_error', detail: err instanceof Error ? err.message : String(err) };
     }

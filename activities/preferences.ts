@@ -5,8 +5,3 @@ import { trackingUrl, type TrackingKeys } from './tracking/tokens.js';
 
 export const preferencesUrl = (req: Pick<SendRequest, 'key' | 'customerId' | 'channel'>, options: { publicUrl: string; keys: TrackingKeys }): string =>
   trackingUrl(options.publicUrl, { m: req.key, c: req.customerId, ch: req.channel, k: 'preferences' }, options.keys);
-
-/** The send with `preferences_url` among its template variables. */
-export function withPreferencesLink(req: SendRequest, options: { publicUrl: string; keys: TrackingKeys }): SendRequest {
-  return { ...req, variables: { ...req.variables, preferences_url: preferencesUrl(req, options) } };
-}

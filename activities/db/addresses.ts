@@ -13,6 +13,9 @@ const addressTypes: Record<Channel, string | undefined> = {
 
 export const needsAddress = (channel: Channel): boolean => addressTypes[channel] !== undefined;
 
+/** The identity type a channel's address is stored under; undefined for webhooks. */
+export const addressTypeOf = (channel: Channel): string | undefined => addressTypes[channel];
+
 export function addressBook({ identities }: Models) {
   return {
     /** The customer's address on this channel, or undefined when there is none (or none is needed). */

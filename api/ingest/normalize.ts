@@ -14,6 +14,7 @@ export interface IdentityOptions {
 }
 
 import type { Normalised } from '../../activities/delivery.js';
+import type { Channel } from '../../workflows/messaging/types.js';
 
 export type { Normalised };
 
@@ -133,4 +134,11 @@ function utmOf(c: Record<string, unknown>): CustomerEvent['campaign'] {
 function dedupe(identities: Identity[]): Identity[] {
   const seen = new Set<string>();
   return identities.filter((i) => { const k = `${i.type}:${i.value}`; if (seen.has(k)) return false; seen.add(k); return true; });
+}
+
+/** An address as the channel stores it (E.164 phone, lower-case e-mail, others trimmed), or undefined when it is not one. */
+export function normaliseAddress(channel: Channel, raw: string, defaultPhoneCountry: string): string | undefined {
+  if (channel === 'email') return normaliseEmail(raw);
+  if (channel === 'sms') return normalisePhone(raw, defaultPhoneCountry);
+  return raw.trim() || undefined;
 }

@@ -1,7 +1,7 @@
 // Messages as operators see them: one message, the unknown ones, and "send again".
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod';
-import { addressBook } from '../../activities/db/addresses.js';
+import { addressBook, addressTypeOf } from '../../activities/db/addresses.js';
 import { identityRepository } from '../../activities/db/identities.js';
 import type { MessageDoc } from '../../activities/db/messages.js';
 import type { Models } from '../../activities/db/models.js';
@@ -14,7 +14,7 @@ import { sendAgainWorkflowId } from '../../workflows/send-again.js';
 import { transactionalWorkflowId } from '../../workflows/transactional.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { ApiError, invalid } from '../errors.js';
-import { normaliseEmail, normalisePhone } from '../ingest/normalize.js';
+import { normaliseAddress } from '../ingest/normalize.js';
 import type { TransactionalRequest } from './schema.js';
 
 export interface MessageServiceDeps {
@@ -31,16 +31,6 @@ export interface MessageServiceDeps {
  * STOP). A marketing unsubscribe elsewhere does not stop a receipt or a password reset.
  */
 const hardOptOutChannels: readonly Channel[] = ['sms'];
-
-/** Where a channel's address is normalised before it is looked up or sent to. */
-function normaliseAddress(channel: Channel, raw: string, country: string): string | undefined {
-  if (channel === 'email') return normaliseEmail(raw);
-  if (channel === 'sms') return normalisePhone(raw, country);
-  return raw.trim() || undefined;
-}
-
-/** The identity type a channel's address is stored under (see activities/db/addresses.ts). */
-const addressType: Partial<Record<Channel, string>> = { email: 'email', sms: 'phone', wechat: 'wechat_openid', push: 'userId' };
 
 /** The stored document as the API shows it: the ledger's bookkeeping stays inside. */
 function view(doc: MessageDoc) {
@@ -140,7 +130,7 @@ export function messageService({ models, temporal, taskQueue, defaultPhoneCountr
         if (!to) throw invalid([{ field: 'to', message: `not a valid address for ${channel}` }]);
       }
       // A bare address may still be a customer's: then it is theirs, in their timeline.
-      const type = addressType[channel];
+      const type = addressTypeOf(channel);
       const customerId = customer?._id ?? (to !== undefined && type ? await identities.lookup({ type, value: to }) : undefined) ?? '';
       if (to === undefined && type && !(await addresses.addressOf(customerId, channel))) {
         throw new ApiError(422, 'no_address', `the customer has no ${channel} address; give \`to\``, [{ field: 'to', message: 'required: the customer has no address on this channel' }]);

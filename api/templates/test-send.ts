@@ -11,7 +11,7 @@ import type { TemplateDoc } from '../../activities/db/templates.js';
 import type { Channel } from '../../workflows/messaging/types.js';
 import { CustomerId } from '../customers/schema.js';
 import { ApiError, invalid } from '../errors.js';
-import { normaliseEmail, normalisePhone } from '../ingest/normalize.js';
+import { normaliseAddress } from '../ingest/normalize.js';
 
 export const TestSendRequest = z.strictObject({
   to: z.string().min(1).max(254).meta({ description: 'an e-mail address, a phone number, a WeChat openid, a push token or a webhook user, as the template\'s channel takes' }),
@@ -30,7 +30,7 @@ const sampleProfile = { stage: 'customer', tier: 'silver', points: 1200, tags: [
 export function testSender(deps: { models: Pick<Models, 'customers'>; channels: Channels; defaultPhoneCountry: string }) {
   /** The address as the channel stores it, or a 400 naming `to`. */
   function address(channel: Channel, to: string): string {
-    const value = channel === 'email' ? normaliseEmail(to) : channel === 'sms' ? normalisePhone(to, deps.defaultPhoneCountry) : to.trim() || undefined;
+    const value = normaliseAddress(channel, to, deps.defaultPhoneCountry);
     if (!value) throw invalid([{ field: 'to', message: `not a valid ${channel === 'sms' ? 'phone number' : channel === 'email' ? 'e-mail address' : 'address'} for ${channel}` }]);
     return value;
   }
