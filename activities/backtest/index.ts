@@ -2,15 +2,15 @@
 // from MongoDB, then simulate.ts), and sum the pages into the result. The run's frozen journey
 // definitions are read from its document once per worker, not carried in the workflow's history.
 import type { Filter } from 'mongodb';
-import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
 import type { MessagingPolicy } from '../../workflows/messaging/arbiter.js';
 import type { JourneyCatalog, JourneyDefinition } from '../../workflows/journeys/types.js';
 import type { SegmentRule } from '../../workflows/segments/types.js';
 import type { BacktestLane, BacktestPage, BacktestPageInput } from '../../workflows/backtest.js';
 import { backtestRepository, type BacktestDoc } from '../db/backtests.js';
-import type { CustomerDoc, EventDoc, Models } from '../db/models.js';
+import type { CustomerDoc, Models } from '../db/models.js';
 import { segmentFilter } from '../db/segment-query.js';
+import { pageEvents } from './events.js';
 import { backtestResult, emptyTally, mergeTallies, tallyCustomer } from './result.js';
 import { simulateCustomer, type Simulation } from './simulate.js';
 
@@ -23,27 +23,6 @@ export interface BacktestPlan {
   every: number;
   size?: number;
   segmentRule?: SegmentRule;
-}
-
-export const toCustomerEvent = (d: EventDoc): CustomerEvent => ({
-  messageId: d.messageId ?? d._id, kind: d.kind as CustomerEvent['kind'], ...(d.name !== undefined && { name: d.name }), properties: d.properties ?? {}, traits: d.traits ?? {},
-  timestamp: d.timestamp.toISOString(), ...(d.channel !== undefined && { channel: d.channel }), ...(d.identities !== undefined && { identities: d.identities }),
-});
-
-/**
- * The recorded events before `to` of customers (given in id order), each customer's oldest first;
- * set-aside events were never applied. Read as one id range (the timeline index's prefix; a
- * server that scans compares two bounds a document rather than a list of ids).
- */
-export async function recordedEvents(models: Models, customerIds: string[], to: Date): Promise<Map<string, CustomerEvent[]>> {
-  const out = new Map<string, CustomerEvent[]>(customerIds.map((id) => [id, []]));
-  if (customerIds.length === 0) return out;
-  const range = customerIds.length === 1 ? customerIds[0]! : { $gte: customerIds[0]!, $lte: customerIds[customerIds.length - 1]! };
-  const docs = await models.events.find({ customerId: range, timestamp: { $lt: to }, setAside: { $exists: false } }).toArray();
-  for (const d of docs) out.get(d.customerId)?.push(toCustomerEvent(d));
-  const order = (a: CustomerEvent, b: CustomerEvent) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0);
-  for (const events of out.values()) events.sort(order);
-  return out;
 }
 
 export function createBacktestActivities({ models, rules, policy }: { models: Models; rules: LifecycleRules; policy: MessagingPolicy }) {
@@ -100,7 +79,7 @@ export function createBacktestActivities({ models, rules, policy }: { models: Mo
         position += 1;
       }
       const began = Date.now();
-      const events = await recordedEvents(models, chosen, new Date(to));
+      const events = await pageEvents(models, chosen, new Date(to));
       const read = Date.now();
       let tally = emptyTally();
       for (const customerId of chosen) {

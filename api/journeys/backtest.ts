@@ -10,7 +10,8 @@ import type { BacktestRepository } from '../../activities/db/backtests.js';
 import type { SegmentRepository } from '../../activities/db/segments.js';
 import type { Models } from '../../activities/db/models.js';
 import { segmentFilter } from '../../activities/db/segment-query.js';
-import { recordedEvents, type BacktestPlan } from '../../activities/backtest/index.js';
+import type { BacktestPlan } from '../../activities/backtest/index.js';
+import { customerEvents } from '../../activities/backtest/events.js';
 import { simulateCustomer } from '../../activities/backtest/simulate.js';
 import { pathView } from '../../activities/backtest/result.js';
 import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
@@ -184,7 +185,7 @@ export function backtestService(deps: BacktestDeps) {
       if (!customer) throw new ApiError(404, 'not_found', `no customer ${request.customerId}`);
       const from = Date.parse(request.enteredAt);
       const to = from + 90 * D;
-      const events = (await recordedEvents(deps.models, [request.customerId], new Date(to))).get(request.customerId) ?? [];
+      const events = await customerEvents(deps.models, request.customerId, new Date(to));
       const catalog = await catalogFor(definition, request.withLiveJourneys);
       const sim = simulateCustomer({
         customerId: request.customerId, events, catalog: { ...catalog, journeys: catalog.journeys.filter((j) => j.definition.id !== journeyId) },

@@ -52,9 +52,20 @@ export function keepHoldouts(j: JourneysState, keep: (w: HoldoutWatch) => boolea
   else delete j.holdouts;
 }
 
+/**
+ * What a pass starts from. The profile without the journeys' state it carries (the state given
+ * beside it is the one the pass works on), not copied: a step that changes it makes a changed
+ * copy. The journeys' state copied, but for the pinned definitions, which nothing changes (only
+ * which are pinned).
+ */
+function copies(input: JourneyInput): { customer: CustomerState; journeys: JourneysState } {
+  const { journeys: _carried, ...customer } = input.customer;
+  const { pinned, ...journeys } = input.journeys;
+  return { customer, journeys: { ...clone(journeys), pinned: { ...pinned } } };
+}
+
 function run(input: JourneyInput, act: (ctx: StepContext) => void, advance = true): JourneyOutcome {
-  const customer = clone(input.customer);
-  const journeys = clone(input.journeys);
+  const { customer, journeys } = copies(input);
   const ctx: StepContext = {
     customer, journeys, policy: input.policy, rules: input.rules, timeZone: customerTimeZone(customer, input.policy), now: input.now,
     commands: [], watchHoldouts: true, isPaused: (id) => journeys.paused?.includes(id) ?? false,
@@ -66,7 +77,7 @@ function run(input: JourneyInput, act: (ctx: StepContext) => void, advance = tru
   act(ctx);
   if (advance) advanceAll(ctx);
   journeys.sendLog = pruneSendLog(journeys.sendLog, input.policy, input.now);
-  return { customer, journeys, commands: ctx.commands };
+  return { customer: ctx.customer, journeys, commands: ctx.commands };
 }
 
 /** Events (already applied to the profile) reach the journeys the customer is in: goals, exits, awaited events, engagement. */

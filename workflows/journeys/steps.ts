@@ -194,11 +194,13 @@ function runStep(ctx: StepContext, e: Enrollment, def: JourneyDefinition, step: 
       return true;
     }
     case 'update_profile': {
-      const c = ctx.customer;
-      for (const t of step.addTags ?? []) if (!c.tags.includes(t)) c.tags.push(t);
+      // A changed copy: the profile a pass is given shares its parts with the state before it.
+      const c = { ...ctx.customer };
+      for (const t of step.addTags ?? []) if (!c.tags.includes(t)) c.tags = [...c.tags, t];
       if (step.removeTags) c.tags = c.tags.filter((t) => !step.removeTags!.includes(t));
       if (step.points) c.points = Math.max(0, c.points + step.points);
-      if (step.traits) Object.assign(c.traits, step.traits);
+      if (step.traits) c.traits = { ...c.traits, ...step.traits };
+      ctx.customer = c;
       goTo(ctx, e, step.next);
       return true;
     }

@@ -217,5 +217,12 @@ function optional<K extends string>(key: K, values: (string | undefined)[], pick
   return out === undefined ? {} : ({ [key]: out } as Record<K, string>);
 }
 
-// State is plain JSON (it travels in Temporal payloads), so a JSON round trip is a full copy.
-const clone = jsonCopy;
+/**
+ * A copy to change. State is plain JSON (it travels in Temporal payloads); the journeys' part is
+ * kept as it is, never changed here (the journey engine copies it before it changes it).
+ */
+function clone(state: CustomerState): CustomerState {
+  if (state.journeys === undefined) return jsonCopy(state);
+  const { journeys, ...profile } = state;
+  return { ...jsonCopy(profile), journeys };
+}
