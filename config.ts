@@ -5,11 +5,19 @@ import { defaultMessagingPolicy, type MessagingPolicy } from './workflows/messag
 import { isTimeZone } from './workflows/journeys/time.js';
 import { channels, type Channel } from './workflows/messaging/types.js';
 import ms, { type StringValue } from 'ms';
+import { scopes, type Scope } from './api/scopes.js';
 
 const keyList = z
   .string()
   .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
   .pipe(z.array(z.string().min(16, 'each key must have at least 16 characters')).min(1, 'at least one key'));
+
+/** API_KEYS: keys with a label (what the audit trail names) and the scopes they may use. */
+const ApiKeysSchema = z.array(z.strictObject({
+  label: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a label: lower-case letters, digits, _ . or -, at most 64'),
+  key: z.string().min(16, 'at least 16 characters'),
+  scopes: z.array(z.enum(scopes)).min(1, `at least one of ${scopes.join(', ')}`),
+})).min(1, 'at least one key');
 
 const parseJson = (s: string, ctx: z.RefinementCtx): unknown => {
   try { return JSON.parse(s) as unknown; } catch { ctx.addIssue({ code: 'custom', message: 'not valid JSON' }); return z.NEVER; }
@@ -110,7 +118,7 @@ export const MessagingPolicySchema: z.ZodType<MessagingPolicy> = z.strictObject(
 export const ChannelCostsSchema = z.partialRecord(z.enum(channels), z.number().min(0));
 export const ChannelRatesSchema = z.strictObject(Object.fromEntries(channels.map((c) => [c, z.number().positive().max(100_000).optional()])) as Record<Channel, z.ZodOptional<z.ZodNumber>>);
 
-const Env = z.object({
+const EnvFields = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('closedloop-customers'),
@@ -120,6 +128,8 @@ const Env = z.object({
   API_WRITE_KEYS: keyList,
   /** Keys for journeys, segments, customers and reports, comma-separated. */
   API_ADMIN_KEYS: keyList,
+  /** Labelled keys with scopes, JSON: [{"label":"analyst","key":"…","scopes":["reports:read"]}]; with it the two lists above may be left out. */
+  API_KEYS: jsonOf(ApiKeysSchema).optional(),
   /** Requests a minute per API key. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(12_000),
   /** Ingest signals this process may have queued or in flight before ingest answers 503 `overloaded`. */
@@ -183,17 +193,73 @@ const Env = z.object({
   /** On SIGTERM the worker stops taking tasks and lets the ones in flight finish for this long. */
   WORKER_SHUTDOWN_GRACE: duration.default('30 seconds'),
   REPORTS_REFRESH_EVERY: z.union([z.literal('off'), duration]).default('5 minutes'),
-}).superRefine((env, ctx) => {
+  /** Outbound event stream (api/event-endpoints): lanes per new endpoint (its events spread over them by customer). */
+  EVENT_STREAM_LANES: z.coerce.number().int().min(1).max(16).default(4),
+  /** Backoff between delivery attempts of an event: from the first interval, times the coefficient, up to the maximum. */
+  EVENT_STREAM_RETRY_INITIAL: duration.default('1 second'),
+  EVENT_STREAM_RETRY_MAX: duration.default('1 hour'),
+  EVENT_STREAM_RETRY_BACKOFF: z.coerce.number().min(1).max(10).default(2),
+  /** Failed attempts after which an event becomes a dead letter (also once it is EVENT_STREAM_MAX_AGE old). */
+  EVENT_STREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(20),
+  EVENT_STREAM_MAX_AGE: duration.default('3 days'),
+  /** How long one POST to an endpoint may take before it counts as failed. */
+  EVENT_STREAM_TIMEOUT: duration.default('10 seconds'),
+  /** How often an idle lane looks for new events; how long each process keeps its copy of the endpoint list. */
+  EVENT_STREAM_POLL: duration.default('1 second'),
+  EVENT_STREAM_REFRESH: duration.default('5 seconds'),
+  /** How long delivered events are kept (a replay of a time range reaches back this far). */
+  EVENT_STREAM_RETENTION: duration.default('7 days'),
+  /** Hosts endpoints may point at, comma-separated (none: any). */
+  EVENT_STREAM_ALLOWED_HOSTS: z.string().default('').transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  /** CSV imports (api/imports): where uploads are kept until imported; the API and the worker must both reach it. */
+  IMPORT_DIR: z.string().min(1).default('.data/imports'),
+  /** The largest CSV an import takes, in bytes (1 GB). */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
+  /** Rows a second an import feeds into ingestion unless the request says otherwise. */
+  IMPORT_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(500),
+});
+
+/** Each key once across API_KEYS and the lists (a key in both lists is an admin key, as before), each label once. */
+function checkKeys(env: { API_WRITE_KEYS?: string[]; API_ADMIN_KEYS?: string[]; API_KEYS?: z.output<typeof ApiKeysSchema> }, ctx: z.RefinementCtx): void {
+  const listed = new Set([...(env.API_WRITE_KEYS ?? []), ...(env.API_ADMIN_KEYS ?? [])]);
+  const labels = new Set(derivedKeys(env.API_WRITE_KEYS ?? [], env.API_ADMIN_KEYS ?? []).map((k) => k.label));
+  const keys = new Set<string>();
+  (env.API_KEYS ?? []).forEach((k, i) => {
+    if (keys.has(k.key) || listed.has(k.key)) ctx.addIssue({ code: 'custom', path: ['API_KEYS', i, 'key'], message: 'a key given before (each key has one label)' });
+    if (labels.has(k.label)) ctx.addIssue({ code: 'custom', path: ['API_KEYS', i, 'label'], message: `the label ${k.label} is taken` });
+    keys.add(k.key);
+    labels.add(k.label);
+  });
+}
+
+function checkEnv(env: z.output<typeof EnvFields> | z.output<typeof LabelledEnvFields>, ctx: z.RefinementCtx): void {
+  checkKeys(env, ctx);
   if (env.EMAIL_PROVIDER === 'smtp' && !env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_PROVIDER=smtp' });
   for (const channel of ['SMS', 'WECHAT', 'PUSH', 'WEBHOOK'] as const) {
     if (env[`${channel}_PROVIDER`] === 'http' && !env[`${channel}_URL`]) ctx.addIssue({ code: 'custom', path: [`${channel}_URL`], message: `required when ${channel}_PROVIDER=http` });
   }
-});
+}
+
+const Env = EnvFields.superRefine(checkEnv);
+/** With API_KEYS given, the write and admin lists are optional. */
+const LabelledEnvFields = EnvFields.extend({ API_WRITE_KEYS: keyList.optional(), API_ADMIN_KEYS: keyList.optional() });
+const LabelledEnv = LabelledEnvFields.superRefine(checkEnv);
+
+export interface ApiKeyConfig { label: string; key: string; scopes: Scope[] }
+
+/** Today's lists as labelled keys: `write-1`, `write-2`…, `admin-1`…, in the order given. */
+function derivedKeys(write: string[], admin: string[]): ApiKeyConfig[] {
+  return [
+    ...write.map((key, i) => ({ label: `write-${i + 1}`, key, scopes: ['events:write' as const] })),
+    ...admin.map((key, i) => ({ label: `admin-${i + 1}`, key, scopes: ['admin' as const] })),
+  ];
+}
 
 export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string };
   mongodbUri: string;
-  api: { port: number; writeKeys: string[]; adminKeys: string[]; temporalTimeoutMs: number; rateLimitPerMinute: number; maxBacklog: number };
+  /** `keys`: every key with its label and scopes (API_KEYS, and the two lists with labels made for them). */
+  api: { port: number; writeKeys: string[]; adminKeys: string[]; keys: ApiKeyConfig[]; temporalTimeoutMs: number; rateLimitPerMinute: number; maxBacklog: number };
   /** Limits of the routes without an API key (tracking links, provider webhooks). */
   publicRoutes: { perIpPerMinute: number; perTokenPerMinute: number; perProviderPerMinute: number; feedbackMaxBacklog: number };
   identity: { defaultPhoneCountry: string; extraTraits: string[] };
@@ -227,6 +293,24 @@ export interface Config {
   workerShutdownGrace: string;
   /** How often the report-days schedule counts again the days written since (a duration), or 'off'. */
   reportsRefreshEvery: string;
+  eventStream: EventStreamConfig;
+  /** CSV imports: the upload directory, the size limit (bytes) and the default rate (rows a second). */
+  imports: { dir: string; maxBytes: number; ratePerSecond: number };
+}
+
+/** The outbound event stream's delivery (durations in ms). */
+export interface EventStreamConfig {
+  lanes: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  retryBackoff: number;
+  maxAttempts: number;
+  maxAgeMs: number;
+  timeoutMs: number;
+  pollMs: number;
+  refreshMs: number;
+  retentionMs: number;
+  allowedHosts: string[];
 }
 
 export interface HttpChannelConfig { provider: 'outbox' | 'http'; url?: string }
@@ -238,7 +322,7 @@ export class ConfigError extends Error {
 const pathOf = (path: PropertyKey[]): string => (path.length > 0 ? path.map(String).join('.') : '(environment)');
 
 /** Settings holding JSON: their problems are named down to the key (`LIFECYCLE_RULES.tiers.1.minSpend`). */
-const jsonSettings = new Set<PropertyKey>(['LIFECYCLE_RULES', 'MESSAGING_POLICY', 'CHANNEL_COSTS']);
+const jsonSettings = new Set<PropertyKey>(['LIFECYCLE_RULES', 'MESSAGING_POLICY', 'CHANNEL_COSTS', 'API_KEYS']);
 
 /** A setting's problem, named by its path; each unknown key of a JSON setting on its own line. */
 function issueLines(i: z.core.$ZodIssue): string[] {
@@ -249,7 +333,7 @@ function issueLines(i: z.core.$ZodIssue): string[] {
 
 /** Validates the environment; throws one ConfigError naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = Env.safeParse(env);
+  const parsed = (env.API_KEYS?.trim() ? LabelledEnv : Env).safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.flatMap(issueLines);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
@@ -258,7 +342,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     mongodbUri: e.MONGODB_URI,
-    api: { port: e.API_PORT, writeKeys: e.API_WRITE_KEYS, adminKeys: e.API_ADMIN_KEYS, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxBacklog: e.API_MAX_BACKLOG },
+    api: {
+      port: e.API_PORT, writeKeys: e.API_WRITE_KEYS ?? [], adminKeys: e.API_ADMIN_KEYS ?? [],
+      keys: [...derivedKeys(e.API_WRITE_KEYS ?? [], e.API_ADMIN_KEYS ?? []), ...(e.API_KEYS ?? [])], temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxBacklog: e.API_MAX_BACKLOG },
     publicRoutes: {
       perIpPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE, perTokenPerMinute: e.TRACKING_TOKEN_RATE_LIMIT_PER_MINUTE,
       perProviderPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE, feedbackMaxBacklog: e.FEEDBACK_MAX_BACKLOG,
@@ -291,8 +377,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...(e.WORKER_METRICS_ADDRESS !== undefined && { workerMetricsAddress: e.WORKER_METRICS_ADDRESS }),
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
     reportsRefreshEvery: e.REPORTS_REFRESH_EVERY,
+    eventStream: {
+      lanes: e.EVENT_STREAM_LANES,
+      retryInitialMs: msOf(e.EVENT_STREAM_RETRY_INITIAL), retryMaxMs: msOf(e.EVENT_STREAM_RETRY_MAX), retryBackoff: e.EVENT_STREAM_RETRY_BACKOFF,
+      maxAttempts: e.EVENT_STREAM_MAX_ATTEMPTS, maxAgeMs: msOf(e.EVENT_STREAM_MAX_AGE), timeoutMs: msOf(e.EVENT_STREAM_TIMEOUT),
+      pollMs: msOf(e.EVENT_STREAM_POLL), refreshMs: msOf(e.EVENT_STREAM_REFRESH), retentionMs: msOf(e.EVENT_STREAM_RETENTION),
+      allowedHosts: e.EVENT_STREAM_ALLOWED_HOSTS,
+    },
+    imports: { dir: e.IMPORT_DIR, maxBytes: e.IMPORT_MAX_BYTES, ratePerSecond: e.IMPORT_RATE_PER_SECOND },
   };
 }
+
+const msOf = (d: string): number => ms(d as StringValue);
 
 /** For process entry points: print the one clear message and exit. */
 export function loadConfigOrExit(env: Record<string, string | undefined>): Config {

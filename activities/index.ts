@@ -27,6 +27,11 @@ import { createCampaignActivities } from './campaigns.js';
 import { createBacktestActivities } from './backtest/index.js';
 import { analyticsRepository, type AnalyticsRecords } from './db/analytics.js';
 import { reportQueries } from './db/reports.js';
+import { eventEndpointRepository } from './db/event-endpoints.js';
+import { outboundEventRepository } from './db/outbound-events.js';
+import { eventStream } from './event-stream/stream.js';
+import { mergedEvent, recordEvents } from './event-stream/events.js';
+import { createEventStreamActivities } from './event-stream/deliver.js';
 
 export interface ActivityDeps {
   models: Models;
@@ -45,12 +50,14 @@ export function createActivities({ models, temporal, config, channels }: Activit
   const analytics = analyticsRepository(models);
   const reports = reportQueries(models);
   const deferredIngests = deferredIngestRepository(models);
+  const stream = eventStream({ endpoints: eventEndpointRepository(models), outbound: outboundEventRepository(models), refreshMs: config.eventStream.refreshMs });
   const delivery = createDelivery({
     temporal, identities: identityRepository(models), taskQueue,
     settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision: () => journeys.catalogRevision(),
   });
   return {
-    ...createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config }),
+    ...createMessagingActivities({ models, channels: channels ?? createChannels(config.channels, models), config, stream }),
+    ...createEventStreamActivities({ models, config }),
     ...createJourneyActivities({ models, catalog }),
     ...createBacktestActivities({ models, rules: config.lifecycleRules, policy: config.messagingPolicy }),
     ...createCampaignActivities({ models, temporal, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy } }),
@@ -94,6 +101,8 @@ export function createActivities({ models, temporal, config, channels }: Activit
       const { state } = input;
       try {
         await analytics.record({ customerId: state.customerId, revision: state.revision, ...input });
+        // Before the profile: a retry redoes it, and each event is queued once (natural keys).
+        await stream.emit(recordEvents({ customerId: state.customerId, revision: state.revision, ...input }));
         for (const s of input.suppressed ?? []) await ledger.suppressed(s);
         await customers.save(state, input.events, input.writtenAt);
         if (input.adopt?.length) await customers.adoptTimelines(state.customerId, input.adopt);
@@ -113,6 +122,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
 
     /** The merged customer's last act: store where it went and pass its state to the survivor. */
     async handOver(input: { state: CustomerState; pending: CustomerEvent[]; survivorId: string; rules: LifecycleRules; policy: MessagingPolicy }): Promise<void> {
+      await stream.emit([mergedEvent(input.state.customerId, input.survivorId, new Date())]);
       await customers.save(input.state, []);
       await models.identities.updateMany({ customerId: input.state.customerId }, { $set: { customerId: input.survivorId } });
       await temporal.workflow.signalWithStart('customerWorkflow', {

@@ -36,16 +36,20 @@ import { DeliveryError, toActivityFailure } from './channels/errors.js';
 import { renderTemplate } from './channels/templates.js';
 import { addTracking } from './channels/tracking.js';
 import { preferencesUrl } from './preferences.js';
+import type { EventStream } from './event-stream/stream.js';
+import { sentEvent } from './event-stream/events.js';
 
 export interface MessagingDeps {
   models: Models;
   channels: Channels;
   config: Pick<Config, 'publicUrl' | 'tracking'> & Partial<Pick<Config, 'workerMaxSendsInFlight'>>;
+  /** The outbound event stream (`message.sent`); none in tools that only send. */
+  stream?: Pick<EventStream, 'emit'>;
 }
 
 type Prepared = { message: OutgoingMessage; links: string[] } | { reason: string; detail: string };
 
-export function createMessagingActivities({ models, channels, config }: MessagingDeps) {
+export function createMessagingActivities({ models, channels, config, stream }: MessagingDeps) {
   const ledger = sendLedger(models);
   const addresses = addressBook(models);
   const templates = templateRepository(models);
@@ -76,10 +80,16 @@ export function createMessagingActivities({ models, channels, config }: Messagin
     return { message, links: tracked.links };
   }
 
+  /** `message.sent` once the provider took it (also on a retry that finds it sent: the attempt that sent may have stopped before). */
+  async function announced(req: SendRequest, outcome: SendOutcome): Promise<SendOutcome> {
+    if (outcome.status === 'sent' && stream) await stream.emit([sentEvent(req, outcome.providerId, new Date())]);
+    return outcome;
+  }
+
   /** One attempt at a logical send; the state machine above. */
   async function send(req: SendRequest, signal?: AbortSignal): Promise<SendOutcome> {
     const stored = outcomeOf(await ledger.open(req));
-    if (stored) return stored;
+    if (stored) return announced(req, stored);
     const prepared = await prepare(req);
     if ('reason' in prepared) return ledger.failed(req.key, prepared.reason, prepared.detail);
     // Cancelled while waiting its turn (a draining worker past its grace): nothing claimed yet.
@@ -117,7 +127,7 @@ export function createMessagingActivities({ models, channels, config }: Messagin
       if (provider.idempotent || !err.options.mayHaveArrived) await ledger.release(req.key, claim.attempt, `${err.reason}: ${err.message}`);
       throw toActivityFailure(err);
     }
-    return ledger.sent(req.key, providerId, noReturnAt);
+    return announced(req, await ledger.sent(req.key, providerId, noReturnAt));
   }
 
   /** Sends in flight at once in this worker: what a crash can interrupt, and what a drain waits for. */

@@ -8,7 +8,7 @@ import type { Database } from '../activities/db/connection.js';
 import { customerRepository } from '../activities/db/customers.js';
 import { identityRepository } from '../activities/db/identities.js';
 import { deferredIngestRepository } from '../activities/db/deferred-ingests.js';
-import { keyring, rateLimitPerKey, requireScope } from './auth.js';
+import { authenticate, keyring, rateLimitPerKey, scopeChecks } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { jsonTypes, refuseDeepBody, requireJsonBody } from './body.js';
 import { ingestService } from './ingest/service.js';
@@ -33,7 +33,7 @@ import { backtestsRouter } from './routes/backtests.js';
 import { backtestService } from './journeys/backtest.js';
 import { backtestRepository } from '../activities/db/backtests.js';
 import { docsRouter } from './routes/docs.js';
-import { openApiDocument } from './openapi.js';
+import { apiRoutes, openApiDocument } from './openapi.js';
 import { segmentRepository } from '../activities/db/segments.js';
 import { segmentQueries } from '../activities/db/segment-query.js';
 import { segmentService } from './segments/service.js';
@@ -51,6 +51,17 @@ import { subscriptionGroupRepository } from '../activities/db/subscription-group
 import { groupChecks, subscriptionService } from './subscriptions/service.js';
 import { subscriptionsRouter } from './routes/subscriptions.js';
 import { preferencesRouter } from './routes/preferences.js';
+import { eventEndpointRepository } from '../activities/db/event-endpoints.js';
+import { outboundEventRepository } from '../activities/db/outbound-events.js';
+import { eventStream } from '../activities/event-stream/stream.js';
+import { eventEndpointService } from './event-endpoints/service.js';
+import { eventEndpointsRouter } from './routes/event-endpoints.js';
+import { auditRepository } from '../activities/db/audit.js';
+import { auditTrail } from './audit/trail.js';
+import { auditRouter } from './routes/audit.js';
+import { exportQueries } from '../activities/db/exports.js';
+import { exportService } from './exports/service.js';
+import { exportsRouter } from './routes/exports.js';
 
 export interface AppDeps {
   config: Config;
@@ -67,7 +78,9 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   app.set('trust proxy', false);
   app.use(helmet());
 
-  const scopeOf = keyring({ write: config.api.writeKeys, admin: config.api.adminKeys });
+  const callerOf = keyring(config.api.keys);
+  const routes = apiRoutes();
+  const audit = auditRepository(db.models);
   const identities = identityRepository(db.models);
   const journeys = journeyRepository(db.models);
   const ingest = ingestService({
@@ -82,10 +95,12 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   // Routers added by feature: mount them below, in this order (public routes first).
   app.use(healthRouter(temporal, db, Math.min(2000, config.api.temporalTimeoutMs)));
   app.use(docsRouter(openApiDocument()));
+  // The outbound event stream: reactions to messages are emitted here, the rest by the worker.
+  const stream = eventStream({ endpoints: eventEndpointRepository(db.models), outbound: outboundEventRepository(db.models), refreshMs: config.eventStream.refreshMs });
   // Reactions to messages: signed tracking tokens and signed provider webhooks, no API key.
   const feedback = feedbackService({
     messages: messageFeedbackRepository(db.models), receipts: webhookReceiptRepository(db.models),
-    customers: customerRepository(db.models), deliver: ingest.deliver,
+    customers: customerRepository(db.models), deliver: ingest.deliver, stream,
   });
   const { perIpPerMinute, perTokenPerMinute, perProviderPerMinute } = config.publicRoutes;
   app.use(trackingRouter({ feedback, keys: config.tracking, limits: { perIpPerMinute, perTokenPerMinute }, logger, groupName: async (id) => (await groups.find(id))?.name }));
@@ -95,15 +110,24 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   // reads text/plain (analytics.js sends it); admin routes only JSON, so no cross-site form reaches them.
   const json = express.json({ limit: '500kb', type: ['application/json', 'text/plain'] });
   const adminJson = [requireJsonBody, express.json({ limit: '500kb', type: jsonTypes }), refuseDeepBody(64)];
-  app.use('/v1/customers', requireScope(scopeOf, 'admin'), adminJson);
-  app.use('/v1/templates', requireScope(scopeOf, 'admin'), adminJson);
-  app.use('/v1/journeys', requireScope(scopeOf, 'admin'), adminJson);
-  app.use('/v1/segments', requireScope(scopeOf, 'admin'), adminJson);
-  app.use('/v1/reports', requireScope(scopeOf, 'admin'), adminJson);
-  app.use('/v1/campaigns', requireScope(scopeOf, 'admin'), adminJson);
-  app.use('/v1/messages', requireScope(scopeOf, 'admin'), adminJson);
-  app.use('/v1/subscription-groups', requireScope(scopeOf, 'admin'), adminJson);
-  app.use('/v1', requireScope(scopeOf, 'write'), rateLimitPerKey(config.api.rateLimitPerMinute), json);
+  // Every /v1 route past here needs a key, and each documented route its scopes (api/scopes.ts), before any body is read.
+  app.use('/v1', authenticate(callerOf));
+  app.use(scopeChecks(routes));
+  app.use('/v1/customers', adminJson);
+  app.use('/v1/templates', adminJson);
+  app.use('/v1/journeys', adminJson);
+  app.use('/v1/segments', adminJson);
+  app.use('/v1/reports', adminJson);
+  app.use('/v1/campaigns', adminJson);
+  app.use('/v1/messages', adminJson);
+  app.use('/v1/subscription-groups', adminJson);
+  app.use('/v1/event-endpoints', adminJson);
+  app.use('/v1', rateLimitPerKey(config.api.rateLimitPerMinute), json);
+  // Every change through an admin route of the document is recorded once it succeeds (api/audit/).
+  app.use(auditTrail(routes, audit));
+  app.use(auditRouter(audit));
+  // Before the messages router, whose /v1/messages/:id would take export.csv for an id.
+  app.use(exportsRouter(exportService({ segments: segmentRepository(db.models), queries: exportQueries(db.models) }), logger));
   app.use(ingestRouter(ingest));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
   app.use(subscriptionsRouter(subscriptions));
@@ -120,6 +144,10 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
     broadcasts: broadcasts({ temporal, taskQueue: config.temporal.taskQueue }), timeZone: config.messagingPolicy.defaultTimeZone, groups: groupChecks(groups),
   })));
   app.use(messagesRouter(messageService({ models: db.models, temporal, taskQueue: config.temporal.taskQueue, defaultPhoneCountry: config.identity.defaultPhoneCountry })));
+  app.use(eventEndpointsRouter(eventEndpointService({
+    endpoints: eventEndpointRepository(db.models), outbound: outboundEventRepository(db.models), temporal, taskQueue: config.temporal.taskQueue,
+    settings: config.eventStream, stream,
+  })));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;

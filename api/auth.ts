@@ -1,24 +1,34 @@
-// API keys: write keys ingest events; admin keys do everything. Kept only as SHA-256 hashes,
-// compared in constant time.
+// API keys: each has a label (what the audit trail names) and scopes (what it may do). Kept only
+// as SHA-256 hashes, compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { ApiError } from './errors.js';
+import { granted, scopesFor, type Scope } from './scopes.js';
+import type { ApiRoute } from './openapi.js';
 
-export type Scope = 'write' | 'admin';
+/** The key classes of today's env lists: write keys ingest events; admin keys do everything. */
+export type KeyClass = 'write' | 'admin';
+
+export interface ApiKey { label: string; key: string; scopes: Scope[] }
+
+/** Who is calling, once authenticated (`res.locals.caller`). */
+export interface Caller { label: string; scopes: Set<Scope> }
 
 const hash = (key: string): Buffer => createHash('sha256').update(key).digest();
 
-export function keyring(keys: { write: string[]; admin: string[] }) {
-  const entries = [
-    ...keys.write.map((k) => ({ hash: hash(k), scope: 'write' as Scope })),
-    ...keys.admin.map((k) => ({ hash: hash(k), scope: 'admin' as Scope })),
-  ];
-  return (key: string): Scope | undefined => {
+/** The caller a key is, or undefined. The same key listed twice has the scopes of both. */
+export function keyring(keys: ApiKey[]) {
+  const entries = keys.map((k) => ({ hash: hash(k.key), label: k.label, scopes: k.scopes }));
+  return (key: string): Caller | undefined => {
     const h = hash(key);
-    let found: Scope | undefined;
-    for (const e of entries) if (timingSafeEqual(e.hash, h)) found = found === 'admin' ? found : e.scope;
-    return found;
+    let found: { label: string; scopes: Scope[] } | undefined;
+    // Every entry compared, found or not: the time taken says nothing about which key matched.
+    for (const e of entries) {
+      if (!timingSafeEqual(e.hash, h)) continue;
+      found = found ? { label: e.scopes.includes('admin') ? e.label : found.label, scopes: [...found.scopes, ...e.scopes] } : e;
+    }
+    return found && { label: found.label, scopes: granted(found.scopes) };
   };
 }
 
@@ -34,19 +44,39 @@ export function keyFrom(header: string | undefined): string | undefined {
   return user || undefined;
 }
 
-export function requireScope(scopeOf: (key: string) => Scope | undefined, needed: Scope): RequestHandler {
+/** 401 without a known key; else the caller in `res.locals.caller` (and the key's hash as `keyId`, for rate limits). */
+export function authenticate(callerOf: (key: string) => Caller | undefined): RequestHandler {
   return (req, res, next) => {
     const key = keyFrom(req.headers.authorization);
     if (!key) {
       res.setHeader('WWW-Authenticate', 'Basic realm="closedloop"');
       return next(new ApiError(401, 'unauthenticated', 'missing API key: send it as the Basic user name or a Bearer token'));
     }
-    const scope = scopeOf(key);
-    if (!scope) return next(new ApiError(401, 'invalid_key', 'unknown API key'));
-    if (needed === 'admin' && scope !== 'admin') return next(new ApiError(403, 'forbidden', 'this key may only send events'));
+    const caller = callerOf(key);
+    if (!caller) return next(new ApiError(401, 'invalid_key', 'unknown API key'));
+    res.locals.caller = caller;
     res.locals.keyId = hash(key).toString('hex');
     next();
   };
+}
+
+/** 403 `forbidden` naming the first scope the caller lacks (`details[0].message` is the scope itself). */
+export function requireScopes(needed: Scope[]): RequestHandler {
+  return (_req, res, next) => {
+    const caller = res.locals.caller as Caller | undefined;
+    const missing = needed.find((s) => !caller?.scopes.has(s));
+    if (missing === undefined) return next();
+    const only = caller && [...caller.scopes].every((s) => s === 'events:write') ? ' (this key may only send events)' : '';
+    next(new ApiError(403, 'forbidden', `this key lacks the scope ${missing}${only}`, [{ field: 'scope', message: missing }]));
+  };
+}
+
+/** Each keyed route's scope check, before its body is read: the scopes come from api/scopes.ts. */
+export function scopeChecks(routes: ApiRoute[]): RequestHandler {
+  const router = Router();
+  for (const route of routes) if (route.key !== 'none') router[route.method](route.path, requireScopes(scopesFor(route)));
+  // A plain handler, not the router itself: these are checks in front of the routes, not routes of the app.
+  return (req, res, next) => router(req, res, next);
 }
 
 /** Requests per minute per API key (after authentication); 429 `rate_limited` with Retry-After. */

@@ -4,7 +4,8 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import pkg from '../package.json' with { type: 'json' };
-import type { Scope } from './auth.js';
+import type { KeyClass } from './auth.js';
+import { scopesFor } from './scopes.js';
 import { ErrorBody } from './errors.js';
 import { customersApi } from './routes/customers.js';
 import { docsApi } from './routes/docs.js';
@@ -21,6 +22,9 @@ import { trackingApi } from './routes/tracking.js';
 import { webhooksApi } from './routes/webhooks.js';
 import { subscriptionsApi } from './routes/subscriptions.js';
 import { preferencesApi } from './routes/preferences.js';
+import { eventEndpointsApi } from './routes/event-endpoints.js';
+import { auditApi } from './routes/audit.js';
+import { exportsApi } from './routes/exports.js';
 
 export interface ApiResponse {
   description: string;
@@ -32,13 +36,13 @@ export interface ApiResponse {
 
 /** One route as a route file describes it. */
 export interface ApiRoute {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** As Express routes it, e.g. `/v1/journeys/:id`. */
   path: string;
   summary: string;
   description?: string;
-  /** The API key it needs (app.ts mounts the check), or `none`. */
-  key: Scope | 'none';
+  /** The class of API key it needs, or `none`; the exact scope is api/scopes.ts's (app.ts mounts the check). */
+  key: KeyClass | 'none';
   params?: z.ZodObject;
   query?: z.ZodObject;
   headers?: z.ZodObject;
@@ -62,11 +66,17 @@ const apis: Record<string, ApiRoute[]> = {
   Campaigns: campaignsApi,
   Messages: messagesApi,
   Subscriptions: subscriptionsApi,
+  'Event stream': eventEndpointsApi,
+  Exports: exportsApi,
+  Audit: auditApi,
   Tracking: [...trackingApi, ...preferencesApi],
   Webhooks: webhooksApi,
   Health: healthApi,
   Docs: docsApi,
 };
+
+/** Every route of the document, in its order: app.ts mounts the scope checks and the audit trail from it. */
+export const apiRoutes = (): ApiRoute[] => Object.values(apis).flat();
 
 const keyDescription = 'The API key as the Basic user name (empty password), as Segment libraries send it, or as a Bearer token.';
 
@@ -75,7 +85,7 @@ function middlewareErrors(route: ApiRoute): Record<number, string> {
   const errors: Record<number, string> = {};
   if (route.key !== 'none') {
     errors[401] = '`unauthenticated` (no key) or `invalid_key`';
-    if (route.key === 'admin') errors[403] = '`forbidden`: a write key on an admin route';
+    errors[403] = `\`forbidden\`: the key lacks the scope ${scopesFor(route).map((s) => `\`${s}\``).join(' or ')} (\`details[0].message\` names it)`;
     errors[429] = '`rate_limited`: too many requests a minute with this key; retry after `Retry-After`';
   }
   if (route.body) {
@@ -111,7 +121,7 @@ function routeConfig(tag: string, route: ApiRoute): RouteConfig {
     operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
     tags: [tag],
     summary: route.summary,
-    ...(route.description && { description: route.description }),
+    ...((route.description || route.key !== 'none') && { description: [route.description, route.key !== 'none' && `Scope: ${scopesFor(route).map((s) => `\`${s}\``).join(' and ')}.`].filter(Boolean).join('\n\n') }),
     security: route.key === 'none' ? [] : [{ basicKey: [] }, { bearerKey: [] }],
     request: {
       ...(route.params && { params: route.params }),
@@ -139,7 +149,8 @@ export function openApiDocument(): OpenApiDocument {
     info: {
       title: 'Closedloop API',
       version: pkg.version,
-      description: 'Segment-compatible ingestion, the single customer view, journeys and templates. Write keys may only send events; admin keys may do everything. '
+      description: 'Segment-compatible ingestion, the single customer view, journeys and templates. Each key has scopes (each operation names the one it needs; `admin` is all of them): '
+        + 'write keys (`events:write`) may only send events; admin keys may do everything. '
         + 'Every error has one shape, `{ error: { code, message, details: [{ field, message }] } }`.',
     },
     tags: Object.keys(apis).map((name) => ({ name })),

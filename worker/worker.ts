@@ -9,6 +9,7 @@ import type { Channels } from '../activities/channels/index.js';
 import type { Models } from '../activities/db/models.js';
 import { sendTaskQueue } from '../workflows/messaging/queues.js';
 import { channels, type Channel } from '../workflows/messaging/types.js';
+import { eventsTaskQueue } from '../workflows/event-lane.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -84,5 +85,10 @@ export async function createWorker(deps: WorkerDeps): Promise<WorkerGroup> {
     connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: deps.config.temporal.taskQueue,
     activities, rates: deps.config.channelSendRates, shutdownGraceTime, shutdownForceTime,
   });
-  return group([main, ...senders]);
+  // The event stream's deliveries on their own queue: each lane holds a slot while it waits for events or its endpoint.
+  const events = await Worker.create({
+    connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: eventsTaskQueue(deps.config.temporal.taskQueue),
+    activities: { deliverEventLane: activities.deliverEventLane }, maxConcurrentActivityTaskExecutions: 1000, shutdownGraceTime, shutdownForceTime,
+  });
+  return group([main, ...senders, events]);
 }

@@ -6,3 +6,4 @@ export { reportDaysWorkflow } from './report-days.js';
 export { backtestWorkflow } from './backtest.js';
 export { sendAgainWorkflow } from './send-again.js';
 export { transactionalSendWorkflow } from './transactional.js';
+export { eventLaneWorkflow } from './event-lane.js';

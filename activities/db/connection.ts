@@ -20,7 +20,7 @@ export async function connectDatabase(uri: string, options: { dbName?: string } 
   const models = createModels(connection);
   await Promise.all([
     models.Customer, models.Event, models.Identity, models.Message, models.Journey, models.JourneyVersion,
-    models.Conversion, models.StageChange, models.JourneyEvent, models.DeferredIngest,
+    models.Conversion, models.StageChange, models.JourneyEvent, models.DeferredIngest, models.Audit, models.Import,
   ].map((m) => m.createIndexes()));
   return {
     connection,

@@ -13,7 +13,7 @@ export type TimelineEntry =
   | ({ type: 'event'; id: string; messageId: string; timestamp: Date } & Omit<EventDoc, '_id' | 'messageId' | 'customerId' | 'timestamp'>)
   | { type: 'message'; id: string; timestamp: Date; channel: string; template: string; priority: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
 
-export function customerRepository({ customers, events, identities, messages, outbox, conversions, stageChanges, journeyEvents, reportDays, webhookReceipts, deferredIngests }: Models) {
+export function customerRepository({ customers, events, identities, messages, outbox, conversions, stageChanges, journeyEvents, reportDays, webhookReceipts, deferredIngests, outboundEvents }: Models) {
   const daily = dailyFigures(reportDays);
   return {
     /** Stores events once each (the customer and the messageId are the key), then the profile if it is newer. */
@@ -121,7 +121,7 @@ export function customerRepository({ customers, events, identities, messages, ou
 
     /**
      * Erases the profile, the timeline, every identity, the report records, the outbox rows, the
-     * webhook receipts and the deferred-ingest records, also those kept under the ids of customers
+     * webhook receipts, the deferred-ingest records and the outbound events not yet pruned, also those kept under the ids of customers
      * merged into this one at any depth, and the stored report figures that count them: nothing
      * of the person is kept. The profiles go last, deepest merge first, so a retry after a stop
      * part-way still finds every merged-away id; the report days are held until forgotten for the
@@ -154,6 +154,7 @@ export function customerRepository({ customers, events, identities, messages, ou
         journeyEvents.deleteMany(theirs),
         webhookReceipts.deleteMany(receipts),
         deferredIngests.deleteMany(theirs),
+        outboundEvents.deleteMany(theirs),
       ]);
       await daily.forget(customerId, days);
       let c = 0;

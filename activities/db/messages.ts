@@ -101,6 +101,8 @@ messageSchema.index({ providerId: 1 }, { sparse: true });
 messageSchema.index({ campaignId: 1 }, { sparse: true });
 // Reports over a date range count messages by when they were sent.
 messageSchema.index({ sentAt: 1 });
+// Exports list the messages of a range, oldest first (GET /v1/messages/export.csv).
+messageSchema.index({ createdAt: 1, _id: 1 });
 // Operators list the sends whose outcome is unknown (GET /v1/messages?status=unknown): few, so sparse.
 messageSchema.index({ unknownAt: -1 }, { sparse: true });
 

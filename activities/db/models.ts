@@ -15,6 +15,10 @@ import { createCampaignModels, type CampaignModels } from './campaigns.js';
 import { createDeferredIngestModels, type DeferredIngestModels } from './deferred-ingests.js';
 import { createBacktestModels, type BacktestModels } from './backtests.js';
 import { createSubscriptionGroupModels, type SubscriptionGroupModels } from './subscription-groups.js';
+import { createAuditModels, type AuditModels } from './audit.js';
+import { createEventEndpointModels, type EventEndpointModels } from './event-endpoints.js';
+import { createOutboundEventModels, type OutboundEventModels } from './outbound-events.js';
+import { createImportModels, type ImportModels } from './imports.js';
 
 /** A profile is the workflow's state as of its last write, keyed by customer id. */
 export type CustomerDoc = Omit<CustomerState, 'customerId' | 'journeys'> & {
@@ -108,7 +112,7 @@ const identitySchema = new Schema<IdentityDoc>({
 }, { versionKey: false });
 
 /** Mongoose models give the shape and the indexes; hot paths use their typed driver collections. */
-export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels, DeferredIngestModels, BacktestModels, SubscriptionGroupModels {
+export interface Models extends MessageModels, WebhookReceiptModels, TemplateModels, OutboxModels, JourneyModels, SegmentModels, AnalyticsModels, CampaignModels, DeferredIngestModels, BacktestModels, SubscriptionGroupModels, AuditModels, EventEndpointModels, OutboundEventModels, ImportModels {
   Customer: Model<CustomerDoc>;
   Event: Model<EventDoc>;
   Identity: Model<IdentityDoc>;
@@ -134,6 +138,10 @@ export function createModels(connection: Connection): Models {
     ...createDeferredIngestModels(connection),
     ...createBacktestModels(connection),
     ...createSubscriptionGroupModels(connection),
+    ...createAuditModels(connection),
+    ...createEventEndpointModels(connection),
+    ...createOutboundEventModels(connection),
+    ...createImportModels(connection),
     customers: Customer.collection as unknown as Collection<CustomerDoc>,
     events: Event.collection as unknown as Collection<EventDoc>,
     identities: Identity.collection as unknown as Collection<IdentityDoc>,

@@ -11,6 +11,8 @@ import { ApiError } from '../errors.js';
 import { reactionEvent, reactionIds } from './events.js';
 import { subscriptionChangedEvent } from '../../workflows/messaging/subscriptions.js';
 import { isOptOut, type ProviderReceipt } from './receipt.js';
+import type { EventStream } from '../../activities/event-stream/stream.js';
+import { messageEvent } from '../../activities/event-stream/events.js';
 
 export interface FeedbackDeps {
   messages: MessageFeedbackRepository;
@@ -18,6 +20,8 @@ export interface FeedbackDeps {
   customers: Pick<CustomerRepository, 'find'>;
   /** Sends events into a known customer's workflow (the ingest service's `deliver`). */
   deliver: (customerId: string, events: CustomerEvent[]) => Promise<void>;
+  /** The outbound event stream (message.delivered, opened, clicked, bounced). */
+  stream?: Pick<EventStream, 'emit' | 'subscribed'>;
   now?: () => Date;
 }
 
@@ -58,6 +62,9 @@ export function feedbackService(deps: FeedbackDeps) {
     return undefined;
   }
 
+  /** Queued after the message's own write, with its natural key: a repeated reaction queues nothing more. */
+  const announce = async (...args: Parameters<typeof messageEvent>): Promise<void> => { await deps.stream?.emit([messageEvent(...args)]); };
+
   async function applyReceipt(message: MessageDoc, receipt: ProviderReceipt): Promise<void> {
     const t = now();
     const at = receipt.at !== undefined && new Date(receipt.at) < t ? new Date(receipt.at) : t;
@@ -67,9 +74,14 @@ export function feedbackService(deps: FeedbackDeps) {
     switch (receipt.type) {
       case 'delivered':
         await deps.messages.record(m, 'delivered', at);
+        await announce('message.delivered', message, at);
         return emit(message.customerId, [reactionEvent('Message Delivered', reactionIds.delivered(m), message, at)]);
       case 'bounced':
         await deps.messages.record(m, 'bounced', at, receipt.reason);
+        // A bounce after an open or click leaves the message as it was: only a message now bounced is announced.
+        if (deps.stream && (await deps.stream.subscribed('message.bounced')) && (await deps.messages.find(m))?.status === 'bounced') {
+          await announce('message.bounced', message, at, reason);
+        }
         return emit(message.customerId, [reactionEvent('Message Bounced', reactionIds.bounced(m), message, at, reason)]);
       case 'failed':
         await deps.messages.record(m, 'failed', at, receipt.reason);
@@ -90,6 +102,7 @@ export function feedbackService(deps: FeedbackDeps) {
       if (!message) return;
       const at = now();
       await deps.messages.record(message._id, 'opened', at);
+      await announce('message.opened', message, at);
       await emit(message.customerId, [reactionEvent('Message Opened', reactionIds.opened(message._id), message, at)]);
     },
 
@@ -105,6 +118,7 @@ export function feedbackService(deps: FeedbackDeps) {
     async clicked({ message, link, url }: ClickTarget): Promise<void> {
       const at = now();
       await deps.messages.record(message._id, 'clicked', at);
+      await announce('message.clicked', message, at, { url });
       await emit(message.customerId, [reactionEvent('Message Clicked', reactionIds.clicked(message._id, link), message, at, { url })]);
     },
 

@@ -5,13 +5,13 @@ import { attributionModels } from '../../workflows/attribution/types.js';
 
 // The answer repeats the range's edges as ISO instants, whose years have four digits: an offset
 // must not move an edge out of them.
-const Instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()])
+export const Instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()])
   .refine((v) => Date.parse(v) >= 0 && Date.parse(v) < Date.UTC(9999, 11, 31), 'a date from 1970-01-01 to 9999-12-30')
   .meta({ description: 'an ISO 8601 date (midnight UTC) or instant', examples: ['2026-03-01'] });
 
 const range = { from: Instant.meta({ description: 'the first instant counted' }), to: Instant.meta({ description: 'the end of the range, not counted', examples: ['2026-04-01'] }) };
-const inOrder = (q: { from: string; to: string }): boolean => Date.parse(q.from) < Date.parse(q.to);
-const afterFrom = { path: ['to'], message: 'must be after from' };
+export const inOrder = (q: { from: string; to: string }): boolean => Date.parse(q.from) < Date.parse(q.to);
+export const afterFrom = { path: ['to'], message: 'must be after from' };
 /** Figures are kept per day (activities/db/report-days.ts): a report reads at most three years of them. */
 export const maxRangeDays = 1096;
 const notTooLong = (q: { from: string; to: string }): boolean => Date.parse(q.to) - Date.parse(q.from) <= maxRangeDays * 86_400_000;

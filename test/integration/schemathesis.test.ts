@@ -16,8 +16,9 @@ let stack: Stack;
 let server: Server;
 let port: number;
 beforeAll(async () => {
-  // Generous rate limit: schemathesis sends thousands of requests a minute with one key.
-  stack = await startStack({ env: { API_RATE_LIMIT_PER_MINUTE: '1000000' } });
+  // Generous rate limit: schemathesis sends thousands of requests a minute with one key. Event
+  // endpoints it registers may only point at this machine: no event leaves it.
+  stack = await startStack({ env: { API_RATE_LIMIT_PER_MINUTE: '1000000', EVENT_STREAM_ALLOWED_HOSTS: '127.0.0.1,localhost' } });
   port = await freePort();
   await new Promise<void>((resolve) => { server = stack.app.listen(port, '127.0.0.1', () => resolve()); });
   // The customer the document's examples look up (`?userId=u-1`), so the view is checked with a live

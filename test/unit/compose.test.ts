@@ -77,7 +77,7 @@ function environment(name: string, env: Record<string, string> = userSecrets): R
 /** Every variable config.ts reads that holds a secret (keys and secrets; lists of them too). */
 function secretVariables(): string[] {
   const source = read('config.ts');
-  const env = source.slice(source.indexOf('const Env = z.object({'));
+  const env = source.slice(source.indexOf('const EnvFields = z.object({'));
   const names = env.slice(0, env.indexOf('\n});')).split('\n').map((line) => /^ {2}([A-Z][A-Z0-9_]*):/.exec(line)?.[1]);
   return [...new Set(names)].filter((name): name is string => name !== undefined && /SECRET|_KEYS$/.test(name));
 }

@@ -19,6 +19,32 @@ describe('configuration', () => {
     );
   });
 
+  it('labels today\'s keys (write-1, admin-1…) and takes labelled keys with scopes from API_KEYS, with or without the lists', () => {
+    const keys = [{ label: 'analyst', key: 'r'.repeat(16), scopes: ['reports:read', 'segments:read'] }];
+    expect(loadConfig({ ...minimal, API_WRITE_KEYS: `${'w'.repeat(16)},${'v'.repeat(16)}`, API_KEYS: JSON.stringify(keys) }).api.keys).toEqual([
+      { label: 'write-1', key: 'w'.repeat(16), scopes: ['events:write'] },
+      { label: 'write-2', key: 'v'.repeat(16), scopes: ['events:write'] },
+      { label: 'admin-1', key: 'a'.repeat(16), scopes: ['admin'] },
+      ...keys,
+    ]);
+    const alone = loadConfig({ MONGODB_URI: minimal.MONGODB_URI, API_KEYS: JSON.stringify(keys) }).api;
+    expect(alone).toMatchObject({ writeKeys: [], adminKeys: [], keys });
+    expect(() => loadConfig({ MONGODB_URI: minimal.MONGODB_URI })).toThrow(/API_WRITE_KEYS.*API_ADMIN_KEYS/);
+  });
+
+  it('names each bad labelled key down to its field, never echoing a key', () => {
+    const bad = (keys: unknown) => () => loadConfig({ ...minimal, API_KEYS: JSON.stringify(keys) });
+    expect(() => loadConfig({ ...minimal, API_KEYS: '[{' })).toThrow(/API_KEYS: not valid JSON/);
+    expect(bad([{ label: 'Bad Label', key: 'secret-but-short', scopes: ['reports:write'] }])).toThrow(/API_KEYS\.0\.label: a label.*API_KEYS\.0\.scopes\.0: /);
+    expect(bad([{ label: 'x', key: 'tiny', scopes: ['admin'] }])).toThrow(/API_KEYS\.0\.key: at least 16 characters/);
+    expect(bad([{ label: 'x', key: 'tiny', scopes: ['admin'] }])).not.toThrow(/tiny/);
+    expect(bad([{ label: 'x', key: 'k'.repeat(16), scopes: [] }])).toThrow(/API_KEYS\.0\.scopes: at least one of admin, events:write/);
+    expect(bad([{ label: 'admin-1', key: 'k'.repeat(16), scopes: ['admin'] }])).toThrow(/API_KEYS\.0\.label: the label admin-1 is taken/);
+    expect(bad([{ label: 'a', key: 'k'.repeat(16), scopes: ['admin'] }, { label: 'b', key: 'k'.repeat(16), scopes: ['audit:read'] }])).toThrow(/API_KEYS\.1\.key: a key given before/);
+    expect(bad([{ label: 'a', key: 'a'.repeat(16), scopes: ['admin'] }])).toThrow(/API_KEYS\.0\.key: a key given before/);
+    expect(bad([{ label: 'a', key: 'k'.repeat(16), scopes: ['admin'], role: 'x' }])).toThrow(/API_KEYS\.0\.role: not a setting/);
+  });
+
   it('rejects short API keys and an SMTP provider without a URL', () => {
     expect(() => loadConfig({ ...minimal, API_WRITE_KEYS: 'short' })).toThrow(/API_WRITE_KEYS: each key must have at least 16 characters/);
     expect(() => loadConfig({ ...minimal, EMAIL_PROVIDER: 'smtp' })).toThrow(/SMTP_URL: required when EMAIL_PROVIDER=smtp/);
