@@ -125,6 +125,13 @@ describe('SMTP sends through worker crashes and stops', () => {
     const killOf = (template: string) => kills.find((k) => k.round === (template === 'confirm-mail' ? 'confirm' : 'ship'))!;
     const unknownBeforeKill = unknown.map((u) => killOf(u.doc.template).at - u.doc.noReturnAt!.getTime());
     console.log(`  unknown sends reached their point of no return ${unknownBeforeKill.map((ms) => `${ms} ms`).join(', ') || '(none)'} before their kill`);
+    // Where the window goes: mark to the server's final dot (the worker), the dot to its answer (the server), the answer to `sent` (the worker).
+    const parts = sends.flatMap((s) => {
+      const answer = w.smtp.answers.get(messageIdFor(s.doc._id, emailFrom));
+      return answer && s.doc.noReturnAt && s.doc.sentAt ? [[answer.dotAt - s.doc.noReturnAt.getTime(), answer.answeredAt - answer.dotAt, s.doc.sentAt.getTime() - answer.answeredAt]] : [];
+    });
+    const median = (k: number) => parts.map((p) => p[k]!).sort((a, b) => a - b)[Math.floor(parts.length / 2)];
+    console.log(`  window medians: mark to final dot ${median(0)} ms, dot to answer ${median(1)} ms, answer to sent ${median(2)} ms`);
     expect(sends).toHaveLength(600);
     // Each kill came while its round was going out.
     expect(kills.every((k) => k.arrivedBefore > 0 && k.arrivedBefore < 300)).toBe(true);

@@ -26,6 +26,8 @@ export interface SmtpReceiver {
   /** SMTP connections open right now, as the server sees them. */
   openConnections(): number;
   mailsWithMessageId(id: string): ParsedMail[];
+  /** By Message-ID: when the server had the message's final dot, and when it answered (epoch ms). */
+  answers: Map<string, { dotAt: number; answeredAt: number }>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   const stalls = new Set<string>();
   const holds = new Map<string, Promise<unknown>>();
   const rcptHolds = new Map<string, Promise<unknown>>();
+  const answers = new Map<string, { dotAt: number; answeredAt: number }>();
   const receiver = { replyDelayMs: 0, rcptDelayMs: 0 };
   const server = new SMTPServer({
     authOptional: true,
@@ -60,12 +63,18 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
     onData(stream, session, callback) {
       const stall = session.envelope.rcptTo.some((r) => stalls.has(r.address));
       const hold = session.envelope.rcptTo.map((r) => holds.get(r.address)).find((h) => h !== undefined);
+      let dotAt = 0;
+      stream.once('end', () => { dotAt = Date.now(); });
       simpleParser(stream).then((mail) => {
         mails.push(mail);
         if (stall) return;
-        if (hold) void hold.then(() => callback(), () => callback());
-        else if (receiver.replyDelayMs > 0) setTimeout(() => callback(), receiver.replyDelayMs);
-        else callback();
+        const answer = () => {
+          if (mail.messageId) answers.set(mail.messageId, { dotAt, answeredAt: Date.now() });
+          callback();
+        };
+        if (hold) void hold.then(answer, answer);
+        else if (receiver.replyDelayMs > 0) setTimeout(answer, receiver.replyDelayMs);
+        else answer();
       }, callback);
     },
   });
@@ -76,7 +85,7 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
   return Object.assign(receiver, {
     url: `smtp://127.0.0.1:${port}`,
-    mails, recipients, rejections, stalls, holds, rcptHolds,
+    mails, recipients, rejections, stalls, holds, rcptHolds, answers,
     openConnections: () => (server as unknown as { connections: Set<unknown> }).connections.size,
     mailsWithMessageId: (id: string) => mails.filter((m) => m.messageId === id),
     stop: () => new Promise<void>((resolve) => server.close(resolve)),
