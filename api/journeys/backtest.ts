@@ -17,7 +17,7 @@ import { pathView } from '../../activities/backtest/result.js';
 import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
 import type { MessagingPolicy } from '../../workflows/messaging/arbiter.js';
 import type { JourneyCatalog, JourneyDefinition } from '../../workflows/journeys/types.js';
-import { backtestWorkflowId } from '../../workflows/backtest.js';
+import { backtestPageSize, backtestWorkflowId } from '../../workflows/backtest.js';
 import { CustomerId } from '../customers/schema.js';
 import { SegmentId } from '../segments/schema.js';
 import { ApiError, invalid } from '../errors.js';
@@ -148,7 +148,7 @@ export function backtestService(deps: BacktestDeps) {
         ...(request.sample && { sample: request.sample }), withLiveJourneys: request.withLiveJourneys, engagementRate: request.engagementRate,
       }, plan);
       try {
-        await deps.temporal.workflow.start('backtestWorkflow', { workflowId: backtestWorkflowId(id), taskQueue: deps.taskQueue, args: [{ backtestId: id }] });
+        await deps.temporal.workflow.start('backtestWorkflow', { workflowId: backtestWorkflowId(id), taskQueue: deps.taskQueue, args: [{ backtestId: id, pageSize: backtestPageSize }] });
       } catch (err) {
         await deps.backtests.finish(id, 'failed', { error: 'Temporal refused to start the run' });
         throw new ApiError(503, 'temporal_unavailable', `the backtest could not be started, retry later (${(err as Error).name})`);
