@@ -1,4 +1,14 @@
 # The Closedloop API and worker (one image; docker-compose.yml picks the process with its command).
+
+# The marketer's console: built apart (its own npm project, dev tools included), only its static files kept.
+FROM node:20-bookworm-slim AS console
+WORKDIR /console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY console/index.html console/tsconfig.json console/vite.config.ts ./
+COPY console/src ./src
+RUN npm run build
+
 FROM node:20-bookworm-slim
 
 ENV NODE_ENV=production
@@ -15,7 +25,11 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY worker ./worker
+# Served by the API at /console (api/routes/console.ts).
+COPY --from=console /console/dist ./console/dist
 
+# CSV uploads between the API and the workers (IMPORT_DIR in docker-compose.yml): a new volume takes this directory's owner.
+RUN mkdir -p /imports && chown node:node /imports
 USER node
 EXPOSE 3000
 # What `npm run api` runs, without npm in between: npm passes SIGTERM only to its `sh -c`, which

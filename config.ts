@@ -333,7 +333,9 @@ function issueLines(i: z.core.$ZodIssue): string[] {
 
 /** Validates the environment; throws one ConfigError naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = (env.API_KEYS?.trim() ? LabelledEnv : Env).safeParse(env);
+  // An empty API_KEYS (compose passes `${API_KEYS:-}`) is no API_KEYS.
+  const { API_KEYS: labelled, ...others } = env;
+  const parsed = labelled?.trim() ? LabelledEnv.safeParse(env) : Env.safeParse(others);
   if (!parsed.success) {
     const lines = parsed.error.issues.flatMap(issueLines);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);

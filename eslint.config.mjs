@@ -6,7 +6,7 @@ import regexp from 'eslint-plugin-regexp';
 const nodeBuiltins = ['assert', 'buffer', 'child_process', 'crypto', 'dns', 'events', 'fs', 'fs/promises', 'http', 'https', 'net', 'os', 'path', 'process', 'stream', 'timers', 'tls', 'url', 'util', 'worker_threads', 'zlib'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', '.data/', 'test/histories/'] },
+  { ignores: ['node_modules/', '.cache/', '.data/', 'test/histories/', 'console/dist/', 'console/node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -32,6 +32,7 @@ import { outboundEventRepository } from './db/outbound-events.js';
 import { eventStream } from './event-stream/stream.js';
 import { mergedEvent, recordEvents } from './event-stream/events.js';
 import { createEventStreamActivities } from './event-stream/deliver.js';
+import { createImportActivities } from './imports/index.js';
 
 export interface ActivityDeps {
   models: Models;
@@ -61,6 +62,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
     ...createJourneyActivities({ models, catalog }),
     ...createBacktestActivities({ models, rules: config.lifecycleRules, policy: config.messagingPolicy }),
     ...createCampaignActivities({ models, temporal, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy } }),
+    ...createImportActivities({ models, delivery, config }),
     /** Events accepted while MongoDB was away: resolve and deliver them now (retried until it is back). */
     async deliverDeferred(items: Normalised[]): Promise<{ customers: number }> {
       const resolved = await delivery.resolveAll(items);

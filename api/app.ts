@@ -33,6 +33,7 @@ import { backtestsRouter } from './routes/backtests.js';
 import { backtestService } from './journeys/backtest.js';
 import { backtestRepository } from '../activities/db/backtests.js';
 import { docsRouter } from './routes/docs.js';
+import { consoleRouter } from './routes/console.js';
 import { apiRoutes, openApiDocument } from './openapi.js';
 import { segmentRepository } from '../activities/db/segments.js';
 import { segmentQueries } from '../activities/db/segment-query.js';
@@ -62,6 +63,9 @@ import { auditRouter } from './routes/audit.js';
 import { exportQueries } from '../activities/db/exports.js';
 import { exportService } from './exports/service.js';
 import { exportsRouter } from './routes/exports.js';
+import { importRepository } from '../activities/db/imports.js';
+import { importService } from './imports/service.js';
+import { importsRouter } from './routes/imports.js';
 
 export interface AppDeps {
   config: Config;
@@ -95,6 +99,8 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   // Routers added by feature: mount them below, in this order (public routes first).
   app.use(healthRouter(temporal, db, Math.min(2000, config.api.temporalTimeoutMs)));
   app.use(docsRouter(openApiDocument()));
+  // The marketer's console: static files, no key (it signs in to the API with one).
+  app.use(consoleRouter());
   // The outbound event stream: reactions to messages are emitted here, the rest by the worker.
   const stream = eventStream({ endpoints: eventEndpointRepository(db.models), outbound: outboundEventRepository(db.models), refreshMs: config.eventStream.refreshMs });
   // Reactions to messages: signed tracking tokens and signed provider webhooks, no API key.
@@ -129,6 +135,11 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   // Before the messages router, whose /v1/messages/:id would take export.csv for an id.
   app.use(exportsRouter(exportService({ segments: segmentRepository(db.models), queries: exportQueries(db.models) }), logger));
   app.use(ingestRouter(ingest));
+  // CSV bodies, streamed to IMPORT_DIR by the route itself (the JSON parsers above leave text/csv unread).
+  app.use(importsRouter(importService({
+    imports: importRepository(db.models), temporal, taskQueue: config.temporal.taskQueue, settings: config.imports, identity: config.identity,
+    temporalDeadlineMs: config.api.temporalTimeoutMs,
+  })));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
   app.use(subscriptionsRouter(subscriptions));
   app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal, groups: groupChecks(groups) })));

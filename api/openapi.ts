@@ -25,6 +25,7 @@ import { preferencesApi } from './routes/preferences.js';
 import { eventEndpointsApi } from './routes/event-endpoints.js';
 import { auditApi } from './routes/audit.js';
 import { exportsApi } from './routes/exports.js';
+import { importsApi } from './routes/imports.js';
 
 export interface ApiResponse {
   description: string;
@@ -48,6 +49,8 @@ export interface ApiRoute {
   headers?: z.ZodObject;
   /** A JSON body (parsed by app.ts's JSON middleware, or by the route itself). */
   body?: z.ZodType;
+  /** The body's media type when it is not JSON (the route reads it itself, e.g. `text/csv`). */
+  bodyType?: string;
   /** The route takes `{}` when no body is sent. */
   optionalBody?: true;
   responses: Record<number, ApiResponse>;
@@ -68,6 +71,7 @@ const apis: Record<string, ApiRoute[]> = {
   Subscriptions: subscriptionsApi,
   'Event stream': eventEndpointsApi,
   Exports: exportsApi,
+  Imports: importsApi,
   Audit: auditApi,
   Tracking: [...trackingApi, ...preferencesApi],
   Webhooks: webhooksApi,
@@ -88,14 +92,14 @@ function middlewareErrors(route: ApiRoute): Record<number, string> {
     errors[403] = `\`forbidden\`: the key lacks the scope ${scopesFor(route).map((s) => `\`${s}\``).join(' or ')} (\`details[0].message\` names it)`;
     errors[429] = '`rate_limited`: too many requests a minute with this key; retry after `Retry-After`';
   }
-  if (route.body) {
+  if (route.body && !route.bodyType) {
     errors[400] = '`invalid_json`';
     errors[413] = '`payload_too_large`: the body is over the limit';
     errors[415] = '`unsupported_encoding`: an unknown Content-Encoding or charset';
   }
   if (route.key === 'admin') {
     if (['post', 'put', 'patch'].includes(route.method)) {
-      const mediaType = '`unsupported_media_type`: a body that is not `application/json` (or a `+json` type); nothing is changed';
+      const mediaType = `\`unsupported_media_type\`: a body that is not ${route.bodyType ? `\`${route.bodyType}\`` : '`application/json` (or a `+json` type)'}; nothing is changed`;
       errors[415] = errors[415] ? `${mediaType}; ${errors[415]}` : mediaType;
     }
     errors[503] = '`mongodb_unavailable`: MongoDB is unreachable; retry after `Retry-After`';
@@ -127,7 +131,7 @@ function routeConfig(tag: string, route: ApiRoute): RouteConfig {
       ...(route.params && { params: route.params }),
       ...(route.query && { query: route.query }),
       ...(route.headers && { headers: route.headers }),
-      ...(route.body && { body: { required: !route.optionalBody, content: { 'application/json': { schema: route.body } } } }),
+      ...(route.body && { body: { required: !route.optionalBody, content: { [route.bodyType ?? 'application/json']: { schema: route.body } } } }),
     },
     responses,
   };

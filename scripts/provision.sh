@@ -7,6 +7,7 @@ CACHE="$ROOT/.cache"
 mkdir -p "$CACHE"
 say() { echo "[provision] $*" >&2; }
 need() { command -v "$1" >/dev/null 2>&1 || { say "missing '$1': $2"; exit 1; }; }
+FOR_TESTS=0; [ "${1:-}" = "--tests" ] && FOR_TESTS=1
 
 # 1. Node packages, exactly as the lockfile pins them.
 if ! cmp -s "$ROOT/package-lock.json" "$ROOT/node_modules/.package-lock.json.closedloop" 2>/dev/null; then
@@ -66,4 +67,28 @@ if [ ! -f "$OUT/MongoLauncher.class" ] || [ "$SRC" -nt "$OUT/MongoLauncher.class
   say "compiling the MongoDB launcher"
   mkdir -p "$OUT"
   javac -d "$OUT" -cp "$CACHE/mongo-java-server/lib/*" "$SRC" >&2
+fi
+
+# 5. The marketer's console (console/: its own npm project, so its install never touches the root
+# node_modules): packages as its lockfile pins, then built into console/dist when a source is newer.
+CONSOLE="$ROOT/console"
+if ! cmp -s "$CONSOLE/package-lock.json" "$CONSOLE/node_modules/.package-lock.json.closedloop" 2>/dev/null; then
+  say "installing the console's node packages (npm ci in console/)"
+  npm --prefix "$CONSOLE" ci --prefer-offline --no-audit --no-fund --loglevel=error >&2
+  cp "$CONSOLE/package-lock.json" "$CONSOLE/node_modules/.package-lock.json.closedloop"
+fi
+if [ ! -f "$CONSOLE/dist/index.html" ] || [ -n "$(find "$CONSOLE/src" "$CONSOLE/index.html" "$CONSOLE/vite.config.ts" "$CONSOLE/tsconfig.json" "$CONSOLE/package-lock.json" -newer "$CONSOLE/dist/index.html" -print -quit)" ]; then
+  say "building the console (tsc, vite build into console/dist)"
+  npm --prefix "$CONSOLE" run build --silent >&2
+fi
+
+# 6. Tests only (`npm test` passes --tests): Debian's Chromium for the console's browser test (the
+# browser downloads of Puppeteer and Playwright fail here), with a CJK font for its screenshots.
+if [ "$FOR_TESTS" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then APT=(); elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then APT=(sudo -n); else
+    say "missing 'chromium' (the console's browser test drives it): run 'sudo apt-get install -y chromium fonts-wqy-microhei' once, then npm test again"; exit 1
+  fi
+  say "installing Chromium from Debian's packages (apt-get)"
+  "${APT[@]}" apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive "${APT[@]}" apt-get install -y -q chromium fonts-wqy-microhei >&2
 fi

@@ -74,6 +74,7 @@ try {
   console.log(`
 Closedloop is running.
   API          ${api}   (write key: ${writeKey}, admin key: ${adminKey})
+  Console      ${api}/console   (sign in with the admin key)
   Temporal UI  http://127.0.0.1:${ports.ui}/namespaces/default/workflows
   MongoDB      ${mongodbUri}
   Demo customer ${demo.customerId}: stage ${demo.stage}, tier ${demo.tier ?? 'none'}

@@ -7,3 +7,4 @@ export { backtestWorkflow } from './backtest.js';
 export { sendAgainWorkflow } from './send-again.js';
 export { transactionalSendWorkflow } from './transactional.js';
 export { eventLaneWorkflow } from './event-lane.js';
+export { importWorkflow } from './import.js';

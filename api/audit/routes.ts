@@ -9,6 +9,10 @@ export type AuditSpec =
   | { entity: string; verb: string; outcome?: true | ((answer: unknown) => unknown) }
   | { notAudited: string };
 
+const importOutcome = (answer: unknown): unknown => {
+  const { id, kind, status, skipInvalid, file, progress } = answer as Record<string, unknown>;
+  return { id, kind, status, skipInvalid, file, progress };
+};
 const sendAgainOutcome = (answer: unknown) => {
   const { message, settled } = answer as { message?: { status?: string }; settled?: boolean };
   return { status: message?.status, settled };
@@ -54,6 +58,9 @@ export const auditSpecs: Record<string, AuditSpec> = {
   'DELETE /v1/event-endpoints/:id': { entity: 'event_endpoint', verb: 'delete' },
   'POST /v1/event-endpoints/:id/rotate-secret': { entity: 'event_endpoint', verb: 'rotate_secret' },
   'POST /v1/event-endpoints/:id/replay': { entity: 'event_endpoint', verb: 'replay', outcome: true },
+  // Imports: what was asked and the file's fingerprint, never its rows (they hold customers' data).
+  'POST /v1/imports': { entity: 'import', verb: 'create', outcome: importOutcome },
+  'POST /v1/imports/:id/cancel': { entity: 'import', verb: 'cancel', outcome: importOutcome },
 };
 
 export const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>): string => `${route.method.toUpperCase()} ${route.path}`;

@@ -19,7 +19,7 @@ import type { Channel } from '../../workflows/messaging/types.js';
 export type { Normalised };
 
 // Trait names people use for the identities we know, in Segment's and Chinese platforms' styles.
-const traitAliases: Record<string, string[]> = {
+export const traitAliases: Record<string, string[]> = {
   email: ['email'],
   phone: ['phone', 'mobile'],
   wechat_openid: ['wechat_openid', 'wechatOpenId', 'openid'],

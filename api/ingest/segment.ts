@@ -19,7 +19,9 @@ const anIdMessage = { message: 'userId or anonymousId is required', path: ['user
 
 export const Track = z.object({ ...common, type: z.literal('track').optional(), event: z.string().min(1).max(200), properties: dict.default({}) }).refine(needsAnId, anIdMessage)
   .meta({ id: 'Track', examples: [{ userId: 'u-1', event: 'Order Completed', properties: { total: 99 } }] });
-export const Identify = z.object({ ...common, type: z.literal('identify').optional(), traits: dict.default({}) }).refine(needsAnId, anIdMessage)
+/** An identify call's fields, without the check that it names userId or anonymousId (a CSV import's customer may be named by a trait alone). */
+export const IdentifyFields = z.object({ ...common, type: z.literal('identify').optional(), traits: dict.default({}) });
+export const Identify = IdentifyFields.refine(needsAnId, anIdMessage)
   .meta({ id: 'Identify', examples: [{ userId: 'u-1', traits: { name: 'Ada', email: 'ada@example.com' } }] });
 export const Page = z.object({ ...common, type: z.literal('page').optional(), name: z.string().max(200).optional(), category: z.string().optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Page' });
 export const Screen = z.object({ ...common, type: z.literal('screen').optional(), name: z.string().max(200).optional(), properties: dict.default({}) }).refine(needsAnId, anIdMessage).meta({ id: 'Screen' });

@@ -70,6 +70,7 @@ interface Step {
 }
 
 let endpointId = '';
+let importId = '';
 const customerId = newCustomerId();
 const steps: Step[] = [
   {
@@ -194,6 +195,15 @@ const steps: Step[] = [
     route: 'DELETE /v1/event-endpoints/:id', run: () => admin.delete(`/v1/event-endpoints/${endpointId}`),
     entity: 'event_endpoint', entityId: () => endpointId, before: { description: 'warehouse' }, after: null,
   },
+  {
+    route: 'POST /v1/imports',
+    run: () => request(stack.app).post('/v1/imports?kind=customers').auth(adminKey, '').set('Content-Type', 'text/csv').send('userId,email,name\nu-imported,someone@example.com,Ana\n'),
+    entity: 'import', entityId: () => importId, before: null, after: null, outcome: { kind: 'customers', file: { bytes: 53 } },
+  },
+  {
+    route: 'POST /v1/imports/:id/cancel', run: () => admin.post(`/v1/imports/${importId}/cancel`),
+    entity: 'import', entityId: () => importId, before: null, after: null, outcome: { kind: 'customers' },
+  },
 ];
 
 describe('audit trail', () => {
@@ -213,6 +223,7 @@ describe('audit trail', () => {
       const res = await step.run();
       expect(res.status, `${step.route}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
       if (step.route === 'POST /v1/event-endpoints') endpointId = res.body.id;
+      if (step.route === 'POST /v1/imports') importId = res.body.id;
       expect(await records(), step.route).toBe(count + 1);
       const [entry] = (await stack.db.models.audit.find({}).sort({ at: -1, _id: -1 }).limit(1).toArray());
       const entityId = typeof step.entityId === 'function' ? step.entityId() : step.entityId;

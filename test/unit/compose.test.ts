@@ -368,7 +368,8 @@ describe('Dockerfile', () => {
   });
 
   it('puts the installed package binaries on PATH, as npm scripts have them', () => {
-    const workdir = /^WORKDIR\s+(\S+)\s*$/m.exec(dockerfile)?.[1];
+    // The image's own stage: the last WORKDIR (the console is built in a stage before it).
+    const workdir = [...dockerfile.matchAll(/^WORKDIR\s+(\S+)\s*$/gm)].at(-1)?.[1];
     expect(workdir).toBeDefined();
     const pathLine = /^ENV PATH[= ](\S+)\s*$/m.exec(dockerfile)?.[1];
     expect(pathLine?.split(':')).toContain(path.posix.join(workdir!, 'node_modules/.bin'));

@@ -1,0 +1,92 @@
+// The version's steps drawn as a flow graph (React Flow, laid out by dagre): each node shows what
+// the step does, how many customers entered it in the range and any validation error naming it.
+import { memo, useEffect, useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Background, Controls, Handle, Position, ReactFlow, useNodesInitialized, useReactFlow, useStore, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { journeyGraph, nodeSize, type GraphNode } from '../journey-graph';
+import { num } from '../format';
+import type { JourneyDefinition, Step } from '../types';
+
+type StepData = { node: GraphNode; title: string; detail: string; count?: number; errors: string[]; countLabel: string };
+
+function detailOf(step: Step | undefined, t: ReturnType<typeof useTranslation>['t']): string {
+  switch (step?.type) {
+    case 'wait': return step.duration;
+    case 'wait_until': return step.date ? `${step.date} ${step.time}` : step.time;
+    case 'wait_for_event': return `${step.event} · ${step.timeout}`;
+    case 'send': return `${step.channel} · ${step.template}`;
+    case 'update_profile': return [step.addTags?.length ? `+${step.addTags.join(', ')}` : '', step.points ? `${step.points > 0 ? '+' : ''}${step.points} ${t('graph.points')}` : ''].filter(Boolean).join(' · ');
+    case 'branch': return t('graph.branches', { count: step.branches.length + 1 });
+    case 'split': return t('graph.arms', { count: step.variants.length });
+    default: return '';
+  }
+}
+
+const StepNode = memo(function StepNode({ data }: NodeProps<Node<StepData>>) {
+  const { node, title, detail, count, errors, countLabel } = data;
+  return (
+    <div className={`step-node kind-${node.kind}${errors.length ? ' has-error' : ''}`} data-step={node.id}>
+      {node.kind !== 'trigger' && <Handle type="target" position={Position.Top} />}
+      <div className="step-head"><span className="step-type">{title}</span>{count !== undefined && <span className="step-count" title={countLabel}>{num(count)}</span>}</div>
+      <div className="step-id">{node.kind === 'trigger' || node.kind === 'holdout' ? detail : node.id}</div>
+      {node.kind !== 'trigger' && node.kind !== 'holdout' && detail && <div className="step-detail">{detail}</div>}
+      {errors.map((e) => <div key={e} className="step-error" role="note">{e}</div>)}
+      {node.kind !== 'exit' && node.kind !== 'holdout' && <Handle type="source" position={Position.Bottom} />}
+    </div>
+  );
+});
+const nodeTypes = { step: StepNode };
+const fitOptions = { padding: 0.08, maxZoom: 1.1 };
+
+/** The whole journey in view once the nodes are measured, and again whenever the pane changes size. */
+function FitToPane() {
+  const { fitView } = useReactFlow();
+  const ready = useNodesInitialized();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  useEffect(() => { if (ready && width && height) void fitView(fitOptions); }, [ready, width, height, fitView]);
+  return null;
+}
+
+export function JourneyGraph({ definition, counts, errors, holdoutCustomers }: {
+  definition: JourneyDefinition; counts?: Map<string, number>; errors?: Map<string, string[]>; holdoutCustomers?: number;
+}) {
+  const { t } = useTranslation();
+  const { nodes, edges } = useMemo(() => {
+    const graph = journeyGraph(definition);
+    const trigger = `${definition.trigger.type}${'event' in definition.trigger ? ` · ${String(definition.trigger.event)}` : ''}`;
+    const nodes: Node<StepData>[] = graph.nodes.map((n) => {
+      const count = n.kind === 'holdout' ? holdoutCustomers : counts?.get(n.id);
+      return {
+      id: n.id, type: 'step', position: { x: n.x, y: n.y }, width: nodeSize.width,
+      ariaLabel: `${t(`steps.${n.kind}`)} ${n.kind === 'trigger' || n.kind === 'holdout' ? '' : n.id}${count === undefined ? '' : `: ${num(count)} ${t('graph.entered')}`}`,
+      data: {
+        node: n,
+        title: t(`steps.${n.kind}`),
+        detail: n.kind === 'trigger' ? trigger : n.kind === 'holdout' ? t('graph.holdoutLeaves') : detailOf(n.step, t),
+        count,
+        countLabel: t('graph.entered'),
+        errors: errors?.get(n.id) ?? [],
+      },
+      };
+    });
+    const edgeLabel = (kind: string, label?: string) => kind === 'otherwise' ? t('graph.otherwise') : kind === 'timeout' ? `${t('graph.timeout')} ${label}` : kind === 'holdout' ? `${t('graph.holdout')} ${label}` : label;
+    const flowEdges: Edge[] = graph.edges.map((e) => ({
+      id: e.id, source: e.source, target: e.target, label: edgeLabel(e.kind, e.label), type: 'smoothstep',
+      className: `edge-${e.kind}`, labelBgPadding: [4, 2], labelStyle: { fontSize: 13 },
+    }));
+    return { nodes, edges: flowEdges };
+  }, [definition, counts, errors, holdoutCustomers, t]);
+
+  return (
+    <div className="graph" data-testid="journey-graph">
+      <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={fitOptions} minZoom={0.2}
+        nodesDraggable={false} nodesConnectable={false} elementsSelectable edgesFocusable={false} ariaLabelConfig={{ 'node.a11yDescription.default': t('graph.a11y') }}>
+        <Background gap={24} />
+        <Controls showInteractive={false} fitViewOptions={fitOptions} />
+        <FitToPane />
+      </ReactFlow>
+    </div>
+  );
+}

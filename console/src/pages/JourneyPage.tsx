@@ -1,0 +1,82 @@
+// One journey: its version's steps as a graph with the funnel on the nodes, exits by reason,
+// variants against the holdout, and the actions its status allows.
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { DateRangePicker } from '../components/DateRangePicker';
+import { ErrorNote } from '../components/ErrorNote';
+import { JourneyActions } from '../components/JourneyActions';
+import { JourneyGraph } from '../components/JourneyGraph';
+import { JourneyResults } from '../components/JourneyResults';
+import { StatusBadge } from '../components/Status';
+import { stepOfField } from '../journey-graph';
+import { useLoad } from '../load';
+import { useRange } from '../range';
+import { Link, usePageTitle } from '../router';
+import type { JourneyDefinition, JourneyDetail, JourneyReport, PublishedVersion } from '../types';
+
+export function JourneyPage({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const { query } = useRange();
+  const path = `/v1/journeys/${encodeURIComponent(id)}`;
+  const detail = useLoad(() => api<JourneyDetail>(path), [path]);
+  const journey = detail.data;
+  usePageTitle(journey?.name ?? t('journeys.title'));
+  const [chosen, setChosen] = useState<number | 'draft'>();
+  const [message, setMessage] = useState<string>();
+  const [invalid, setInvalid] = useState<{ field: string; message: string }[]>([]);
+  // The latest version unless the marketer picks another (or the draft, which is all a new journey has).
+  const shown: number | 'draft' = invalid.length ? 'draft' : chosen ?? (journey && journey.latestVersion > 0 ? journey.latestVersion : 'draft');
+  const version = useLoad<JourneyDefinition | undefined>(async () => {
+    if (!journey) return undefined;
+    if (shown === 'draft') return journey.draft;
+    return (await api<PublishedVersion>(`${path}/versions/${shown}`)).definition;
+  }, [journey, shown, path]);
+  const report = useLoad<JourneyReport | undefined>(
+    async () => (journey && journey.latestVersion > 0 ? api<JourneyReport>(`/v1/reports/journeys/${encodeURIComponent(id)}`, { query }) : undefined),
+    [journey?.latestVersion, id, query.from, query.to]);
+
+  const counts = useMemo(() => new Map(report.data?.steps.map((s) => [s.stepId, s.customers])), [report.data]);
+  const errors = useMemo(() => {
+    const byStep = new Map<string, string[]>();
+    for (const d of invalid) {
+      const step = stepOfField(d.field);
+      if (step) byStep.set(step, [...(byStep.get(step) ?? []), `${d.field}: ${d.message}`]);
+    }
+    return byStep;
+  }, [invalid]);
+  const holdout = report.data?.variants.find((v) => v.variant === 'holdout')?.customers;
+
+  if (detail.error) return <section><h1 tabIndex={-1}>{id}</h1><ErrorNote error={detail.error} /></section>;
+  if (!journey) return <section aria-busy="true"><h1 tabIndex={-1}>{t('common.loading')}</h1></section>;
+  return (
+    <section>
+      <p className="crumbs"><Link to="/journeys">{t('journeys.title')}</Link> / {journey.id}</p>
+      <div className="page-head">
+        <h1 tabIndex={-1}>{journey.name} <StatusBadge status={journey.status} /></h1>
+        <JourneyActions journey={journey} onInvalid={setInvalid} onDone={(m) => { setMessage(m); setChosen(undefined); detail.reload(); }} />
+      </div>
+      <p role="status" className="notice">{message}</p>
+      {invalid.length > 0 && (
+        <div className="error-box" role="alert" data-testid="validation-errors">
+          <h2>{t('journey.invalidTitle')}</h2>
+          <ul>{invalid.map((d) => <li key={d.field + d.message}><code>{d.field}</code> {d.message}</li>)}</ul>
+        </div>
+      )}
+      <div className="toolbar">
+        <label>{t('journey.version')}{' '}
+          <select value={String(shown)} onChange={(e) => setChosen(e.target.value === 'draft' ? 'draft' : Number(e.target.value))}>
+            {[...journey.versions].reverse().map((v) => <option key={v.version} value={v.version}>v{v.version}</option>)}
+            <option value="draft">{t('journey.draft')}</option>
+          </select>
+        </label>
+        <DateRangePicker />
+      </div>
+      {version.error ? <ErrorNote error={version.error} /> : null}
+      {report.error ? <ErrorNote error={report.error} /> : null}
+      {version.data && <JourneyGraph definition={version.data} counts={report.data ? counts : undefined} errors={errors} holdoutCustomers={holdout} />}
+      <p className="hint">{t('journey.graphHint')}</p>
+      {report.data && version.data && <JourneyResults report={report.data} definition={version.data} />}
+    </section>
+  );
+}

@@ -1,0 +1,78 @@
+// The parts of the API's answers the console reads (their full schemas: GET /openapi.json).
+export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';
+
+export interface JourneySummary {
+  id: string; name: string; status: JourneyStatus; latestVersion: number; onPause: 'hold' | 'exit';
+  createdAt: string; updatedAt: string; publishedAt?: string;
+}
+
+export interface Condition { field: string; op: string; value?: unknown }
+
+export type Step =
+  | { type: 'wait'; duration: string; next: string }
+  | { type: 'wait_until'; time: string; date?: string; next: string }
+  | { type: 'wait_for_event'; event: string; timeout: string; onEvent: string; onTimeout: string }
+  | { type: 'branch'; branches: { when: Condition[]; next: string }[]; otherwise: string }
+  | { type: 'split'; variants: { name: string; weight: number; next: string }[]; holdout?: number }
+  | { type: 'send'; channel: string; template: string; next: string; onlyIfEngagedWith?: string }
+  | { type: 'update_profile'; addTags?: string[]; removeTags?: string[]; points?: number; next: string }
+  | { type: 'exit' };
+
+export interface JourneyDefinition {
+  name: string; entry: string; steps: Record<string, Step>;
+  trigger: { type: string; [k: string]: unknown };
+  goal?: { event: string; within?: string };
+}
+
+export interface JourneyDetail extends JourneySummary {
+  draft: JourneyDefinition;
+  versions: { version: number; publishedAt: string }[];
+}
+
+export interface PublishedVersion { version: number; publishedAt: string; definition: JourneyDefinition }
+
+export interface Comparison { converted: number; conversionRate: number | null; uplift: number | null; pValue: number | null; significant: boolean | null }
+
+export interface JourneyReport {
+  journeyId: string; from: string; to: string; goal: string | null; conversionWindow: string | null;
+  entered: number; goalRate: number | null; exitedOnGoal: number; convertedWithinWindow: number; windowConversionRate: number | null;
+  steps: { stepId: string; customers: number }[];
+  exited: { reason: string; customers: number }[];
+  variants: (Comparison & { variant: string; customers: number; exitedOnGoal: number; withinWindow: Comparison })[];
+}
+
+export interface ChannelRow {
+  channel: string; reached: number; sent: number; transactional: number; delivered: number; opened: number; clicked: number;
+  converted: number; conversionRate: number | null; revenue: number; cost: number | null; costPerConversion: number | null;
+}
+export const attributionModels = ['first_touch', 'last_touch', 'linear', 'time_decay', 'position_based'] as const;
+export type AttributionModel = (typeof attributionModels)[number];
+export interface ChannelReport { from: string; to: string; model: AttributionModel; channels: ChannelRow[]; unattributed: { conversions: number; revenue: number } }
+
+export const stages = ['stranger', 'fan', 'member', 'customer', 'loyal', 'at_risk'] as const;
+export interface LifecycleReport { from: string; to: string; stages: { stage: string; customers: number }[]; moves: { from: string; to: string; moves: number }[] }
+
+export interface Profile {
+  stage: string; tier?: string; points: number;
+  counters: { events: number; orders: number; spend: number; firstSeenAt?: string; lastSeenAt?: string; lastOrderAt?: string };
+  followed: boolean; registered: boolean; tags: string[]; consent: Record<string, boolean>;
+  traits: Record<string, unknown>;
+  scores?: { r: number; f: number; m: number; rfm: string; value: number; attrition: number; potential: number };
+  mergedFrom: string[]; mergedInto?: string; updatedAt?: string;
+}
+
+export interface JourneyPlace { journeyId: string; version: number; stepId: string; enteredAt: string; since: string; nextWakeAt: string | null; variant?: string; paused: boolean }
+
+export interface Subscription { group: string; name: string; channel: string; type: 'opt_in' | 'opt_out'; transactional: boolean; subscribed: boolean; chosen: boolean }
+
+export interface CustomerView {
+  customerId: string; profile: Profile | null; identities: { type: string; value: string }[];
+  journeys: JourneyPlace[]; subscriptions: Subscription[];
+  workflow: { status: string; workflowId: string; live?: Profile };
+}
+
+export type TimelineItem =
+  | { type: 'event'; id: string; messageId: string; timestamp: string; kind: string; name?: string; channel?: string; properties: Record<string, unknown>; setAside?: { reason: string } }
+  | { type: 'message'; id: string; timestamp: string; channel: string; template: string; priority: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
+
+export interface Timeline { items: TimelineItem[]; nextCursor: string | null }
