@@ -7,7 +7,8 @@ import { afterFrom, inOrder, Instant } from '../reports/schema.js';
 const maxTraits = 50;
 
 export const MemberExportQuery = z.object({
-  traits: z.string().max(5000).optional()
+  // 1,000 characters: percent-encoded (up to 9 bytes each) the URL stays within Node's 16 KB of request head.
+  traits: z.string().max(1000).optional()
     .transform((s, ctx) => {
       const names = [...new Set((s ?? '').split(',').map((t) => t.trim()).filter(Boolean))];
       if (names.length > maxTraits) ctx.addIssue({ code: 'custom', message: `at most ${maxTraits} traits` });
