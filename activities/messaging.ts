@@ -23,7 +23,6 @@
 // the latest may pass its point of no return, so SMTP still sends at most once. If the first had
 // passed it and then succeeds, `sent` replaces the second's `unknown`.
 // Documents opened before the mark existed keep the older rule: any attempt left open is unknown.
-import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import type { Channel, Priority, SendOutcome, SendRequest, SuppressedSend } from '../workflows/messaging/types.js';
@@ -36,6 +35,7 @@ import { DeliveryError, toActivityFailure } from './channels/errors.js';
 import { renderTemplate } from './channels/templates.js';
 import { addTracking } from './channels/tracking.js';
 import { preferencesUrl } from './preferences.js';
+import { heartbeating } from './heartbeat.js';
 import type { EventStream } from './event-stream/stream.js';
 import { sentEvent } from './event-stream/events.js';
 
@@ -134,15 +134,7 @@ export function createMessagingActivities({ models, channels, config, stream }: 
   const inFlight = pLimit(config.workerMaxSendsInFlight ?? 16);
 
   /** Runs a send with heartbeats (Temporal notices a dead worker in seconds, not at the start-to-close timeout). */
-  async function withHeartbeats<T>(run: (signal?: AbortSignal) => Promise<T>): Promise<T> {
-    const context = activityContext.getStore();
-    const beat = context ? setInterval(() => context.heartbeat(), 3000) : undefined;
-    try {
-      return await inFlight(() => run(context?.cancellationSignal));
-    } finally {
-      clearInterval(beat);
-    }
-  }
+  const withHeartbeats = <T>(run: (signal?: AbortSignal) => Promise<T>): Promise<T> => heartbeating(3000, (signal) => inFlight(() => run(signal)));
 
   return {
     sendMessage(req: SendRequest): Promise<SendOutcome> {

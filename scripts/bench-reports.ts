@@ -252,7 +252,7 @@ async function backtestPhase(database: Database) {
   const previewReads: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
-    await customerEvents(models, someone, new Date(month.from.getTime() + 90 * 86_400_000));
+    await customerEvents(models, someone, new Date(month.from.getTime() + 90 * D));
     previewReads.push(round(performance.now() - t));
   }
   return {

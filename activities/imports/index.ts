@@ -4,7 +4,6 @@
 // the workflow holds and computes its progress from the workflow's figures, so a retried page
 // writes the same figures and, since each row's messageId comes from the file, applies nothing twice.
 import { rm } from 'node:fs/promises';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../config.js';
 import type { Delivery, Normalised } from '../delivery.js';
@@ -13,6 +12,7 @@ import { importErrorId, importRepository, maxStoredErrors, type ImportErrorDoc }
 import { finishedStatuses, type ImportPage, type ImportPageInput, type ImportProgress, type ImportStatus } from '../../workflows/import.js';
 import { importFile, readCsv, type CsvPage, type CsvRecord } from './csv.js';
 import { rowReader, wholeRow, type RowResult } from './rows.js';
+import { heartbeating } from '../heartbeat.js';
 
 export function createImportActivities({ models, delivery, config }: { models: Models; delivery: Delivery; config: Config }) {
   const repo = importRepository(models);
@@ -40,12 +40,8 @@ export function createImportActivities({ models, delivery, config }: { models: M
     }
   }
 
-  /** Heartbeats while `fn` runs: a page whose worker died is read again after the heartbeat timeout. */
-  async function beating<T>(fn: () => Promise<T>): Promise<T> {
-    const ctx = Context.current();
-    const timer = setInterval(() => ctx.heartbeat(), 2000);
-    try { return await fn(); } finally { clearInterval(timer); }
-  }
+  /** A page whose worker died is read again after the heartbeat timeout. */
+  const beating = <T>(fn: () => Promise<T>): Promise<T> => heartbeating(2000, fn);
 
   return {
     /** Validates the page's rows; the bad ones are stored by line and column while fewer than 1,000 errors are. */
