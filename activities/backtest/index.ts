@@ -12,7 +12,7 @@ import type { CustomerDoc, Models } from '../db/models.js';
 import { segmentFilter } from '../db/segment-query.js';
 import { pageEvents } from './events.js';
 import { backtestResult, emptyTally, mergeTallies, tallyCustomer } from './result.js';
-import { simulateCustomer, type Simulation } from './simulate.js';
+import { mayEnter, simulateCustomer, type Simulation } from './simulate.js';
 
 /** What a backtest document holds besides the request: the definitions as they were when it began. */
 export interface BacktestPlan {
@@ -81,12 +81,13 @@ export function createBacktestActivities({ models, rules, policy }: { models: Mo
       const began = Date.now();
       const events = await pageEvents(models, chosen, new Date(to));
       const read = Date.now();
-      let tally = emptyTally();
+      const tally = emptyTally();
       for (const customerId of chosen) {
-        const sim: Simulation = simulateCustomer({
-          customerId, events: events.get(customerId) ?? [], catalog: plan.catalog, rules, policy, from, to, engagementRate: request.engagementRate,
-        });
-        tally = (tallyCustomer(tally, sim, plan.definition.id), tally);
+        const own = events.get(customerId) ?? [];
+        // Most of a month's customers cannot enter the journey (no trigger event): counted, not simulated.
+        if (!mayEnter(plan.definition, own, { from, to, engagementRate: request.engagementRate })) { tally.sampled += 1; continue; }
+        const sim: Simulation = simulateCustomer({ customerId, events: own, catalog: plan.catalog, rules, policy, from, to, engagementRate: request.engagementRate });
+        tallyCustomer(tally, sim, plan.definition.id);
       }
       await repo.savePage(input.backtestId, `${input.lane}.${input.page}`, tally, plan.total);
       const last = page[page.length - 1]?._id;

@@ -74,6 +74,23 @@ function unit(key: string): number {
 
 const maxPasses = 20_000;
 
+/** The synthetic event an assumed engagement adds (`engage` below). */
+const openedEvent = 'Message Opened';
+
+/**
+ * Whether these events (oldest first, up to `to`) can take the customer into the tested journey at
+ * all: a journey that triggers on an event enters only on an applied event of that name in
+ * `[from, to)` (journeys/triggers.ts `enrollOnEvent`), and no step emits events (an assumed open is
+ * the one event the simulation adds). A page counts the others without simulating them.
+ */
+export function mayEnter(definition: JourneyDefinition, events: CustomerEvent[], range: { from: number; to: number; engagementRate: number }): boolean {
+  const t = definition.trigger;
+  if (t.type !== 'event' || (t.event === openedEvent && range.engagementRate > 0)) return true;
+  const from = new Date(range.from).toISOString();
+  const to = new Date(range.to).toISOString();
+  return events.some((e) => e.name === t.event && e.timestamp >= from && e.timestamp < to);
+}
+
 export function simulateCustomer(input: SimulationInput): Simulation {
   const { rules, policy, catalog, from, to } = input;
   const sim: Simulation = { customerId: input.customerId, progress: [], sent: [], suppressed: [], deferrals: [], conversions: [], path: [] };
@@ -123,7 +140,7 @@ export function simulateCustomer(input: SimulationInput): Simulation {
   /** A send the caller assumes was opened: an open event in the queue, as the tracking pixel would make it. */
   const engage = (key: string, at: number): void => {
     if (at >= to) return;
-    const open: CustomerEvent = { messageId: `backtest-open:${key}`, kind: 'track', name: 'Message Opened', properties: { messageId: key }, traits: {}, timestamp: new Date(at).toISOString() };
+    const open: CustomerEvent = { messageId: `backtest-open:${key}`, kind: 'track', name: openedEvent, properties: { messageId: key }, traits: {}, timestamp: new Date(at).toISOString() };
     const i = queue.findIndex((b) => b.at > at);
     const same = queue.find((b) => b.at === at);
     if (same) same.events.push(open); else queue.splice(i === -1 ? queue.length : i, 0, { at, events: [open] });
