@@ -47,6 +47,8 @@ export interface JourneyFigures {
   convertedWithinWindow: number;
   /** Every variant and the holdout: customers assigned, and those who reached the goal. */
   variants: VariantFigures[];
+  /** Customers in the journey now (whatever the range), by version and step: their places as `customers.journeys` records them. */
+  now: { version: number; stepId: string; customers: number }[];
 }
 
 export interface LifecycleFigures {
@@ -229,10 +231,18 @@ export function reportQueries(models: ReportModels) {
 
     /** Undefined when there is no such journey. */
     async journey(journeyId: string, range: DateRange): Promise<JourneyFigures | undefined> {
-      const [journey, versions, days] = await Promise.all([
+      const [journey, versions, days, now] = await Promise.all([
         journeys.findOne({ _id: journeyId }, { projection: { _id: 1 } }),
         journeyVersions.find({ journeyId }, { projection: { definition: 1 } }).sort({ version: 1 }).toArray(),
         daily.read(journeyDaily(journeyId), range),
+        // Who is where now: the summary each workflow writes with its profile (one place per journey
+        // and customer), read through the `journeys.journeyId` index: no journey event is counted.
+        customers.aggregate<{ _id: { version: number; stepId: string }; customers: number }>([
+          { $match: { 'journeys.journeyId': journeyId, mergedInto: { $exists: false } } },
+          { $unwind: '$journeys' },
+          { $match: { 'journeys.journeyId': journeyId } },
+          { $group: { _id: { version: '$journeys.version', stepId: '$journeys.stepId' }, customers: { $sum: 1 } } },
+        ]).toArray(),
       ]);
       if (!journey) return undefined;
       const steps = new Unions();
@@ -265,6 +275,7 @@ export function reportQueries(models: ReportModels) {
         variants: variants.counts().map(({ key, count }) => ({
           variant: key, customers: count, converted: converted.size(key), exitedOnGoal: onGoal.size(key), convertedWithinWindow: inWindow.size(key),
         })),
+        now: now.map((n) => ({ version: n._id.version, stepId: n._id.stepId, customers: n.customers })),
       };
     },
 

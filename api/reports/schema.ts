@@ -82,6 +82,11 @@ export const JourneyReport = z.object({
     exitedOnGoal: count.meta({ description: 'left the journey on reaching the goal; 0 for the holdout, who left at the split' }),
     withinWindow: WindowComparison,
   })).meta({ description: 'A/B/n variants by name, then the holdout' }),
+  now: z.object({
+    customers: count.meta({ description: 'customers in the journey now, on any version' }),
+    steps: z.array(z.object({ version: z.number().int().min(1), stepId: z.string(), customers: count }))
+      .meta({ description: 'customers at each step now, by version (newest first), then in the order of that version\'s journey; steps nobody is at are left out' }),
+  }).meta({ description: "who is in the journey now, whatever the range: each customer's place as their workflow last stored it with the profile (a wait's customers stay at the wait until it ends)" }),
 }).meta({ id: 'JourneyReport' });
 
 export const LifecycleReport = z.object({

@@ -49,6 +49,14 @@ function compared(variants: VariantFigures[]): JourneyReport['variants'] {
   });
 }
 
+/** Customers at each step now: newest version first, each version's steps in its graph's order. */
+function placesNow({ versions, now }: JourneyFigures): JourneyReport['now'] {
+  const order = new Map(versions.map((v) => [v.version, [...reachable(v.steps, v.entry)]]));
+  const rank = (version: number, stepId: string): number => { const i = order.get(version)?.indexOf(stepId) ?? -1; return i < 0 ? Number.MAX_SAFE_INTEGER : i; };
+  const steps = [...now].sort((a, b) => b.version - a.version || rank(a.version, a.stepId) - rank(b.version, b.stepId) || byName(a.stepId, b.stepId));
+  return { customers: steps.reduce((sum, s) => sum + s.customers, 0), steps };
+}
+
 /** The newest version's steps in the order its graph reaches them from the entry (zeros where nobody was), then any other step counted. */
 function funnel({ versions, steps }: JourneyFigures): JourneyReport['steps'] {
   const latest = versions.at(-1);
@@ -90,6 +98,7 @@ export function reportService({ queries, costs }: ReportServiceDeps) {
         steps: funnel(figures),
         exited: [...figures.exited].sort((a, b) => b.customers - a.customers || byName(a.reason, b.reason)),
         variants: compared(figures.variants),
+        now: placesNow(figures),
       };
     },
 

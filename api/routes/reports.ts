@@ -19,7 +19,8 @@ export const reportsApi: ApiRoute[] = [
   }),
   admin({
     method: 'get', path: '/v1/reports/journeys/:journeyId', summary: "A journey's funnel, exits and A/B/n variants against the holdout", params: byJourney, query: RangeQuery,
-    description: 'Counts distinct customers from the journey events in [from, to). The holdout converted when it did the goal event after being held out, before `to`.',
+    description: 'Counts distinct customers from the journey events in [from, to). The holdout converted when it did the goal event after being held out, before `to`. '
+      + '`now` is who is in the journey at the moment of asking, whatever the range: each customer\'s place (version, step) as their workflow last stored it with the profile.',
     responses: { 200: { description: 'the report', schema: JourneyReport } }, errors: { 400: `${badRange}, or not a journey id`, 404: '`not_found`: no such journey' },
   }),
   admin({

@@ -1,5 +1,5 @@
 // The console's frame: sign-in gate, header with navigation and language, and the page for the path.
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { session } from './api';
 import { languages, setLanguage, type Language } from './i18n';
@@ -10,15 +10,26 @@ import { JourneyList } from './pages/JourneyList';
 import { CustomerSearch } from './pages/CustomerSearch';
 import { CustomerPage } from './pages/CustomerPage';
 import { Settings } from './pages/Settings';
+import { SegmentList } from './pages/SegmentList';
+import { SegmentEditor } from './pages/SegmentEditor';
+import { CampaignList } from './pages/CampaignList';
+import { CampaignPage } from './pages/CampaignPage';
+import { CampaignNew } from './pages/CampaignNew';
 import { NotFound } from './pages/NotFound';
 
-// The graph library and the charts load with the pages that draw them.
-const JourneyPage = lazy(() => import('./pages/JourneyPage').then((m) => ({ default: m.JourneyPage })));
-const Reports = lazy(() => import('./pages/Reports').then((m) => ({ default: m.Reports })));
+// The graph library and the charts load with the pages that draw them, or once the browser is
+// idle after signing in, so that moving to those pages waits only for their data.
+const loadJourneyPage = () => import('./pages/JourneyPage');
+const loadReports = () => import('./pages/Reports');
+const JourneyPage = lazy(() => loadJourneyPage().then((m) => ({ default: m.JourneyPage })));
+const Reports = lazy(() => loadReports().then((m) => ({ default: m.Reports })));
+const whenIdle = (fn: () => void) => ('requestIdleCallback' in window ? requestIdleCallback(fn, { timeout: 3000 }) : setTimeout(fn, 1500));
 
 const sections = [
   { to: '/journeys', key: 'nav.journeys' },
   { to: '/customers', key: 'nav.customers' },
+  { to: '/segments', key: 'nav.segments' },
+  { to: '/campaigns', key: 'nav.campaigns' },
   { to: '/reports', key: 'nav.reports' },
   { to: '/settings', key: 'nav.settings' },
 ] as const;
@@ -30,6 +41,14 @@ function Page({ path }: { path: string }) {
   if (path === '/customers') return <CustomerSearch />;
   m = match('/customers/:id', path);
   if (m) return <CustomerPage id={m.id!} />;
+  if (path === '/segments') return <SegmentList />;
+  if (path === '/segments/new') return <SegmentEditor />;
+  m = match('/segments/:id', path);
+  if (m) return <SegmentEditor id={m.id!} />;
+  if (path === '/campaigns') return <CampaignList />;
+  if (path === '/campaigns/new') return <CampaignNew />;
+  m = match('/campaigns/:id', path);
+  if (m) return <CampaignPage id={m.id!} />;
   if (path === '/reports') return <Reports />;
   if (path === '/settings') return <Settings />;
   return <NotFound />;
@@ -39,6 +58,9 @@ export function App() {
   const { t, i18n } = useTranslation();
   const { path } = useLocation();
   const [signedIn, setSignedIn] = useState(() => session.key() !== null);
+  useEffect(() => {
+    if (signedIn) whenIdle(() => { void loadJourneyPage(); void loadReports(); });
+  }, [signedIn]);
   const signOut = () => { session.signOut(); setSignedIn(false); navigate('/', { replace: true }); };
 
   return (

@@ -39,6 +39,8 @@ export interface JourneyReport {
   steps: { stepId: string; customers: number }[];
   exited: { reason: string; customers: number }[];
   variants: (Comparison & { variant: string; customers: number; exitedOnGoal: number; withinWindow: Comparison })[];
+  /** Who is in the journey now, whatever the range, by version and step. */
+  now: { customers: number; steps: { version: number; stepId: string; customers: number }[] };
 }
 
 export interface ChannelRow {
@@ -76,3 +78,28 @@ export type TimelineItem =
   | { type: 'message'; id: string; timestamp: string; channel: string; template: string; priority: string; status: string; reason?: string; journeyId?: string; stepId?: string; campaignId?: string };
 
 export interface Timeline { items: TimelineItem[]; nextCursor: string | null }
+
+// Segments (SegmentRule, Segment, SegmentPreview in /openapi.json).
+export const conditionOps = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists'] as const;
+export type ConditionOp = (typeof conditionOps)[number];
+export type RuleValue = string | number | boolean | (string | number)[];
+export interface RuleCondition { field: string; op: ConditionOp; value?: RuleValue }
+export type SegmentRule =
+  | { type: 'and' | 'or'; rules: SegmentRule[] }
+  | { type: 'not'; rule: SegmentRule }
+  | ({ type: 'profile' } & RuleCondition)
+  | { type: 'behaviour'; event: string; where?: RuleCondition[]; within: string; count: { gte?: number; lte?: number } };
+export interface Segment { id: string; name: string; rule: SegmentRule; createdAt: string; updatedAt: string }
+export interface SegmentPreview { count: number; sample: { id: string; stage: string; tier?: string }[] }
+
+// Campaigns (Campaign, CampaignDetail in /openapi.json).
+export type CampaignStatus = 'scheduled' | 'running' | 'completed' | 'cancelled';
+export interface CampaignProgress { occurrence: string; targeted: number; signalled: number; cursor?: string; done: boolean; startedAt: string }
+export interface Campaign {
+  id: string; name: string; segmentId: string; message: { channel: string; template: string; group?: string }; ratePerSecond: number;
+  schedule?: { at: string } | { cron: string; timeZone: string }; status: CampaignStatus;
+  lastRun?: { workflowId: string; progress: CampaignProgress; finishedAt?: string; error?: string };
+  createdAt: string; updatedAt: string;
+}
+export const messageStatuses = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'suppressed', 'unknown'] as const;
+export interface CampaignDetail extends Campaign { messages: Record<(typeof messageStatuses)[number], number> }

@@ -204,7 +204,14 @@ describe('reports on a small case worked out by hand', () => {
 
   beforeAll(async () => {
     const m = hand.db.models;
-    await m.customers.insertMany([customer('a', 'member'), customer('b', 'customer'), customer('c', 'customer'), customer('d', 'loyal', 'c')]);
+    // Where customers are now (as their workflows store it): a and c at a-send (c also in another
+    // journey), b at b-send; d, merged into c, is counted in none.
+    const at = (journeyId: string, stepId: string) => ({ journeyId, version: 1, stepId, enteredAt: '2026-03-05T00:00:00.000Z' });
+    const placed = (doc: never, ...journeys: ReturnType<typeof at>[]) => ({ ...(doc as object), journeys }) as never;
+    await m.customers.insertMany([
+      placed(customer('a', 'member'), at('trial', 'a-send')), placed(customer('b', 'customer'), at('trial', 'b-send')),
+      placed(customer('c', 'customer'), at('other', 'a-send'), at('trial', 'a-send')), placed(customer('d', 'loyal', 'c'), at('trial', 'a-send')),
+    ]);
     await m.messages.insertMany([
       // From is counted, `to` is not; a message never sent is not counted.
       { ...base, _id: 'm1', customerId: 'a', channel: 'sms', status: 'clicked', sentAt: t('01T00:00:00'), deliveredAt: t('01T00:01:00'), openedAt: t('01T00:02:00'), clickedAt: t('01T00:03:00') },
@@ -280,7 +287,7 @@ describe('reports on a small case worked out by hand', () => {
       .toEqual([['email', 1, 30, 0.002], ['sms', 2, 130, 0.09]]);
   });
 
-  it('journey: funnel in step order, exits by reason, and each variant against the holdout, on goal exits and within the conversion window', async () => {
+  it('journey: funnel in step order, exits by reason, and each variant against the holdout, on goal exits and within the conversion window, and who is at each step now', async () => {
     const res = await get(hand, '/v1/reports/journeys/trial', week).expect(200);
     expect(res.body).toEqual({
       journeyId: 'trial', from: '2026-03-01T00:00:00.000Z', to: '2026-03-08T00:00:00.000Z', goal: 'Order Completed', conversionWindow: '2 days',
@@ -303,6 +310,8 @@ describe('reports on a small case worked out by hand', () => {
           exitedOnGoal: 0, withinWindow: { converted: 1, conversionRate: 0.5, uplift: null, pValue: null, significant: null },
         },
       ],
+      // Now, whatever the range: in the order of the journey, the merged-away d and the other journey left out.
+      now: { customers: 3, steps: [{ version: 1, stepId: 'a-send', customers: 2 }, { version: 1, stepId: 'b-send', customers: 1 }] },
     });
   });
 

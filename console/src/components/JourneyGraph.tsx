@@ -1,5 +1,6 @@
 // The version's steps drawn as a flow graph (React Flow, laid out by dagre): each node shows what
-// the step does, how many customers entered it in the range and any validation error naming it.
+// the step does, how many customers entered it in the range, how many are at it now, and any
+// validation error naming it.
 import { memo, useEffect, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Background, Controls, Handle, Position, ReactFlow, useNodesInitialized, useReactFlow, useStore, type Edge, type Node, type NodeProps } from '@xyflow/react';
@@ -8,7 +9,7 @@ import { journeyGraph, nodeSize, type GraphNode } from '../journey-graph';
 import { num } from '../format';
 import type { JourneyDefinition, Step } from '../types';
 
-type StepData = { node: GraphNode; title: string; detail: string; count?: number; errors: string[]; countLabel: string };
+type StepData = { node: GraphNode; title: string; detail: string; count?: number; now?: number; errors: string[]; countLabel: string; nowLabel: string };
 
 function detailOf(step: Step | undefined, t: ReturnType<typeof useTranslation>['t']): string {
   switch (step?.type) {
@@ -24,13 +25,14 @@ function detailOf(step: Step | undefined, t: ReturnType<typeof useTranslation>['
 }
 
 const StepNode = memo(function StepNode({ data }: NodeProps<Node<StepData>>) {
-  const { node, title, detail, count, errors, countLabel } = data;
+  const { node, title, detail, count, now, errors, countLabel, nowLabel } = data;
   return (
     <div className={`step-node kind-${node.kind}${errors.length ? ' has-error' : ''}`} data-step={node.id}>
       {node.kind !== 'trigger' && <Handle type="target" position={Position.Top} />}
       <div className="step-head"><span className="step-type">{title}</span>{count !== undefined && <span className="step-count" title={countLabel}>{num(count)}</span>}</div>
       <div className="step-id">{node.kind === 'trigger' || node.kind === 'holdout' ? detail : node.id}</div>
       {node.kind !== 'trigger' && node.kind !== 'holdout' && detail && <div className="step-detail">{detail}</div>}
+      {now !== undefined && <div className="step-now" title={nowLabel}><span className="step-now-n">{num(now)}</span> {nowLabel}</div>}
       {errors.map((e) => <div key={e} className="step-error" role="note">{e}</div>)}
       {node.kind !== 'exit' && node.kind !== 'holdout' && <Handle type="source" position={Position.Bottom} />}
     </div>
@@ -49,8 +51,8 @@ function FitToPane() {
   return null;
 }
 
-export function JourneyGraph({ definition, counts, errors, holdoutCustomers }: {
-  definition: JourneyDefinition; counts?: Map<string, number>; errors?: Map<string, string[]>; holdoutCustomers?: number;
+export function JourneyGraph({ definition, counts, now, errors, holdoutCustomers }: {
+  definition: JourneyDefinition; counts?: Map<string, number>; now?: Map<string, number>; errors?: Map<string, string[]>; holdoutCustomers?: number;
 }) {
   const { t } = useTranslation();
   const { nodes, edges } = useMemo(() => {
@@ -58,15 +60,19 @@ export function JourneyGraph({ definition, counts, errors, holdoutCustomers }: {
     const trigger = `${definition.trigger.type}${'event' in definition.trigger ? ` · ${String(definition.trigger.event)}` : ''}`;
     const nodes: Node<StepData>[] = graph.nodes.map((n) => {
       const count = n.kind === 'holdout' ? holdoutCustomers : counts?.get(n.id);
+      // Customers wait at a step that waits (or at one a paused journey holds): zero where nobody is.
+      const here = now && n.step && n.kind !== 'exit' ? now.get(n.id) ?? 0 : undefined;
       return {
       id: n.id, type: 'step', position: { x: n.x, y: n.y }, width: nodeSize.width,
-      ariaLabel: `${t(`steps.${n.kind}`)} ${n.kind === 'trigger' || n.kind === 'holdout' ? '' : n.id}${count === undefined ? '' : `: ${num(count)} ${t('graph.entered')}`}`,
+      ariaLabel: `${t(`steps.${n.kind}`)} ${n.kind === 'trigger' || n.kind === 'holdout' ? '' : n.id}${count === undefined ? '' : `: ${num(count)} ${t('graph.entered')}`}${here === undefined ? '' : `, ${num(here)} ${t('graph.now')}`}`,
       data: {
         node: n,
         title: t(`steps.${n.kind}`),
         detail: n.kind === 'trigger' ? trigger : n.kind === 'holdout' ? t('graph.holdoutLeaves') : detailOf(n.step, t),
         count,
+        now: here,
         countLabel: t('graph.entered'),
+        nowLabel: t('graph.now'),
         errors: errors?.get(n.id) ?? [],
       },
       };
@@ -77,7 +83,7 @@ export function JourneyGraph({ definition, counts, errors, holdoutCustomers }: {
       className: `edge-${e.kind}`, labelBgPadding: [4, 2], labelStyle: { fontSize: 13 },
     }));
     return { nodes, edges: flowEdges };
-  }, [definition, counts, errors, holdoutCustomers, t]);
+  }, [definition, counts, now, errors, holdoutCustomers, t]);
 
   return (
     <div className="graph" data-testid="journey-graph">

@@ -4,15 +4,16 @@ import { CsvButton } from './CsvButton';
 import { num, pct } from '../format';
 import type { JourneyDefinition, JourneyReport } from '../types';
 
-export function JourneyResults({ report, definition }: { report: JourneyReport; definition: JourneyDefinition }) {
+export function JourneyResults({ report, definition, now }: { report: JourneyReport; definition: JourneyDefinition; now?: Map<string, number> }) {
   const { t } = useTranslation();
   const p = (v: number | null) => (v === null ? '—' : v < 0.001 ? '< 0.001' : v.toFixed(3));
   const signed = (v: number | null) => (v === null ? '—' : `${v > 0 ? '+' : ''}${pct(v)}`);
-  const funnel = report.steps.map((s) => [s.stepId, definition.steps[s.stepId]?.type ?? '', s.customers]);
+  const funnel = report.steps.map((s) => [s.stepId, definition.steps[s.stepId]?.type ?? '', s.customers, now?.get(s.stepId) ?? 0]);
   return (
     <div className="results">
       <dl className="figures">
         <div><dt>{t('journey.entered')}</dt><dd data-testid="entered">{num(report.entered)}</dd></div>
+        <div><dt>{t('journey.inNow')}</dt><dd data-testid="in-now">{num(report.now.customers)}</dd></div>
         <div><dt>{t('journeys.goalRate')}</dt><dd>{pct(report.goalRate)}</dd></div>
         <div><dt>{t('journey.exitedOnGoal')}</dt><dd>{num(report.exitedOnGoal)}</dd></div>
         <div><dt>{t('journey.withinWindow', { window: report.conversionWindow ?? '—' })}</dt><dd>{num(report.convertedWithinWindow)} ({pct(report.windowConversionRate)})</dd></div>
@@ -20,10 +21,10 @@ export function JourneyResults({ report, definition }: { report: JourneyReport; 
       <div className="panels">
         <section aria-labelledby="funnel-h">
           <div className="panel-head"><h2 id="funnel-h">{t('journey.funnel')}</h2>
-            <CsvButton filename={`${report.journeyId}-funnel.csv`} what={t('journey.funnel')} header={[t('journey.step'), t('journey.type'), t('journey.entered')]} rows={funnel} /></div>
+            <CsvButton filename={`${report.journeyId}-funnel.csv`} what={t('journey.funnel')} header={[t('journey.step'), t('journey.type'), t('journey.entered'), t('journey.now')]} rows={funnel} /></div>
           <table data-testid="funnel">
-            <thead><tr><th scope="col">{t('journey.step')}</th><th scope="col">{t('journey.type')}</th><th scope="col" className="n">{t('journey.entered')}</th></tr></thead>
-            <tbody>{report.steps.map((s) => <tr key={s.stepId}><th scope="row">{s.stepId}</th><td>{t(`steps.${definition.steps[s.stepId]?.type ?? 'unknown'}`)}</td><td className="n">{num(s.customers)}</td></tr>)}</tbody>
+            <thead><tr><th scope="col">{t('journey.step')}</th><th scope="col">{t('journey.type')}</th><th scope="col" className="n">{t('journey.entered')}</th><th scope="col" className="n">{t('journey.now')}</th></tr></thead>
+            <tbody>{report.steps.map((s) => <tr key={s.stepId}><th scope="row">{s.stepId}</th><td>{t(`steps.${definition.steps[s.stepId]?.type ?? 'unknown'}`)}</td><td className="n">{num(s.customers)}</td><td className="n now">{now ? num(now.get(s.stepId) ?? 0) : '—'}</td></tr>)}</tbody>
           </table>
         </section>
         <section aria-labelledby="exits-h">

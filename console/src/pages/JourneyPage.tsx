@@ -8,6 +8,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { JourneyActions } from '../components/JourneyActions';
 import { JourneyGraph } from '../components/JourneyGraph';
 import { JourneyResults } from '../components/JourneyResults';
+import { placesNow } from '../report';
 import { StatusBadge } from '../components/Status';
 import { stepOfField } from '../journey-graph';
 import { useLoad } from '../load';
@@ -37,6 +38,8 @@ export function JourneyPage({ id }: { id: string }) {
     [journey?.latestVersion, id, query.from, query.to]);
 
   const counts = useMemo(() => new Map(report.data?.steps.map((s) => [s.stepId, s.customers])), [report.data]);
+  // Who is at each step now, on the version drawn (a draft has no one).
+  const now = useMemo(() => (report.data && shown !== 'draft' ? placesNow(report.data, shown) : undefined), [report.data, shown]);
   const errors = useMemo(() => {
     const byStep = new Map<string, string[]>();
     for (const d of invalid) {
@@ -74,9 +77,9 @@ export function JourneyPage({ id }: { id: string }) {
       </div>
       {version.error ? <ErrorNote error={version.error} /> : null}
       {report.error ? <ErrorNote error={report.error} /> : null}
-      {version.data && <JourneyGraph definition={version.data} counts={report.data ? counts : undefined} errors={errors} holdoutCustomers={holdout} />}
+      {version.data && <JourneyGraph definition={version.data} counts={report.data ? counts : undefined} now={now} errors={errors} holdoutCustomers={holdout} />}
       <p className="hint">{t('journey.graphHint')}</p>
-      {report.data && version.data && <JourneyResults report={report.data} definition={version.data} />}
+      {report.data && version.data && <JourneyResults report={report.data} definition={version.data} now={now} />}
     </section>
   );
 }
