@@ -1,7 +1,9 @@
 // Records the histories of representative customers into test/histories/, for the replay test
 // that keeps workflow changes deterministic. Run it (`tsx scripts/record-histories.ts`) when a
 // new workflow version is introduced behind patched(); keep the old files.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
@@ -14,12 +16,17 @@ import { customerWorkflowId, eventsSignal } from '../workflows/messages.js';
 import { initialState } from '../workflows/lifecycle/state.js';
 import { startCustomerOptions } from '../activities/temporal.js';
 import { createWorker } from '../worker/worker.js';
+import { backtestWorkflowId } from '../workflows/backtest.js';
+import { eventLaneWorkflowId } from '../workflows/event-lane.js';
+import { outboundEventTypes } from '../activities/event-stream/types.js';
 import { rootDir, startMongo, startTemporal, temporalBinary } from './servers.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const [temporalServer, mongo] = await Promise.all([startTemporal({}), startMongo({ storage: 'memory', heap: '512m' })]);
 const keys = { write: 'record-write-key-0123456789', admin: 'record-admin-key-0123456789' };
+const importDir = mkdtempSync(path.join(tmpdir(), 'record-imports-'));
 const config = loadConfig({ MONGODB_URI: `${mongo.address}/record`, TEMPORAL_ADDRESS: temporalServer.address, API_WRITE_KEYS: keys.write, API_ADMIN_KEYS: keys.admin,
+  IMPORT_DIR: importDir, EVENT_STREAM_REFRESH: '200 ms',
   // No quiet hours: the broadcast's marketing SMS must go out whatever the hour the script runs at.
   MESSAGING_POLICY: JSON.stringify({ caps: [{ window: '1 day', max: 2 }, { window: '7 days', max: 5 }], quietHours: null, defaultTimeZone: 'Asia/Shanghai', maxConcurrentJourneys: 3 }) });
 const db = await connectDatabase(config.mongodbUri);
@@ -44,9 +51,16 @@ const post = async (batch: object[]) => {
 const customerOf = async (userOrAnon: string) => (await db.models.identities.findOne({ _id: userOrAnon }))!.customerId;
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
-const adminPost = async (path: string, body?: object) => {
-  const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${keys.admin}` }, body: JSON.stringify(body ?? {}) });
+const adminPost = async (path: string, body?: object | string, contentType = 'application/json') => {
+  const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'Content-Type': contentType, Authorization: `Bearer ${keys.admin}` }, body: typeof body === 'string' ? body : JSON.stringify(body ?? {}) });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<Record<string, unknown>>;
+};
+const adminGet = async (path: string) => (await fetch(`${api}${path}`, { headers: { Authorization: `Bearer ${keys.admin}` } })).json() as Promise<Record<string, unknown>>;
+/** Polls until `done` holds, or fails the recording. */
+const until = async (what: string, done: () => Promise<boolean>) => {
+  for (let i = 0; i < 100; i++) { if (await done()) return; await settle(); }
+  throw new Error(`${what} did not happen`);
 };
 
 // 0. A customer in a journey (v2 of the workflow, behind patched('journeys-v1')): invited at
@@ -174,6 +188,28 @@ await temporal.workflow.signalWithStart('customerWorkflow', {
 });
 for (let i = 0; i < 100 && (await db.models.messages.countDocuments({ customerId: legacyId, status: 'sent' })) === 0; i++) await settle();
 
+// 6b. The other workflow types (v1 each): a transactional message, a CSV import, a journey's
+// backtest, and an outbound event stream's lane delivering to a receiver.
+await post([{ type: 'identify', userId: 'transactional', messageId: 't-1', traits: { phone: '+8613900004444', name: 'Tao' } }]);
+await settle();
+const tx = await adminPost('/v1/messages', { template: 'invite', customer: { identity: { type: 'userId', value: 'transactional' } }, data: {}, idempotencyKey: 'record-tx-1' }) as { message: { id: string } };
+const txWorkflow = `message:${tx.message.id}`;
+const imported = await adminPost('/v1/imports?kind=customers', 'userId,email,name\nimported-1,one@example.com,Ana\nimported-2,two@example.com,Bo\n', 'text/csv') as { id: string; workflowId: string };
+await until('the import', async () => (await adminGet(`/v1/imports/${imported.id}`)).status === 'completed');
+const backtest = await adminPost('/v1/journeys/welcome/backtest', { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() }) as { id: string };
+await until('the backtest', async () => (await adminGet(`/v1/journeys/welcome/backtests/${backtest.id}`)).status === 'completed');
+let received = 0;
+const receiver = createServer((req, res) => { req.resume(); req.on('end', () => { received += 1; res.end('ok'); }); }).listen(0, '127.0.0.1');
+await new Promise((r) => receiver.once('listening', r));
+const endpoint = await adminPost('/v1/event-endpoints', { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`, events: [...outboundEventTypes] }) as { id: string };
+await settle();
+await post([{ type: 'track', userId: 'lane', event: 'Followed', messageId: 'e-1' }, { type: 'track', userId: 'lane', event: 'Signed Up', messageId: 'e-2' }]);
+await until('the event stream\'s deliveries', async () => received >= 1);
+await settle();
+// The lane that delivered them (a customer's events all go to one of the endpoint's lanes).
+const lanes = await Promise.all([0, 1, 2, 3].map(async (n) => ({ id: eventLaneWorkflowId(endpoint.id, n), length: Number((await temporal.workflow.getHandle(eventLaneWorkflowId(endpoint.id, n)).describe()).historyLength) })));
+const busiestLane = lanes.sort((a, b) => b.length - a.length)[0]!.id;
+
 // 6. One refresh of the reports' day figures (workflows/report-days.ts), as the schedule starts it.
 await temporal.workflow.execute('reportDaysWorkflow', { workflowId: 'report-days-recorded', taskQueue: config.temporal.taskQueue, args: [] });
 
@@ -215,6 +251,14 @@ await save('customer-conversion-window-v6', inWindow);
 // v7: subscription groups, sends on channel send queues.
 await save('customer-groups-send-queues-v7', grouped);
 
+// v1 of the other workflow types.
+await save('transactional-send-v1', '', false, txWorkflow);
+await save('import-v1', '', false, imported.workflowId);
+await save('backtest-v1', '', false, backtestWorkflowId(backtest.id));
+await save('event-lane-v1', '', false, busiestLane);
+
+receiver.close();
+rmSync(importDir, { recursive: true, force: true });
 server.close();
 worker.shutdown();
 await running;

@@ -1,4 +1,4 @@
-// Stored histories of representative customers must replay on today's workflow code: a change
+// Stored histories of representative customers (and of every other workflow type) must replay on today's workflow code: a change
 // that is not behind patched() (or a new workflow type) fails here.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,9 @@ describe('replay of stored customer histories', () => {
       'customer-lean-journey-v5.json', 'customer-lean-ladder-v5.json', 'customer-lean-merge-survivor-v5.json', 'customer-lean-merged-away-v5.json',
       'customer-lean-continued-as-new-v5.json', 'customer-lean-campaign-v5.json', 'customer-lean-holdout-v5.json', 'customer-lean-from-legacy-v5.json',
       // v6: a customer who left a journey and bought within its conversion window (patched('conversion-windows')).
-      'customer-conversion-window-v6.json', 'customer-groups-send-queues-v7.json']));
+      'customer-conversion-window-v6.json', 'customer-groups-send-queues-v7.json',
+      // The other workflow types, v1 each.
+      'transactional-send-v1.json', 'import-v1.json', 'backtest-v1.json', 'event-lane-v1.json']));
   });
 
   it('replays every stored history without a nondeterminism error', async () => {
