@@ -118,6 +118,14 @@ export const MessagingPolicySchema: z.ZodType<MessagingPolicy> = z.strictObject(
 export const ChannelCostsSchema = z.partialRecord(z.enum(channels), z.number().min(0));
 export const ChannelRatesSchema = z.strictObject(Object.fromEntries(channels.map((c) => [c, z.number().positive().max(100_000).optional()])) as Record<Channel, z.ZodOptional<z.ZodNumber>>);
 
+/**
+ * What one worker process runs. `sends`: only the channels' send queues (no workflow code, so no
+ * workflow activation delays the step from a provider's answer to the recorded send); `workflows`:
+ * everything else; `all`: both.
+ */
+export const workerRoles = ['all', 'workflows', 'sends'] as const;
+export type WorkerRole = (typeof workerRoles)[number];
+
 const EnvFields = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -188,6 +196,8 @@ const EnvFields = z.object({
   CHANNEL_SEND_RATES: jsonOf(ChannelRatesSchema).optional(),
   /** host:port where the worker serves Temporal's SDK metrics for Prometheus (`/metrics`); none by default. */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464').optional(),
+  /** What this worker process runs: `all`, `workflows` (all but the channels' sends) or `sends` (only those); see workerRoles. */
+  WORKER_ROLE: z.enum(workerRoles, { error: 'expected all, workflows (all but the channels\' sends) or sends (only those)' }).default('all'),
   /** Sends a worker has in flight at once: what a crash can interrupt, and what a drain waits for. */
   WORKER_MAX_SENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(16),
   /** On SIGTERM the worker stops taking tasks and lets the ones in flight finish for this long. */
@@ -285,6 +295,8 @@ export interface Config {
   /** Customer workflows a worker keeps in memory; the rest are replayed from history when they wake. */
   workerMaxCachedWorkflows: number;
   workerMaxSendsInFlight: number;
+  /** What this worker process runs (WORKER_ROLE). */
+  workerRole: WorkerRole;
   /** Where the worker serves its metrics for Prometheus, if anywhere. */
   workerMetricsAddress?: string;
   /** Sends a second per channel, shared by every worker (none: as fast as the workers go). */
@@ -375,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerMaxSendsInFlight: e.WORKER_MAX_SENDS_IN_FLIGHT,
+    workerRole: e.WORKER_ROLE,
     channelSendRates: e.CHANNEL_SEND_RATES ?? {},
     ...(e.WORKER_METRICS_ADDRESS !== undefined && { workerMetricsAddress: e.WORKER_METRICS_ADDRESS }),
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,

@@ -1,4 +1,5 @@
-// The worker process: runs customer workflows and their activities until SIGINT/SIGTERM.
+// The worker process: runs customer workflows and their activities until SIGINT/SIGTERM; with
+// WORKER_ROLE, only the channels' sends (`sends`) or all but those (`workflows`).
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
@@ -23,9 +24,10 @@ const connection = await NativeConnection.connect({ address: config.temporal.add
 const clientConnection = await Connection.connect({ address: config.temporal.address, channelArgs: { 'grpc.max_reconnect_backoff_ms': 2000 } });
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const worker = await createWorker({ connection, config, models: db.models, temporal });
-if (config.reportsRefreshEvery !== 'off') await ensureReportDaysSchedule(temporal, config.temporal.taskQueue, config.reportsRefreshEvery);
+if (config.workerRole !== 'sends' && config.reportsRefreshEvery !== 'off') await ensureReportDaysSchedule(temporal, config.temporal.taskQueue, config.reportsRefreshEvery);
 // A plain line: start scripts and tests wait for it.
-console.log(`worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address}`);
+const role = config.workerRole === 'all' ? '' : ` (role ${config.workerRole}: ${config.workerRole === 'sends' ? 'only the channels\' send queues' : 'all but the channels\' send queues'})`;
+console.log(`worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address}${role}`);
 // worker.run() resolves after the SDK's own SIGINT/SIGTERM handling drains in-flight tasks (every worker of the group).
 await worker.run();
 await Promise.all([connection.close(), clientConnection.close(), db.close()]);

@@ -63,32 +63,44 @@ export function createSendWorkers(options: {
   })));
 }
 
-/** The workflows' worker (with every activity, for runs whose sends predate the send queues) and the channels' send workers. */
+/**
+ * The workers of this process's role (WORKER_ROLE): the workflows' worker (with every activity,
+ * for runs whose sends predate the send queues) and the event stream's, the channels' send
+ * workers, or both. A `sends` process loads no workflow code: no activation delays its sends.
+ */
 export async function createWorker(deps: WorkerDeps): Promise<WorkerGroup> {
+  const role = deps.config.workerRole;
   const activities = createActivities({ models: deps.models, temporal: deps.temporal, config: deps.config, channels: deps.channels });
   // SIGTERM drains: no new tasks, the sends in flight finish (or are cancelled before their
   // point of no return once the grace is over), then the worker exits.
   const shutdownGraceTime = deps.config.workerShutdownGrace as Duration;
   const shutdownForceTime = ms(deps.config.workerShutdownGrace as StringValue) + 15_000;
-  const main = await Worker.create({
-    connection: deps.connection,
-    namespace: deps.config.temporal.namespace,
-    taskQueue: deps.config.temporal.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities,
-    // Worker memory is bounded by this, not by the number of customers (BENCHMARKS.md, live customers).
-    maxCachedWorkflows: deps.maxCachedWorkflows ?? deps.config.workerMaxCachedWorkflows,
-    shutdownGraceTime,
-    shutdownForceTime,
-  });
-  const senders = await createSendWorkers({
-    connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: deps.config.temporal.taskQueue,
-    activities, rates: deps.config.channelSendRates, shutdownGraceTime, shutdownForceTime,
-  });
-  // The event stream's deliveries on their own queue: each lane holds a slot while it waits for events or its endpoint.
-  const events = await Worker.create({
-    connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: eventsTaskQueue(deps.config.temporal.taskQueue),
-    activities: { deliverEventLane: activities.deliverEventLane }, maxConcurrentActivityTaskExecutions: 1000, shutdownGraceTime, shutdownForceTime,
-  });
-  return group([main, ...senders, events]);
+  const workers: Worker[] = [];
+  if (role !== 'sends') {
+    workers.push(await Worker.create({
+      connection: deps.connection,
+      namespace: deps.config.temporal.namespace,
+      taskQueue: deps.config.temporal.taskQueue,
+      ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+      activities,
+      // Worker memory is bounded by this, not by the number of customers (BENCHMARKS.md, live customers).
+      maxCachedWorkflows: deps.maxCachedWorkflows ?? deps.config.workerMaxCachedWorkflows,
+      shutdownGraceTime,
+      shutdownForceTime,
+    }));
+  }
+  if (role !== 'workflows') {
+    workers.push(...await createSendWorkers({
+      connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: deps.config.temporal.taskQueue,
+      activities, rates: deps.config.channelSendRates, shutdownGraceTime, shutdownForceTime,
+    }));
+  }
+  if (role !== 'sends') {
+    // The event stream's deliveries on their own queue: each lane holds a slot while it waits for events or its endpoint.
+    workers.push(await Worker.create({
+      connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: eventsTaskQueue(deps.config.temporal.taskQueue),
+      activities: { deliverEventLane: activities.deliverEventLane }, maxConcurrentActivityTaskExecutions: 1000, shutdownGraceTime, shutdownForceTime,
+    }));
+  }
+  return group(workers);
 }

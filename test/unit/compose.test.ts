@@ -27,7 +27,8 @@ interface Service {
 }
 interface ComposeFile { services: Record<string, Service> }
 
-const compose = parse(read('docker-compose.yml')) as ComposeFile;
+// Merge keys (`<<: *closedloop-environment`) as compose resolves them.
+const compose = parse(read('docker-compose.yml'), { merge: true }) as ComposeFile;
 const services = compose.services;
 
 function service(name: string): Service {
@@ -273,7 +274,7 @@ describe('docker-compose.yml', () => {
   it('publishes only the API (3000) and the Temporal UI (8233, on 127.0.0.1): MongoDB, PostgreSQL and Temporal stay inside the compose network', () => {
     expect(Object.fromEntries(publishedPorts('api'))).toEqual({ 3000: loadConfig(environment('api')).api.port });
     expect(service('temporal-ui').ports).toEqual(['127.0.0.1:8233:8080']);
-    for (const name of ['mongodb', 'postgresql', 'temporal', 'temporal-admin-tools', 'worker']) {
+    for (const name of ['mongodb', 'postgresql', 'temporal', 'temporal-admin-tools', 'worker', 'sender']) {
       expect(service(name).ports, `${name} publishes no port`).toBeUndefined();
       expect(service(name), `${name} uses the host's network`).not.toHaveProperty('network_mode');
     }
@@ -326,6 +327,25 @@ describe('docker-compose.yml: the Temporal topology the bench measured', () => {
     expect(worker.container_name).toBeUndefined();
     expect(worker.ports).toBeUndefined();
     expect(read('README.md')).toMatch(/docker compose up[^\n`]*--scale worker=\d/);
+  });
+
+  it('runs senders only when asked (profile `senders`): the worker\'s image, command and environment with WORKER_ROLE=sends, scalable', () => {
+    const sender = service('sender') as Service & { profiles?: string[]; container_name?: string; stop_grace_period?: string };
+    expect(sender.profiles).toEqual(['senders']);
+    expect(commandText('sender')).toBe(commandText('worker'));
+    expect(sender.build).toEqual(service('worker').build);
+    expect(sender.container_name).toBeUndefined();
+    expect(sender.stop_grace_period).toBe((service('worker') as { stop_grace_period?: string }).stop_grace_period);
+    expect(dependencies('sender')).toEqual(dependencies('worker'));
+    const { WORKER_ROLE: role, ...others } = environment('sender');
+    expect(role).toBe('sends');
+    const { WORKER_ROLE: workerRole, ...workerOthers } = environment('worker');
+    expect(others).toEqual(workerOthers);
+    expect(loadConfig(environment('sender')).workerRole).toBe('sends');
+    // The worker runs everything unless told to leave the sends to the senders.
+    expect(workerRole).toBe('all');
+    expect(loadConfig(environment('worker', { ...userSecrets, WORKER_ROLE: 'workflows' })).workerRole).toBe('workflows');
+    expect(read('README.md')).toMatch(/WORKER_ROLE=workflows docker compose --profile senders up[^\n`]*--scale sender=\d/);
   });
 });
 

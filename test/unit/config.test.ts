@@ -45,6 +45,13 @@ describe('configuration', () => {
     expect(bad([{ label: 'a', key: 'k'.repeat(16), scopes: ['admin'], role: 'x' }])).toThrow(/API_KEYS\.0\.role: not a setting/);
   });
 
+  it('runs every worker in one process unless WORKER_ROLE says workflows or sends, and names a bad role', () => {
+    expect(loadConfig(minimal).workerRole).toBe('all');
+    expect(loadConfig({ ...minimal, WORKER_ROLE: 'sends' }).workerRole).toBe('sends');
+    expect(loadConfig({ ...minimal, WORKER_ROLE: 'workflows' }).workerRole).toBe('workflows');
+    expect(() => loadConfig({ ...minimal, WORKER_ROLE: 'senders' })).toThrow(/WORKER_ROLE: expected all, workflows .* or sends/);
+  });
+
   it('rejects short API keys and an SMTP provider without a URL', () => {
     expect(() => loadConfig({ ...minimal, API_WRITE_KEYS: 'short' })).toThrow(/API_WRITE_KEYS: each key must have at least 16 characters/);
     expect(() => loadConfig({ ...minimal, EMAIL_PROVIDER: 'smtp' })).toThrow(/SMTP_URL: required when EMAIL_PROVIDER=smtp/);
