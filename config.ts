@@ -200,6 +200,8 @@ const EnvFields = z.object({
   WORKER_ROLE: z.enum(workerRoles, { error: 'expected all, workflows (all but the channels\' sends) or sends (only those)' }).default('all'),
   /** Sends a worker has in flight at once: what a crash can interrupt, and what a drain waits for. */
   WORKER_MAX_SENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(16),
+  /** SMTP sends a worker lets past their point of no return at once (mark to recorded answer): the most a crash can leave unknown. */
+  WORKER_SENDS_PAST_NO_RETURN: z.coerce.number().int().min(1).max(1000).default(1),
   /** On SIGTERM the worker stops taking tasks and lets the ones in flight finish for this long. */
   WORKER_SHUTDOWN_GRACE: duration.default('30 seconds'),
   REPORTS_REFRESH_EVERY: z.union([z.literal('off'), duration]).default('5 minutes'),
@@ -295,6 +297,8 @@ export interface Config {
   /** Customer workflows a worker keeps in memory; the rest are replayed from history when they wake. */
   workerMaxCachedWorkflows: number;
   workerMaxSendsInFlight: number;
+  /** SMTP sends past their point of no return at once in a worker: the most a crash can leave unknown. */
+  workerSendsPastNoReturn: number;
   /** What this worker process runs (WORKER_ROLE). */
   workerRole: WorkerRole;
   /** Where the worker serves its metrics for Prometheus, if anywhere. */
@@ -387,6 +391,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerMaxSendsInFlight: e.WORKER_MAX_SENDS_IN_FLIGHT,
+    workerSendsPastNoReturn: e.WORKER_SENDS_PAST_NO_RETURN,
     workerRole: e.WORKER_ROLE,
     channelSendRates: e.CHANNEL_SEND_RATES ?? {},
     ...(e.WORKER_METRICS_ADDRESS !== undefined && { workerMetricsAddress: e.WORKER_METRICS_ADDRESS }),

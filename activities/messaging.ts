@@ -23,7 +23,7 @@
 // the latest may pass its point of no return, so SMTP still sends at most once. If the first had
 // passed it and then succeeds, `sent` replaces the second's `unknown`.
 // Documents opened before the mark existed keep the older rule: any attempt left open is unknown.
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Config } from '../config.js';
 import type { Channel, Priority, SendOutcome, SendRequest, SuppressedSend } from '../workflows/messaging/types.js';
 import { addressBook, needsAddress } from './db/addresses.js';
@@ -42,12 +42,17 @@ import { sentEvent } from './event-stream/events.js';
 export interface MessagingDeps {
   models: Models;
   channels: Channels;
-  config: Pick<Config, 'publicUrl' | 'tracking'> & Partial<Pick<Config, 'workerMaxSendsInFlight'>>;
+  config: Pick<Config, 'publicUrl' | 'tracking'> & Partial<Pick<Config, 'workerMaxSendsInFlight' | 'workerSendsPastNoReturn'>>;
   /** The outbound event stream (`message.sent`); none in tools that only send. */
   stream?: Pick<EventStream, 'emit'>;
 }
 
 type Prepared = { message: OutgoingMessage; links: string[] } | { reason: string; detail: string };
+
+/** Takes one of the limit's slots until the function it answers is called. */
+function hold(limit: LimitFunction): Promise<() => void> {
+  return new Promise((taken) => { void limit(() => new Promise<void>((release) => taken(release))); });
+}
 
 export function createMessagingActivities({ models, channels, config, stream }: MessagingDeps) {
   const ledger = sendLedger(models);
@@ -107,31 +112,56 @@ export function createMessagingActivities({ models, channels, config, stream }: 
     }
 
     let noReturnAt: Date | undefined;
+    // Held from before the mark until the outcome is recorded: past the mark, only this many sends at once.
+    let leave: (() => void) | undefined;
+    let ended = false;
     const hooks = {
       signal,
       async pointOfNoReturn(providerId: string) {
+        const release = await hold(pastMark);
+        // The attempt failed while it waited its turn (the connection dropped, a cancel): give the turn back.
+        if (ended) { release(); throw new Error('the attempt ended while it waited for its turn past the mark'); }
+        leave = release;
+        // Cancelled while waiting its turn: not past the mark, so it may go again.
+        signal?.throwIfAborted();
         await ledger.passNoReturn(req.key, claim.attempt, providerId);
         noReturnAt = new Date();
       },
     };
-    let providerId: string;
-    try {
-      ({ providerId } = await provider.deliver(prepared.message, hooks));
-    } catch (err) {
-      if (!(err instanceof DeliveryError)) {
-        // Not a provider answer (a bug, a database error): retry only where repeating is safe.
-        if (provider.idempotent || !noReturnAt) await ledger.release(req.key, claim.attempt, String(err));
-        throw err;
+    const attempt = async (): Promise<SendOutcome> => {
+      let providerId: string;
+      try {
+        ({ providerId } = await provider.deliver(prepared.message, hooks));
+      } catch (err) {
+        if (!(err instanceof DeliveryError)) {
+          // Not a provider answer (a bug, a database error): retry only where repeating is safe.
+          if (provider.idempotent || !noReturnAt) await ledger.release(req.key, claim.attempt, String(err));
+          throw err;
+        }
+        if (err.kind === 'permanent') return ledger.failed(req.key, err.reason, err.message);
+        if (provider.idempotent || !err.options.mayHaveArrived) await ledger.release(req.key, claim.attempt, `${err.reason}: ${err.message}`);
+        throw toActivityFailure(err);
       }
-      if (err.kind === 'permanent') return ledger.failed(req.key, err.reason, err.message);
-      if (provider.idempotent || !err.options.mayHaveArrived) await ledger.release(req.key, claim.attempt, `${err.reason}: ${err.message}`);
-      throw toActivityFailure(err);
+      return ledger.sent(req.key, providerId, noReturnAt);
+    };
+    let outcome: SendOutcome;
+    try {
+      outcome = await attempt();
+    } finally {
+      ended = true;
+      leave?.();
     }
-    return announced(req, await ledger.sent(req.key, providerId, noReturnAt));
+    return announced(req, outcome);
   }
 
   /** Sends in flight at once in this worker: what a crash can interrupt, and what a drain waits for. */
   const inFlight = pLimit(config.workerMaxSendsInFlight ?? 16);
+  /**
+   * Sends between their point of no return and their recorded outcome at once (SMTP: the mark, the
+   * final dot, the server's answer, the write of it): all a crash can leave unknown. Everything
+   * before the mark (connecting, the envelope, the message's bytes) runs `inFlight` at a time.
+   */
+  const pastMark = pLimit(config.workerSendsPastNoReturn ?? 1);
 
   /** Runs a send with heartbeats (Temporal notices a dead worker in seconds, not at the start-to-close timeout). */
   const withHeartbeats = <T>(run: (signal?: AbortSignal) => Promise<T>): Promise<T> => heartbeating(3000, (signal) => inFlight(() => run(signal)));

@@ -78,6 +78,7 @@ export function smtpProvider({ url, from, timeoutMs = 30_000 }: SmtpProviderOpti
       try {
         await hooks?.pointOfNoReturn(messageId);
       } catch (err) {
+        if (aborted) throw (gateError = retryable('cancelled', 'the send was cancelled before its final dot', notArrived));
         throw (gateError = retryable('not_recorded', `the send could not be recorded before its final dot: ${err instanceof Error ? err.message : String(err)}`, notArrived));
       }
       pastNoReturn = true;

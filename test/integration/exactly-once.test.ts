@@ -1,10 +1,12 @@
 // Exactly one message per logical send, on real SMTP and HTTP servers: repeated sends, a worker
 // that died after the provider call but before recording it, and suppressed sends.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendLedger } from '../../activities/db/send-ledger.js';
 import { messageFeedbackRepository } from '../../activities/db/message-feedback.js';
 import { messageIdFor } from '../../activities/channels/smtp.js';
-import type { OutgoingMessage } from '../../activities/channels/channel.js';
+import type { ChannelProvider, OutgoingMessage } from '../../activities/channels/channel.js';
+import { DeliveryError } from '../../activities/channels/errors.js';
+import { createMessagingActivities } from '../../activities/messaging.js';
 import type { SendRequest } from '../../workflows/messaging/types.js';
 import { startMessaging, type MessagingFixture } from '../setup/messaging.js';
 
@@ -177,6 +179,50 @@ describe('one logical send reaches the customer once', () => {
     expect(await f.messaging.sendMessage(req)).toMatchObject({ status: 'sent' });
     expect(mailsFor(req.key)).toHaveLength(1);
     expect(await messageDoc(req.key)).toMatchObject({ status: 'sent', attempts: 2, attemptsEnded: 1 });
+  });
+});
+
+describe('past the point of no return, one send at a time', () => {
+  it('holds the next send before its mark until the one past it is recorded, and a send that fails while it waits gives its turn back', async () => {
+    // An e-mail provider the test steers: it asks for its mark, then answers when told to.
+    const answers = new Map<string, () => void>();
+    const marked: string[] = [];
+    let dropWhileWaiting: string | undefined;
+    const email: ChannelProvider = {
+      idempotent: false,
+      async deliver(message, hooks) {
+        const mark = hooks!.pointOfNoReturn(`p-${message.key}`);
+        // The connection drops while this send waits for its turn: the attempt ends before its mark.
+        if (message.key === dropWhileWaiting) { void mark.catch(() => undefined); throw new DeliveryError('retryable', 'connection', 'dropped', { mayHaveArrived: false }); }
+        await mark;
+        marked.push(message.key);
+        await new Promise<void>((answered) => answers.set(message.key, answered));
+        return { providerId: `p-${message.key}` };
+      },
+    };
+    const messaging = createMessagingActivities({ models: f.stack.db.models, channels: { ...f.channels, email }, config: f.stack.config });
+    const [a, b, c] = [0, 1, 2].map(() => f.request({ customerId: 'c-ana', channel: 'email', template: 'hello-mail' }));
+    dropWhileWaiting = b!.key;
+    const sentA = messaging.sendMessage(a!);
+    await vi.waitFor(() => expect(marked).toEqual([a!.key]));
+    // B and C reach their marks while A is past its own: both wait; B's connection drops meanwhile.
+    const [sentB, sentC] = [b!, c!].map((req) => messaging.sendMessage(req));
+    await expect(sentB).rejects.toMatchObject({ type: 'RetryableDeliveryError' });
+    await new Promise((r) => setTimeout(r, 200));
+    // C is still before its mark: a crash now would leave A alone unknown.
+    expect(marked).toEqual([a!.key]);
+    expect(await messageDoc(c!.key)).not.toHaveProperty('pastNoReturn');
+    answers.get(a!.key)!();
+    // A recorded, the turn goes to C: B's failed wait took none.
+    await vi.waitFor(() => expect(marked).toEqual([a!.key, c!.key]));
+    answers.get(c!.key)!();
+    expect(await Promise.all([sentA, sentC])).toMatchObject([{ status: 'sent' }, { status: 'sent' }]);
+    // The turn B never used is free: B's retry goes past its mark and is sent.
+    dropWhileWaiting = undefined;
+    const retry = messaging.sendMessage(b!);
+    await vi.waitFor(() => expect(marked).toContain(b!.key));
+    answers.get(b!.key)!();
+    expect(await retry).toMatchObject({ status: 'sent' });
   });
 });
 
