@@ -34,17 +34,18 @@ export function exits(stepId: string, step: Step): Omit<GraphEdge, 'id' | 'sourc
   }
 }
 
-export function journeyGraph(definition: Pick<JourneyDefinition, 'entry' | 'steps'>): { nodes: GraphNode[]; edges: GraphEdge[] } {
+/** `extraHeight`: room a node needs below its own lines (a backtest's figures), so ranks do not overlap. */
+export function journeyGraph(definition: Pick<JourneyDefinition, 'entry' | 'steps'>, extraHeight: (step: Step | undefined) => number = () => 0): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: 'TB', nodesep: 36, ranksep: 56, marginx: 10, marginy: 10 });
   g.setDefaultEdgeLabel(() => ({}));
   const edges: GraphEdge[] = [];
-  g.setNode(triggerId, { ...nodeSize, kind: 'trigger' });
-  for (const [id, step] of Object.entries(definition.steps)) g.setNode(id, { ...nodeSize, kind: step.type, step });
+  g.setNode(triggerId, { ...nodeSize, height: nodeSize.height + extraHeight(undefined), kind: 'trigger' });
+  for (const [id, step] of Object.entries(definition.steps)) g.setNode(id, { ...nodeSize, height: nodeSize.height + extraHeight(step), kind: step.type, step });
   if (definition.entry in definition.steps) edges.push({ id: `${triggerId}->${definition.entry}`, source: triggerId, target: definition.entry, kind: 'next' });
   for (const [id, step] of Object.entries(definition.steps)) {
     for (const [i, e] of exits(id, step).entries()) {
-      if (e.kind === 'holdout') g.setNode(e.target, { ...nodeSize, height: 56, kind: 'holdout' });
+      if (e.kind === 'holdout') g.setNode(e.target, { ...nodeSize, height: 56 + extraHeight(undefined), kind: 'holdout' });
       // An edge to a step the draft does not define stays out of the drawing; validation names it.
       if (!g.hasNode(e.target)) continue;
       edges.push({ ...e, id: `${id}->${e.target}#${i}`, source: id });

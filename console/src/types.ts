@@ -103,3 +103,25 @@ export interface Campaign {
 }
 export const messageStatuses = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'suppressed', 'unknown'] as const;
 export interface CampaignDetail extends Campaign { messages: Record<(typeof messageStatuses)[number], number> }
+
+// Journey migration and backtests (MigrationRequest, Migration, Backtest in /openapi.json).
+export interface MigrationRequest { fromVersion: number; toVersion: number; steps: Record<string, string> }
+export interface Migration { customers: number }
+export interface BacktestResult {
+  customers: { sampled: number; entered: number };
+  funnel: { stepId: string; reached: number }[];
+  sends: { total: number; byChannel: Record<string, number>; byTemplate: Record<string, number>; byDay: Record<string, number> };
+  suppressions: Record<string, number>;
+  deferrals: { count: number; totalMinutes: number; maxMinutes: number };
+  exits: Record<string, number>;
+  variants: { name: string; entered: number; converted: number; revenue: number; conversionRate: number; uplift?: number }[];
+  conversions: { count: number; revenue: number };
+  engagement: { assumedRate: number; note: string };
+}
+export interface Backtest {
+  id: string; journeyId: string; status: 'running' | 'completed' | 'cancelled' | 'failed';
+  request: { version: number | 'draft'; from: string; to: string; sample?: { size: number } | { segmentId: string }; withLiveJourneys: boolean; engagementRate: number };
+  progress: { simulated: number; total?: number };
+  result?: BacktestResult;
+  error?: string;
+}

@@ -2,12 +2,14 @@
 // /console, it signs in with an admin key (a write key is refused), draws a journey's steps with
 // the funnel and the customers now on the graph, finds a customer by phone, builds and previews a
 // segment (nested AND/OR/NOT, checked by the API as it is typed), follows a campaign's progress
-// live, charts the reports, speaks Chinese and English, and the page shows no console error or
-// failed request along the way. Each page's time to interactive is measured and printed.
-import { existsSync, mkdtempSync } from 'node:fs';
+// live, charts the reports, migrates a journey's customers between versions on the two graphs,
+// draws a backtest on the graph, speaks Chinese and English, and the page shows no console error
+// or failed request along the way. Each page's time to interactive is measured, printed and
+// written to .cache/console-timings.json (what `npm run bench:console` reports).
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
@@ -18,6 +20,7 @@ import { errorHandler } from '../../api/errors.js';
 import { pino } from 'pino';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 import { openBrowser, type BrowserPage } from '../setup/browser.js';
+import { consoleTimingsFile } from '../../scripts/bench-console.js';
 
 let stack: Stack;
 let server: Server;
@@ -30,7 +33,7 @@ let buyer = 0;
 // Reports over the days around now (a report spans at most three years).
 const around = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() };
 
-const api = (method: 'get' | 'post', path: string, body?: object, key = adminKey) => {
+const api = (method: 'get' | 'post' | 'put', path: string, body?: object, key = adminKey) => {
   const req = request(stack.app)[method](path).set('Authorization', `Bearer ${key}`);
   return body ? req.send(body) : req;
 };
@@ -399,6 +402,7 @@ describe('the console in Chromium', () => {
     const onResponse = (r: { url(): string; status(): number }) => { if (new URL(r.url()).pathname === '/v1/campaigns/spring-now') polls.push(r.status()); };
     page.on('response', onResponse);
     await page.goto(`${base}/console/campaigns`);
+    await page.waitForSelector('a[href="/console/campaigns/spring-now"]');
     timings.campaign = await timed(() => page.click('a[href="/console/campaigns/spring-now"]'), '[data-testid="campaign-progress"]');
     await page.waitForFunction((n) => {
       const el = document.querySelector<HTMLElement>('[data-testid="campaign-progress"]');
@@ -457,7 +461,112 @@ describe('the console in Chromium', () => {
     await tab.screenshot('reports-1280-en');
   });
 
+  it('migrates the customers of version 1 to a version 2 published here, each step mapped beside the two graphs', async () => {
+    // Version 2: the wait for a product view is now `look`, with a longer timeout.
+    const { browse, ...kept } = spring.steps;
+    const v2Steps = { ...kept, ab: { ...spring.steps.ab, variants: [{ name: 'A', weight: 30, next: 'nudge' }, { name: 'B', weight: 30, next: 'look' }] }, nudge: { ...spring.steps.nudge, next: 'look' }, look: { ...browse, timeout: '5 days' } };
+    const { id: _id, ...draft } = spring;
+    await api('put', '/v1/journeys/spring', { ...draft, steps: v2Steps }).expect(200);
+    expect((await api('post', '/v1/journeys/spring/publish', {}).expect(200)).body.version).toBe(2);
+    const before = (await api('get', '/v1/reports/journeys/spring').query(around).expect(200)).body;
+    const waiting = before.now.steps.find((s: { version: number; stepId: string }) => s.version === 1 && s.stepId === 'browse').customers as number;
+    expect(waiting).toBeGreaterThan(0);
+
+    await page.goto(`${base}/console/journeys/spring`);
+    await page.waitForSelector('[data-step="look"]');
+    timings.migrate = await timed(() => page.click('button[data-action="migrate"]'), '[data-testid="migrate"] [data-step="browse"] .step-now-n');
+    expect(await page.$eval('button[data-action="migrate"]', (b) => b.getAttribute('aria-expanded'))).toBe('true');
+    // The two versions side by side, customers now on the source's steps.
+    expect(await page.$$eval('[data-testid="migrate"] [data-testid="journey-graph"]', (g) => g.map((x) => x.getAttribute('aria-label')))).toEqual(['Source: v1', 'Target: v2']);
+    await waitText('[data-testid="migrate"] [data-step="browse"] .step-now-n', String(waiting));
+    expect(await page.$$eval('[data-testid="step-map"] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-step-map')))).toEqual(['hello', 'ab', 'nudge', 'browse', 'big', 'vip']);
+    // Each step goes to the step of the same id, where v2 has one; browse has none.
+    const mapped = () => page.$$eval('[data-testid="step-map"] select', (ss) => Object.fromEntries(ss.map((s) => [(s as HTMLSelectElement).name, (s as HTMLSelectElement).value])));
+    expect(await mapped()).toEqual({ 'steps.hello': 'hello', 'steps.ab': 'ab', 'steps.nudge': 'nudge', 'steps.browse': '', 'steps.big': 'big', 'steps.vip': 'vip' });
+    expect(await text('[data-step-map="browse"]')).toContain(String(waiting));
+    expect(await unlabelled('[data-testid="migrate"]')).toEqual([]);
+
+    // Nothing mapped: the API's refusal is shown by the field it names.
+    for (const step of ['hello', 'ab', 'nudge', 'big', 'vip']) await page.select(`select[name="steps.${step}"]`, '');
+    await page.click('[data-testid="migrate"] form button[type="submit"]');
+    await page.waitForSelector('dialog[open]');
+    expect(await text('dialog')).toContain('No step is mapped');
+    await page.click('dialog button[type="submit"]');
+    await waitText('[data-testid="migrate-refused"]', 'steps');
+    expect(await text('[data-testid="migrate-refused"]')).toContain('map at least one old step');
+
+    // browse → look, chosen by keyboard; the rest as they were.
+    for (const step of ['hello', 'ab', 'nudge', 'big', 'vip']) await page.select(`select[name="steps.${step}"]`, step);
+    await page.focus('select[name="steps.browse"]');
+    await page.keyboard.press('End');
+    // (The target's steps in its order: hello, ab, nudge, big, vip, done, look.)
+    expect((await mapped())['steps.browse']).toBe('look');
+    await tab.screenshot('journey-migrate-1280-en');
+    await page.click('[data-testid="migrate"] form button[type="submit"]');
+    await page.waitForSelector('dialog[open]');
+    expect(await text('dialog h2')).toBe('Move the customers of "Spring launch" from v1 to v2?');
+    expect(await text('[data-testid="migrate-moves"]')).toContain(`browse → look (${waiting} here now)`);
+    await page.click('dialog button[type="submit"]');
+    await waitText('[data-testid="migrate-answer"]', `${waiting} customer(s) signalled to move from v1 to v2`);
+
+    // The API now has each of them on version 2 at look (their workflows, as the customer's page reads them).
+    const moved = await eventually(async () => {
+      const views = await Promise.all(Array.from({ length: customers }, async (_, i) => (await api('get', `/v1/customers?userId=spring-${i}`).expect(200)).body as { customerId: string; journeys: { journeyId: string; version: number; stepId: string }[] }));
+      const inSpring = views.flatMap((v) => v.journeys.filter((j) => j.journeyId === 'spring').map((j) => ({ ...j, customerId: v.customerId })));
+      return inSpring.length === waiting && inSpring.every((j) => j.version === 2 && j.stepId === 'look') ? inSpring : undefined;
+    }, 30_000, 300);
+    // (The journey report's `now` reads each place as the workflow last stored it with the profile; a
+    // migration alone stores nothing, so it shows the move only after the customer's next write.)
+    await page.goto(`${base}/console/customers/${moved[0]!.customerId}`);
+    await page.waitForSelector('[data-testid="customer-journeys"] tbody tr');
+    const row = await page.$$eval('[data-testid="customer-journeys"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c as HTMLElement).innerText.trim())));
+    expect(row[0]?.slice(0, 3)).toEqual(['spring', 'v2', 'look']);
+    await page.click('[data-testid="customer-journeys"] a[href="/console/journeys/spring"]');
+    await page.waitForSelector('[data-step="look"]');
+  });
+
+  it('runs a backtest from the journey\'s page, follows its progress and draws its result on the graph', async () => {
+    await page.click('button[data-action="backtest"]');
+    await page.waitForSelector('[data-testid="backtest-form"] input[name="from"]');
+    expect(await text('#backtest-h')).toBe('Backtest v2 on recorded events');
+    expect(await unlabelled('[data-testid="backtest-form"]')).toEqual([]);
+    const started = page.waitForResponse((r) => r.url().endsWith('/v1/journeys/spring/backtest') && r.status() === 202);
+    await page.click('[data-testid="backtest-form"] button[type="submit"]');
+    const id = ((await (await started).json()) as { id: string }).id;
+    await page.waitForSelector('[data-testid="backtest-progress"]');
+    expect(page.url()).toBe(`${base}/console/journeys/spring?backtest=${id}`);
+    await waitText('[data-testid="backtest-progress"]', 'Completed');
+    expect(await text('[data-testid="backtest-progress"]')).toMatch(new RegExp(`${customers} of ${customers} customers simulated`));
+    const run = (await api('get', `/v1/journeys/spring/backtests/${id}`).expect(200)).body;
+    expect(run).toMatchObject({ status: 'completed', request: { version: 2 } });
+    const reached = Object.fromEntries((run.result.funnel as { stepId: string; reached: number }[]).map((f) => [f.stepId, f.reached]));
+    expect(reached.hello).toBe(customers);
+    // The funnel on the graph's nodes is the API's.
+    await waitText('[data-step="hello"] .step-sim-n', String(reached.hello));
+    for (const step of ['ab', 'look', 'done']) expect(Number(await text(`[data-step="${step}"] .step-sim-n`)), step).toBe(reached[step] ?? 0);
+    expect(Number(await text('[data-step="hello"] .step-sim-sends'))).toBe(run.result.sends.byTemplate['spring-hello']);
+    const arms = await page.$$eval('[data-step="ab"] .step-sim-variant', (els) => els.map((e) => e.getAttribute('data-variant')));
+    expect(arms.sort()).toEqual(['A', 'B', 'holdout']);
+    expect(await page.$eval('.react-flow__node[data-id="hello"]', (el) => el.getAttribute('aria-label'))).toContain(`Backtest: ${reached.hello} reached`);
+    // The summary beside it.
+    expect(await text('[data-testid="bt-sampled"]')).toBe(String(run.result.customers.sampled));
+    expect(await text('[data-testid="bt-entered"]')).toBe(String(run.result.customers.entered));
+    expect(await text('[data-testid="bt-conversions"]')).toBe(String(run.result.conversions.count));
+    expect(await text('[data-testid="bt-engagement"]')).toContain(run.result.engagement.note);
+    expect(await page.$$eval('[data-testid="bt-variants"] tbody tr', (trs) => trs.length)).toBe(run.result.variants.length);
+    await tab.screenshot('journey-backtest-1280-en');
+    // A reload reads the same run again from the address; closing it takes it off the graph.
+    await page.reload();
+    await waitText('[data-step="hello"] .step-sim-n', String(reached.hello));
+    expect(await page.$eval('button[data-action="backtest"]', (b) => b.getAttribute('aria-expanded'))).toBe('true');
+    await page.click('button[data-action="backtest"]');
+    await page.waitForFunction(() => !document.querySelector('.step-sim'), { timeout: 15_000 });
+    expect(page.url()).toBe(`${base}/console/journeys/spring`);
+  });
+
   it('back in Chinese, works at a tablet width', async () => {
+    await page.goto(`${base}/console/reports`);
+    await page.waitForSelector('[data-testid="stages-chart"] canvas');
     await page.select('.lang select', 'zh-CN');
     await waitText('main h1', '报表');
     await page.setViewport({ width: 768, height: 1024 });
@@ -487,6 +596,7 @@ describe('the console in Chromium', () => {
       { status: 403, path: '/v1/journeys' }, // the write key's sign-in
       { status: 400, path: '/v1/journeys/broken/publish' }, // the broken draft
       { status: 400, path: '/v1/campaigns' }, // the campaign scheduled more often than hourly
+      { status: 400, path: '/v1/journeys/spring/migrate' }, // the migration with no step mapped
     ];
     // The segment editor asks the API about each rule as it is typed: the window over 90 days is
     // refused (and a rule caught half-typed may be, each naming its field). Nothing else may fail.
@@ -499,6 +609,9 @@ describe('the console in Chromium', () => {
     // Chromium logs each refused request as "Failed to load resource"; nothing else may be logged.
     expect(tab.problems.filter((p) => p.kind !== 'response' && !(p.kind === 'console' && /Failed to load resource/.test(p.text) && isExpected(p.url)))).toEqual([]);
     console.log(`console pages interactive (ms): ${JSON.stringify(timings)}`);
+    // For `npm run bench:console`: the figures, when and on how loaded a machine they were measured.
+    mkdirSync(path.dirname(consoleTimingsFile), { recursive: true });
+    writeFileSync(consoleTimingsFile, `${JSON.stringify({ measuredAt: new Date().toISOString(), loadAverage: loadavg(), cpus: cpus().length, targetMs: 1000, failOverMs: 5000, pages: timings }, null, 2)}\n`);
     // The issue's target is < 1 s on demo data; on a shared two-core machine a page may take longer,
     // so the test fails only on a page that is plainly broken (over 5 s), and prints every figure.
     for (const [pageName, ms] of Object.entries(timings)) expect(ms, pageName).toBeLessThan(5_000);
