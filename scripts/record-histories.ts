@@ -188,6 +188,23 @@ await temporal.workflow.signalWithStart('customerWorkflow', {
 });
 for (let i = 0; i < 100 && (await db.models.messages.countDocuments({ customerId: legacyId, status: 'sent' })) === 0; i++) await settle();
 
+// 5c. A customer migrated between a journey's versions (v8: the move written to the profile,
+// behind patched('migrations-saved')): waiting on v1's step, moved to v2's.
+const moveJourney = (wait: string) => ({
+  id: 'move', name: 'Move', trigger: { type: 'event', event: 'Moved In' }, entry: wait,
+  steps: { [wait]: { type: 'wait', duration: '7 days', next: 'done' }, done: { type: 'exit' } }, reentry: { mode: 'never' }, onPause: 'hold',
+});
+await adminPost('/v1/journeys', moveJourney('wait'));
+await adminPost('/v1/journeys/move/publish');
+await post([{ type: 'track', userId: 'mover', event: 'Moved In', messageId: 'mv-1' }]);
+const mover = await (async () => { await until('the mover\'s entry', async () => (await db.models.identities.findOne({ _id: 'userId:mover' })) !== null); return customerOf('userId:mover'); })();
+await until('the mover\'s entry', async () => ((await db.models.customers.findOne({ _id: mover! }))?.journeys ?? []).some((j) => j.journeyId === 'move'));
+const { id: _moveId, ...moveDraft } = moveJourney('pause');
+await fetch(`${api}/v1/journeys/move`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${keys.admin}` }, body: JSON.stringify(moveDraft) });
+await adminPost('/v1/journeys/move/publish');
+await adminPost('/v1/journeys/move/migrate', { fromVersion: 1, toVersion: 2, steps: { wait: 'pause' } });
+await until('the migration', async () => ((await db.models.customers.findOne({ _id: mover! }))?.journeys ?? []).some((j) => j.journeyId === 'move' && j.version === 2));
+
 // 6b. The other workflow types (v1 each): a transactional message, a CSV import, a journey's
 // backtest, and an outbound event stream's lane delivering to a receiver.
 await post([{ type: 'identify', userId: 'transactional', messageId: 't-1', traits: { phone: '+8613900004444', name: 'Tao' } }]);
@@ -251,6 +268,8 @@ await save('customer-conversion-window-v6', inWindow);
 // v7: subscription groups, sends on channel send queues.
 await save('customer-groups-send-queues-v7', grouped);
 
+// v8: a migration between versions written to the profile.
+await save('customer-migrated-v8', mover!);
 // v1 of the other workflow types.
 await save('transactional-send-v1', '', false, txWorkflow);
 await save('import-v1', '', false, imported.workflowId);

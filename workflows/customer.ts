@@ -78,6 +78,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   const windowsOn = patched('conversion-windows');
   // Subscription groups (messaging/subscriptions.ts).
   const groupsOn = patched('subscription-groups');
+  // A migration that moves the customer writes the profile (its journeys' places), as every other move does.
+  const migrationsSaved = patched('migrations-saved');
   publish();
   showSetAside();
   const journeys = () => state.journeys ?? initialJourneys();
@@ -228,7 +230,19 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     if (!woken) await settle(tick(state, rules, Date.now()), { woke: true });
     // Events waiting are matched with the write below (it asks for the announced revision): no separate look.
     if (catalogWanted > journeys().catalogRevision && pending.length === 0) await settle(undefined, { catalog: true });
-    while (migrations.length > 0) await carry(onMigration(journeyInput(), migrations.shift()!));
+    while (migrations.length > 0) {
+      const migration = migrations.shift()!;
+      const onOld = (): number => journeys().enrollments.filter((e) => e.journeyId === migration.journeyId && e.version === migration.fromVersion).length;
+      const before = onOld();
+      const outcome = onMigration(journeyInput(), migration);
+      await carry(outcome);
+      // carry writes only when the journeys decided something; a move alone must reach the profile too.
+      if (migrationsSaved && outcome.commands.length === 0 && onOld() < before) {
+        state = { ...state, revision: state.revision + 1 };
+        publish();
+        await saveOrKeep({ state: saved(), events: [], journeyProgress: [], suppressed: [] });
+      }
+    }
     while (campaigns.length > 0) await carry(onCampaign(journeyInput(), campaigns.shift()!));
 
     while (absorbs.length > 0) {

@@ -2,7 +2,7 @@
 // unless the marketer migrates them, step by step. Real worker, API and MongoDB; time skipped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { adminKey, writeKey } from '../setup/stack.js';
+import { adminKey, eventually, writeKey } from '../setup/stack.js';
 import { timeSkippingStack, type TimeSkippingStack } from '../setup/time-skipping.js';
 
 const D = 86_400_000;
@@ -65,6 +65,11 @@ describe('a journey edited while customers wait', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].field).toMatch(/steps\.wait/);
     expect((await admin('post', '/v1/journeys/moved/migrate', { fromVersion: 1, toVersion: 2, steps: { wait: 'pause' } }).expect(200)).body).toEqual({ customers: 1 });
+    // The move reaches the stored profile at once (the journey report's customers now, the next migration's who).
+    const cai = (await s.db.models.identities.findOne({ _id: 'userId:cai' }))!.customerId;
+    const place = async () => (await s.db.models.customers.findOne({ _id: cai }))?.journeys?.filter((j) => j.journeyId === 'moved').map((j) => `v${j.version}:${j.stepId}`);
+    await eventually(async () => ((await place())?.[0] === 'v2:pause' ? true : undefined), 30_000);
+    expect(await place()).toEqual(['v2:pause']);
 
     // Operators see who is in which journey in the Temporal UI.
     const ana = (await s.db.models.identities.findOne({ _id: 'userId:ana' }))!.customerId;

@@ -18,6 +18,8 @@ describe('replay of stored customer histories', () => {
       'customer-lean-continued-as-new-v5.json', 'customer-lean-campaign-v5.json', 'customer-lean-holdout-v5.json', 'customer-lean-from-legacy-v5.json',
       // v6: a customer who left a journey and bought within its conversion window (patched('conversion-windows')).
       'customer-conversion-window-v6.json', 'customer-groups-send-queues-v7.json',
+      // v8: a customer moved between a journey's versions, the move written to the profile (patched('migrations-saved')).
+      'customer-migrated-v8.json',
       // The other workflow types, v1 each.
       'transactional-send-v1.json', 'import-v1.json', 'backtest-v1.json', 'event-lane-v1.json']));
   });
