@@ -51,8 +51,8 @@ const post = async (batch: object[]) => {
 const customerOf = async (userOrAnon: string) => (await db.models.identities.findOne({ _id: userOrAnon }))!.customerId;
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
-const adminPost = async (path: string, body?: object | string, contentType = 'application/json') => {
-  const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'Content-Type': contentType, Authorization: `Bearer ${keys.admin}` }, body: typeof body === 'string' ? body : JSON.stringify(body ?? {}) });
+const adminPost = async (path: string, body?: object | string, contentType = 'application/json', method = 'POST') => {
+  const res = await fetch(`${api}${path}`, { method, headers: { 'Content-Type': contentType, Authorization: `Bearer ${keys.admin}` }, body: typeof body === 'string' ? body : JSON.stringify(body ?? {}) });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<Record<string, unknown>>;
 };
@@ -197,13 +197,15 @@ const moveJourney = (wait: string) => ({
 await adminPost('/v1/journeys', moveJourney('wait'));
 await adminPost('/v1/journeys/move/publish');
 await post([{ type: 'track', userId: 'mover', event: 'Moved In', messageId: 'mv-1' }]);
-const mover = await (async () => { await until('the mover\'s entry', async () => (await db.models.identities.findOne({ _id: 'userId:mover' })) !== null); return customerOf('userId:mover'); })();
-await until('the mover\'s entry', async () => ((await db.models.customers.findOne({ _id: mover! }))?.journeys ?? []).some((j) => j.journeyId === 'move'));
+await until('the mover\'s identity', async () => (await db.models.identities.findOne({ _id: 'userId:mover' })) !== null);
+const mover = (await customerOf('userId:mover'))!;
+const moverIn = async (version: number) => ((await db.models.customers.findOne({ _id: mover }))?.journeys ?? []).some((j) => j.journeyId === 'move' && j.version === version);
+await until('the mover\'s entry', () => moverIn(1));
 const { id: _moveId, ...moveDraft } = moveJourney('pause');
-await fetch(`${api}/v1/journeys/move`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${keys.admin}` }, body: JSON.stringify(moveDraft) });
+await adminPost('/v1/journeys/move', moveDraft, 'application/json', 'PUT');
 await adminPost('/v1/journeys/move/publish');
 await adminPost('/v1/journeys/move/migrate', { fromVersion: 1, toVersion: 2, steps: { wait: 'pause' } });
-await until('the migration', async () => ((await db.models.customers.findOne({ _id: mover! }))?.journeys ?? []).some((j) => j.journeyId === 'move' && j.version === 2));
+await until('the migration', () => moverIn(2));
 
 // 6b. The other workflow types (v1 each): a transactional message, a CSV import, a journey's
 // backtest, and an outbound event stream's lane delivering to a receiver.
@@ -269,7 +271,7 @@ await save('customer-conversion-window-v6', inWindow);
 await save('customer-groups-send-queues-v7', grouped);
 
 // v8: a migration between versions written to the profile.
-await save('customer-migrated-v8', mover!);
+await save('customer-migrated-v8', mover);
 // v1 of the other workflow types.
 await save('transactional-send-v1', '', false, txWorkflow);
 await save('import-v1', '', false, imported.workflowId);

@@ -88,18 +88,16 @@ export async function createWorker(deps: WorkerDeps): Promise<WorkerGroup> {
       shutdownGraceTime,
       shutdownForceTime,
     }));
+    // The event stream's deliveries on their own queue: each lane holds a slot while it waits for events or its endpoint.
+    workers.push(await Worker.create({
+      connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: eventsTaskQueue(deps.config.temporal.taskQueue),
+      activities: { deliverEventLane: activities.deliverEventLane }, maxConcurrentActivityTaskExecutions: 1000, shutdownGraceTime, shutdownForceTime,
+    }));
   }
   if (role !== 'workflows') {
     workers.push(...await createSendWorkers({
       connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: deps.config.temporal.taskQueue,
       activities, rates: deps.config.channelSendRates, shutdownGraceTime, shutdownForceTime,
-    }));
-  }
-  if (role !== 'sends') {
-    // The event stream's deliveries on their own queue: each lane holds a slot while it waits for events or its endpoint.
-    workers.push(await Worker.create({
-      connection: deps.connection, namespace: deps.config.temporal.namespace, taskQueue: eventsTaskQueue(deps.config.temporal.taskQueue),
-      activities: { deliverEventLane: activities.deliverEventLane }, maxConcurrentActivityTaskExecutions: 1000, shutdownGraceTime, shutdownForceTime,
     }));
   }
   return group(workers);
