@@ -204,6 +204,14 @@ const EnvFields = z.object({
   WORKER_SENDS_PAST_NO_RETURN: z.coerce.number().int().min(1).max(1000).default(1),
   /** On SIGTERM the worker stops taking tasks and lets the ones in flight finish for this long. */
   WORKER_SHUTDOWN_GRACE: duration.default('30 seconds'),
+  /**
+   * How long a workflow task waits on the sticky queue of the worker that has the customer cached
+   * before any worker may take it (the SDK's 10 s by default). Each timeout costs the server one
+   * more task and a worker one more replay: a worker seconds behind in a herd times out every task
+   * and falls further behind (BENCHMARKS.md). Longer also holds the tasks queued for a worker that
+   * crashed that long (test/integration/two-workers.test.ts measures the 10 s).
+   */
+  WORKER_STICKY_QUEUE_TIMEOUT: duration.default('10 seconds'),
   REPORTS_REFRESH_EVERY: z.union([z.literal('off'), duration]).default('5 minutes'),
   /** Outbound event stream (api/event-endpoints): lanes per new endpoint (its events spread over them by customer). */
   EVENT_STREAM_LANES: z.coerce.number().int().min(1).max(16).default(4),
@@ -307,6 +315,8 @@ export interface Config {
   channelSendRates: Partial<Record<Channel, number>>;
   /** How long a worker told to stop lets its tasks in flight finish (a duration). */
   workerShutdownGrace: string;
+  /** How long a workflow task waits on the sticky queue of the worker that has the workflow cached (a duration). */
+  workerStickyQueueTimeout: string;
   /** How often the report-days schedule counts again the days written since (a duration), or 'off'. */
   reportsRefreshEvery: string;
   eventStream: EventStreamConfig;
@@ -396,6 +406,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     channelSendRates: e.CHANNEL_SEND_RATES ?? {},
     ...(e.WORKER_METRICS_ADDRESS !== undefined && { workerMetricsAddress: e.WORKER_METRICS_ADDRESS }),
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
+    workerStickyQueueTimeout: e.WORKER_STICKY_QUEUE_TIMEOUT,
     reportsRefreshEvery: e.REPORTS_REFRESH_EVERY,
     eventStream: {
       lanes: e.EVENT_STREAM_LANES,

@@ -85,6 +85,7 @@ export async function createWorker(deps: WorkerDeps): Promise<WorkerGroup> {
       activities,
       // Worker memory is bounded by this, not by the number of customers (BENCHMARKS.md, live customers).
       maxCachedWorkflows: deps.maxCachedWorkflows ?? deps.config.workerMaxCachedWorkflows,
+      stickyQueueScheduleToStartTimeout: deps.config.workerStickyQueueTimeout as Duration,
       shutdownGraceTime,
       shutdownForceTime,
     }));

@@ -2,7 +2,7 @@
 // (issue 7), on the shared Temporal dev server. The killed worker holds the customers it last ran
 // in its sticky cache, so the server sends their next workflow task to its sticky queue, which
 // nobody polls any more; the survivor only gets those tasks once the server gives up on the sticky
-// queue (the TS SDK's stickyQueueScheduleToStartTimeout, 10 s by default). This measures that.
+// queue (WORKER_STICKY_QUEUE_TIMEOUT: the SDK's stickyQueueScheduleToStartTimeout, 10 s by default). This measures that.
 // What customers observe is counted at a real HTTP SMS provider that dedupes on Idempotency-Key.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

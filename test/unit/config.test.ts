@@ -52,6 +52,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...minimal, WORKER_ROLE: 'senders' })).toThrow(/WORKER_ROLE: expected all, workflows .* or sends/);
   });
 
+  it('gives a cached customer\'s task to any worker after the SDK\'s 10 s unless WORKER_STICKY_QUEUE_TIMEOUT says otherwise, and names a bad one', () => {
+    expect(loadConfig(minimal).workerStickyQueueTimeout).toBe('10 seconds');
+    expect(loadConfig({ ...minimal, WORKER_STICKY_QUEUE_TIMEOUT: '15m' }).workerStickyQueueTimeout).toBe('15m');
+    expect(() => loadConfig({ ...minimal, WORKER_STICKY_QUEUE_TIMEOUT: 'soon' })).toThrow(/WORKER_STICKY_QUEUE_TIMEOUT: expected a duration/);
+  });
+
   it('rejects short API keys and an SMTP provider without a URL', () => {
     expect(() => loadConfig({ ...minimal, API_WRITE_KEYS: 'short' })).toThrow(/API_WRITE_KEYS: each key must have at least 16 characters/);
     expect(() => loadConfig({ ...minimal, EMAIL_PROVIDER: 'smtp' })).toThrow(/SMTP_URL: required when EMAIL_PROVIDER=smtp/);
