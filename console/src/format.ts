@@ -17,3 +17,14 @@ export function isoDay(offset = 0, from = new Date()): string {
 }
 
 export const nextDay = (day: string): string => isoDay(1, new Date(`${day}T00:00:00Z`));
+
+const units: Record<string, string> = { ms: 'ms', s: 'second', second: 'second', seconds: 'second', m: 'minute', minute: 'minute', minutes: 'minute',
+  h: 'hour', hour: 'hour', hours: 'hour', d: 'day', day: 'day', days: 'day', w: 'week', week: 'week', weeks: 'week' };
+
+/** A duration as the API writes it ("3 days", "12h") in the chosen language; anything else as it is. */
+export function duration(value: string | null | undefined): string {
+  if (!value) return '—';
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(value.trim());
+  const unit = m && units[m[2]!.toLowerCase()];
+  return unit ? i18n.t(`units.${unit}`, { count: Number(m[1]) }) : value;
+}

@@ -199,7 +199,11 @@ describe('the console in Chromium', () => {
   it('draws the journey as a graph with the funnel on its steps, the A/B arms and the holdout', async () => {
     timings.journey = await timed(() => page.click('a[href="/console/journeys/spring"]'), '[data-step="hello"] .step-count');
     await waitText('[data-step="hello"] .step-count', String(customers));
-    await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge-text').length >= 7, { timeout: 15_000, polling: 100 });
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge-text').length >= 7, { timeout: 15_000, polling: 100 }).catch(async (err: unknown) => {
+      // Seen twice in a row (then not in eight runs): say what was drawn, for the next time.
+      const drawn = { edges: await page.$$eval('.react-flow__edge', (els) => els.length), labels: await page.$$eval('.react-flow__edge-text', (els) => els.map((x) => x.textContent)) };
+      throw new Error(`the journey's edge labels: ${JSON.stringify(drawn)}; the page is in ${await tab.screenshot('journey-edges-timeout')}: ${String(err)}`);
+    });
     // Every step, the trigger and the split's holdout are nodes.
     expect(await page.$$eval('.react-flow__node', (n) => n.length)).toBe(Object.keys(spring.steps).length + 2);
     const labels = await page.$$eval('.react-flow__edge-text', (els) => els.map((e) => e.textContent));
@@ -578,6 +582,19 @@ describe('the console in Chromium', () => {
     await page.waitForSelector('[data-step="hello"] .step-count');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
     await tab.screenshot('journey-768-zh');
+    // Durations in the chosen language: the goal's window and the wait's timeout on its edge.
+    expect(await text('main')).toContain('30 天内转化');
+    expect(await page.$$eval('.react-flow__edge-text', (els) => els.map((e) => e.textContent))).toContain('超时 5 天');
+    // The migration's two graphs and the backtest's form fit too.
+    await page.click('button[data-action="migrate"]');
+    await page.waitForSelector('[data-testid="migrate"] [data-step="browse"] .step-now-n');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+    await tab.screenshot('journey-migrate-768-zh');
+    await page.click('button[data-action="migrate"]');
+    await page.click('button[data-action="backtest"]');
+    await page.waitForSelector('[data-testid="backtest-form"] input[name="from"]');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+    await tab.screenshot('journey-backtest-768-zh');
     await page.goto(`${base}/console/customers`);
     await page.waitForSelector('form[role="search"]');
     await tab.screenshot('customers-768-zh');

@@ -7,16 +7,16 @@ import { Background, Controls, Handle, Position, ReactFlow, useNodesInitialized,
 import '@xyflow/react/dist/style.css';
 import { journeyGraph, nodeSize, type GraphNode } from '../journey-graph';
 import { simulatedAt, type Simulated } from '../backtest';
-import { num, pct } from '../format';
+import { duration, num, pct } from '../format';
 import type { BacktestResult, JourneyDefinition, Step } from '../types';
 
 type StepData = { node: GraphNode; title: string; detail: string; count?: number; now?: number; errors: string[]; countLabel: string; nowLabel: string; sim?: Simulated; simLabel: string };
 
 function detailOf(step: Step | undefined, t: ReturnType<typeof useTranslation>['t']): string {
   switch (step?.type) {
-    case 'wait': return step.duration;
+    case 'wait': return duration(step.duration);
     case 'wait_until': return step.date ? `${step.date} ${step.time}` : step.time;
-    case 'wait_for_event': return `${step.event} · ${step.timeout}`;
+    case 'wait_for_event': return `${step.event} · ${duration(step.timeout)}`;
     case 'send': return `${step.channel} · ${step.template}`;
     case 'update_profile': return [step.addTags?.length ? `+${step.addTags.join(', ')}` : '', step.points ? `${step.points > 0 ? '+' : ''}${step.points} ${t('graph.points')}` : ''].filter(Boolean).join(' · ');
     case 'branch': return t('graph.branches', { count: step.branches.length + 1 });
@@ -102,7 +102,7 @@ export function JourneyGraph({ definition, counts, now, errors, holdoutCustomers
       },
       };
     });
-    const edgeLabel = (kind: string, label?: string) => kind === 'otherwise' ? t('graph.otherwise') : kind === 'timeout' ? `${t('graph.timeout')} ${label}` : kind === 'holdout' ? `${t('graph.holdout')} ${label}` : label;
+    const edgeLabel = (kind: string, label?: string) => kind === 'otherwise' ? t('graph.otherwise') : kind === 'timeout' ? `${t('graph.timeout')} ${duration(label)}` : kind === 'holdout' ? `${t('graph.holdout')} ${label}` : label;
     const flowEdges: Edge[] = graph.edges.map((e) => ({
       id: e.id, source: e.source, target: e.target, label: edgeLabel(e.kind, e.label), type: 'smoothstep',
       className: `edge-${e.kind}`, labelBgPadding: [4, 2], labelStyle: { fontSize: 13 },

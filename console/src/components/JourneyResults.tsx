@@ -1,7 +1,7 @@
 // The journey report beside the graph: the funnel as a table, exits by reason, variants vs holdout.
 import { useTranslation } from 'react-i18next';
 import { CsvButton } from './CsvButton';
-import { num, pct } from '../format';
+import { duration, num, pct } from '../format';
 import type { JourneyDefinition, JourneyReport } from '../types';
 
 export function JourneyResults({ report, definition, now }: { report: JourneyReport; definition: JourneyDefinition; now?: Map<string, number> }) {
@@ -16,7 +16,7 @@ export function JourneyResults({ report, definition, now }: { report: JourneyRep
         <div><dt>{t('journey.inNow')}</dt><dd data-testid="in-now">{num(report.now.customers)}</dd></div>
         <div><dt>{t('journeys.goalRate')}</dt><dd>{pct(report.goalRate)}</dd></div>
         <div><dt>{t('journey.exitedOnGoal')}</dt><dd>{num(report.exitedOnGoal)}</dd></div>
-        <div><dt>{t('journey.withinWindow', { window: report.conversionWindow ?? '—' })}</dt><dd>{num(report.convertedWithinWindow)} ({pct(report.windowConversionRate)})</dd></div>
+        <div><dt>{t('journey.withinWindow', { window: duration(report.conversionWindow) })}</dt><dd>{num(report.convertedWithinWindow)} ({pct(report.windowConversionRate)})</dd></div>
       </dl>
       <div className="panels">
         <section aria-labelledby="funnel-h">

@@ -33,6 +33,11 @@ export const en = {
     exits: 'Exits by reason', reason: 'Reason', customers: 'Customers', variants: 'Variants against the holdout', variant: 'Variant',
     converted: 'Converted', rate: 'Rate', now: 'Now', inNow: 'In the journey now', uplift: 'Uplift', windowRate: 'Rate in window', windowUplift: 'Uplift in window', significant: 'Significant (p < 0.05)',
   },
+  units: {
+    ms_one: '{{count}} ms', ms_other: '{{count}} ms', second_one: '{{count}} second', second_other: '{{count}} seconds',
+    minute_one: '{{count}} minute', minute_other: '{{count}} minutes', hour_one: '{{count}} hour', hour_other: '{{count}} hours',
+    day_one: '{{count}} day', day_other: '{{count}} days', week_one: '{{count}} week', week_other: '{{count}} weeks',
+  },
   graph: {
     points: 'points', branches: '{{count}} ways', arms: '{{count}} arms', entered: 'customers who entered this step in the range',
     holdoutLeaves: 'control group: leaves here', now: 'here now', otherwise: 'otherwise', timeout: 'after', holdout: 'Holdout',

@@ -35,6 +35,12 @@ export const zhCN: typeof en = {
     exits: '按原因的退出', reason: '原因', customers: '客户数', variants: '各变体对比对照组', variant: '变体',
     converted: '转化', rate: '转化率', now: '当前', inNow: '当前在旅程中', uplift: '提升', windowRate: '窗口内转化率', windowUplift: '窗口内提升', significant: '显著（p < 0.05）',
   },
+  units: {
+    // Chinese has no plural: i18next asks only for _other; the _one keys keep the English shape.
+    ms_one: '{{count}} 毫秒', ms_other: '{{count}} 毫秒', second_one: '{{count}} 秒', second_other: '{{count}} 秒',
+    minute_one: '{{count}} 分钟', minute_other: '{{count}} 分钟', hour_one: '{{count}} 小时', hour_other: '{{count}} 小时',
+    day_one: '{{count}} 天', day_other: '{{count}} 天', week_one: '{{count}} 周', week_other: '{{count}} 周',
+  },
   graph: {
     points: '积分', branches: '{{count}} 条分支', arms: '{{count}} 个变体', entered: '所选范围内进入此步骤的客户数',
     holdoutLeaves: '对照组：在此离开', now: '当前在此', otherwise: '否则', timeout: '超时', holdout: '对照组',

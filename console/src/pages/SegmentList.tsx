@@ -2,7 +2,7 @@
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
-import { dateTime } from '../format';
+import { dateTime, duration } from '../format';
 import { useLoad } from '../load';
 import { Link, usePageTitle } from '../router';
 import type { RuleCondition, Segment, SegmentRule } from '../types';
@@ -28,7 +28,7 @@ export function describeRule(rule: SegmentRule, t: T, top = true): string {
       const { gte, lte } = rule.count;
       const times = gte !== undefined && lte !== undefined ? `${gte}–${lte}` : gte !== undefined ? `≥ ${gte}` : `≤ ${lte}`;
       const where = rule.where?.length ? ` (${rule.where.map((w) => condition(w, t)).join(', ')})` : '';
-      return t('segments.didSummary', { event: rule.event, where, times, within: rule.within });
+      return t('segments.didSummary', { event: rule.event, where, times, within: duration(rule.within) });
     }
   }
 }
