@@ -2,7 +2,7 @@
 // catalog is matched here, from one copy per worker kept by revision, so that no customer's
 // workflow carries it.
 import { matchCatalog, type MatchRequest, type MatchResult } from '../workflows/journeys/match.js';
-import type { JourneyCatalog, JourneyStatus } from '../workflows/journeys/types.js';
+import type { JourneyCatalog } from '../workflows/journeys/types.js';
 import { journeyRepository, type JourneyRepository } from './db/journeys.js';
 import type { Models } from './db/models.js';
 
@@ -57,9 +57,5 @@ export function createJourneyActivities({ models, catalog }: { models: Models; c
       return matchCatalog(await cache.get(request.wanted), request);
     },
 
-    /** null when no such journey exists (deleted while still a draft). */
-    async journeyStatus(id: string): Promise<JourneyStatus | null> {
-      return journeys.status(id);
-    },
   };
 }

@@ -12,6 +12,7 @@ import { authenticate, keyring, rateLimitPerKey, scopeChecks } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { jsonTypes, refuseDeepBody, requireJsonBody } from './body.js';
 import { ingestService } from './ingest/service.js';
+import { maxBatchBytes } from './ingest/segment.js';
 import { customerService } from './customers/service.js';
 import { ingestRouter } from './routes/ingest.js';
 import { customersRouter } from './routes/customers.js';
@@ -114,8 +115,8 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   app.use(webhooksRouter({ feedback, secrets: config.channels.webhookSecrets, limits: { perIpPerMinute, perProviderPerMinute } }));
   // Segment's batch limit; single events are held to 32 KB by the ingest routes. Ingestion also
   // reads text/plain (analytics.js sends it); admin routes only JSON, so no cross-site form reaches them.
-  const json = express.json({ limit: '500kb', type: ['application/json', 'text/plain'] });
-  const adminJson = [requireJsonBody, express.json({ limit: '500kb', type: jsonTypes }), refuseDeepBody(64)];
+  const json = express.json({ limit: maxBatchBytes, type: ['application/json', 'text/plain'] });
+  const adminJson = [requireJsonBody, express.json({ limit: maxBatchBytes, type: jsonTypes }), refuseDeepBody(64)];
   // Every /v1 route past here needs a key, and each documented route its scopes (api/scopes.ts), before any body is read.
   app.use('/v1', authenticate(callerOf));
   app.use(scopeChecks(routes));

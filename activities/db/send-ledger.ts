@@ -180,4 +180,3 @@ export function sendLedger({ messages, reportDays }: MessageModels & Pick<Analyt
   };
 }
 
-export type SendLedger = ReturnType<typeof sendLedger>;

@@ -1,7 +1,7 @@
 // The single customer view: profile + live workflow state, timeline, lookup by identity, erasure.
 import { Router } from 'express';
 import { z } from 'zod';
-import { ApiError, invalid, zodDetails } from '../errors.js';
+import { ApiError, invalid, parse } from '../errors.js';
 import { normaliseEmail, normalisePhone } from '../ingest/normalize.js';
 import type { CustomerService } from '../customers/service.js';
 import { CustomerId, CustomerView, Erased, Lookup, Timeline, TimelinePage } from '../customers/schema.js';
@@ -40,16 +40,10 @@ export const customersApi: ApiRoute[] = [
 export function customersRouter(service: CustomerService, defaultPhoneCountry: string): Router {
   const router = Router();
 
-  const idParam = (raw: unknown): string => {
-    const parsed = CustomerId.safeParse(raw);
-    if (!parsed.success) throw invalid(zodDetails(parsed.error, ['id']));
-    return parsed.data;
-  };
+  const idParam = (raw: unknown): string => parse(CustomerId, raw, ['id']);
 
   router.get('/v1/customers', async (req, res) => {
-    const q = Lookup.safeParse(req.query);
-    if (!q.success) throw invalid(zodDetails(q.error));
-    const [type, raw] = Object.entries(q.data).find(([, v]) => v)! as [string, string];
+    const [type, raw] = Object.entries(parse(Lookup, req.query)).find(([, v]) => v)! as [string, string];
     const value = type === 'phone' ? normalisePhone(raw, defaultPhoneCountry) : type === 'email' ? normaliseEmail(raw) : raw;
     if (!value) throw invalid([{ field: type, message: `not a valid ${type}` }]);
     const customerId = await service.lookup({ type, value });
@@ -66,9 +60,8 @@ export function customersRouter(service: CustomerService, defaultPhoneCountry: s
 
   router.get('/v1/customers/:id/timeline', async (req, res) => {
     const id = idParam(req.params.id);
-    const page = TimelinePage.safeParse(req.query);
-    if (!page.success) throw invalid(zodDetails(page.error));
-    const result = await service.timeline(id, page.data.limit, page.data.cursor);
+    const page = parse(TimelinePage, req.query);
+    const result = await service.timeline(id, page.limit, page.cursor);
     if (result === 'bad_cursor') throw invalid([{ field: 'cursor', message: 'not a cursor from a previous page' }]);
     res.json(result satisfies z.input<typeof Timeline>);
   });

@@ -1,7 +1,7 @@
 // Message templates (admin): create, list, read, replace, delete at /v1/templates.
 import { Router } from 'express';
 import { z } from 'zod';
-import { ApiError, invalid, zodDetails } from '../errors.js';
+import { ApiError, invalid, parse } from '../errors.js';
 import { SavedTemplate, Template, TemplateId, TemplateList, TemplateReplacement } from '../templates/schema.js';
 import { templateRepository, type TemplateDoc, type TemplateInput, type TemplateModels } from '../../activities/db/templates.js';
 import type { ApiRoute } from '../openapi.js';
@@ -61,20 +61,14 @@ export function templatesRouter(deps: TemplatesRouterDeps): Router {
   const templates = templateRepository(models);
   const router = Router();
 
-  const idParam = (raw: unknown): string => {
-    const parsed = TemplateId.safeParse(raw);
-    if (!parsed.success) throw invalid(zodDetails(parsed.error, ['id']));
-    return parsed.data;
-  };
+  const idParam = (raw: unknown): string => parse(TemplateId, raw, ['id']);
 
   router.get('/v1/templates', async (_req, res) => {
     res.json({ templates: (await templates.list()).map(view) } satisfies z.input<typeof TemplateList>);
   });
 
   router.post('/v1/templates', async (req, res) => {
-    const parsed = Template.safeParse(req.body);
-    if (!parsed.success) throw invalid(zodDetails(parsed.error));
-    const { id, ...fields } = parsed.data;
+    const { id, ...fields } = parse(Template, req.body);
     if (!(await templates.create(toDoc(id, fields)))) throw new ApiError(409, 'conflict', `template ${id} already exists`);
     res.status(201).json(view((await templates.find(id))!) satisfies z.input<typeof SavedTemplate>);
   });
@@ -88,9 +82,7 @@ export function templatesRouter(deps: TemplatesRouterDeps): Router {
 
   router.put('/v1/templates/:id', async (req, res) => {
     const id = idParam(req.params.id);
-    const parsed = TemplateReplacement.safeParse(req.body);
-    if (!parsed.success) throw invalid(zodDetails(parsed.error));
-    const { id: bodyId, ...fields } = parsed.data;
+    const { id: bodyId, ...fields } = parse(TemplateReplacement, req.body);
     if (bodyId !== undefined && bodyId !== id) throw invalid([{ field: 'id', message: `does not match the URL's ${id}` }]);
     if (!(await templates.replace(toDoc(id, fields)))) throw notFound(id);
     res.json(view((await templates.find(id))!) satisfies z.input<typeof SavedTemplate>);
@@ -98,11 +90,10 @@ export function templatesRouter(deps: TemplatesRouterDeps): Router {
 
   router.post('/v1/templates/:id/test', async (req, res) => {
     const id = idParam(req.params.id);
-    const parsed = TestSendRequest.safeParse(req.body ?? {});
-    if (!parsed.success) throw invalid(zodDetails(parsed.error));
+    const body = parse(TestSendRequest, req.body ?? {});
     const doc = await templates.find(id);
     if (!doc) throw notFound(id);
-    res.json((await deps.testSend(doc, parsed.data)) satisfies z.input<typeof TestSend>);
+    res.json((await deps.testSend(doc, body)) satisfies z.input<typeof TestSend>);
   });
 
   router.delete('/v1/templates/:id', async (req, res) => {

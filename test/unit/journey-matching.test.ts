@@ -50,7 +50,7 @@ describe('matching against the catalog', () => {
     out = enter(input(customer), answer);
     expect(out.journeys.enrollments.map((e) => e.journeyId)).toEqual(['a']);
     expect(out.journeys.paused).toEqual(['a']);
-    expect(out.commands.filter((x) => x.type === 'exited').map((x) => x.type === 'exited' && x.reason)).toEqual(['paused', 'archived']);
+    expect(out.commands.flatMap((x) => (x.type === 'progress' && x.record.type === 'exited' ? [x.record.reason] : []))).toEqual(['paused', 'archived']);
     expect(out.journeys.catalogRevision).toBe(2);
   });
 
@@ -59,7 +59,7 @@ describe('matching against the catalog', () => {
     const entered = withCatalog({ customer: initialState('c1'), journeys: initialJourneys(), policy, rules, now: t0 }, catalogOf([goal]), [event('Followed')]);
     const reacted = react({ customer: entered.customer, journeys: entered.journeys, policy, rules, now: t0 + 1 }, [event('Order Completed', { total: 1 })]);
     expect(reacted.journeys.enrollments).toEqual([]);
-    expect(reacted.commands.some((x) => x.type === 'exited' && x.reason === 'goal')).toBe(true);
+    expect(reacted.commands.some((x) => x.type === 'progress' && x.record.type === 'exited' && x.record.reason === 'goal')).toBe(true);
   });
 
   it('drops the catalog of a state from before lean workflows and remembers which of its journeys hold', () => {

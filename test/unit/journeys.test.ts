@@ -46,7 +46,7 @@ class Customer {
     for (const c of out.commands) {
       if (c.type === 'send') this.sends.push({ at: now, template: c.request.template, key: c.request.key });
       if (c.type === 'suppressed') this.suppressed.push({ at: now, reason: c.send.reason });
-      if (c.type === 'exited') this.exits.push(c.reason);
+      if (c.type === 'progress' && c.record.type === 'exited') this.exits.push(c.record.reason!);
     }
   }
   send(e: CustomerEvent, now = Date.parse(e.timestamp)): this {

@@ -14,7 +14,6 @@ import type { JourneyDefinition, Step } from './types.js';
 export type JourneyCommand =
   | { type: 'send'; request: SendRequest }
   | { type: 'suppressed'; send: SuppressedSend }
-  | { type: 'exited'; journeyId: string; version: number; reason: ExitReason }
   /** Progress for the journey reports (funnel, variants): recorded, never acted on. */
   | { type: 'progress'; record: JourneyProgress };
 
@@ -88,7 +87,7 @@ export function exit(ctx: StepContext, e: Enrollment, reason: ExitReason): void 
   const past = j.history[e.journeyId];
   if (past) past.lastExitedAt = ctx.now;
   if (!j.enrollments.some((x) => x.journeyId === e.journeyId && x.version === e.version)) delete j.pinned[pinKey(e.journeyId, e.version)];
-  ctx.commands.push({ type: 'exited', journeyId: e.journeyId, version: e.version, reason }, progress(e, 'exited', ctx.now, reason));
+  ctx.commands.push(progress(e, 'exited', ctx.now, reason));
 }
 
 export function goTo(ctx: StepContext, e: Enrollment, next: string): void {
