@@ -56,6 +56,5 @@ export function createJourneyActivities({ models, catalog }: { models: Models; c
     async matchJourneys(request: MatchRequest): Promise<MatchResult> {
       return matchCatalog(await cache.get(request.wanted), request);
     },
-
   };
 }
