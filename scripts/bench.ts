@@ -784,7 +784,8 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
   const atCache = samples.find((x) => x.applied >= sizes.liveCache) ?? samples[0]!;
   const atHalf = samples.find((x) => x.applied >= n / 2) ?? atCache;
   // Flat: every sample once twice the cache has been applied (the heap settles after the fill) within ±10% of their mean.
-  const settled = [...samples, end].filter((x) => x.applied >= 2 * sizes.liveCache).map((x) => x.rssMB);
+  const settledSamples = [...samples, end].filter((x) => x.applied >= 2 * sizes.liveCache);
+  const settled = settledSamples.map((x) => x.rssMB);
   const settledMean = settled.reduce((a, b) => a + b, 0) / Math.max(1, settled.length);
   const flat = settled.length === 0 ? null : {
     samples: settled.length, meanMB: round(settledMean), minMB: Math.min(...settled), maxMB: Math.max(...settled),
@@ -793,7 +794,6 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
   };
   // The heap between collections makes every 5-s sample swing; what the cache bounds is what stays after a
   // collection: the lowest sample of each minute (12 samples), and the trend of those floors per 10,000 customers.
-  const settledSamples = [...samples, end].filter((x) => x.applied >= 2 * sizes.liveCache);
   const floors = Array.from({ length: Math.floor(settledSamples.length / 12) }, (_, k) => settledSamples.slice(k * 12, k * 12 + 12))
     .map((w) => w.reduce((low, x) => (x.rssMB < low.rssMB ? x : low)));
   const floorMean = floors.reduce((a, x) => a + x.rssMB, 0) / Math.max(1, floors.length);

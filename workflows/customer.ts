@@ -17,6 +17,7 @@ import {
 import { factsOf, matchRequest, type MatchResult } from './journeys/match.js';
 import { carryOut, journeyProgressOf } from './journeys/commands.js';
 import type { JourneyProgress } from './journeys/steps.js';
+import type { JourneysState } from './journeys/state.js';
 import { isCampaignJourney } from './campaigns/journey.js';
 import { defaultMessagingPolicy } from './messaging/arbiter.js';
 import {
@@ -128,10 +129,13 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   /** The profile as written: published journeys' definitions stay out of the history (restore reads them back). */
   const saved = (): CustomerState => (state.journeys ? { ...state, journeys: withoutPublishedPins(state.journeys) } : state);
 
-  /** Sends what the journeys decided, then writes the profile with their records: once per pass. */
-  const carry = async (outcome: JourneyOutcome): Promise<void> => {
+  /**
+   * Sends what the journeys decided, then writes the profile with their records: once per pass.
+   * Nothing decided writes nothing, unless `moved` (customers moved between steps without a command).
+   */
+  const carry = async (outcome: JourneyOutcome, moved = false): Promise<void> => {
     adoptJourneys(outcome);
-    if (outcome.commands.length === 0) return;
+    if (outcome.commands.length === 0 && !moved) return;
     const done = await carryOut(outcome.commands, send);
     for (const { channel, journeyId, campaignId, stepId, key } of done.sent) {
       state = withTouch(state, { at: Date.now(), kind: 'sent', channel, ...(journeyId && { journeyId }), ...(campaignId && { campaignId }), ...(stepId && { stepId }), messageKey: key }, rules);
@@ -232,16 +236,10 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     if (catalogWanted > journeys().catalogRevision && pending.length === 0) await settle(undefined, { catalog: true });
     while (migrations.length > 0) {
       const migration = migrations.shift()!;
-      const onOld = (): number => journeys().enrollments.filter((e) => e.journeyId === migration.journeyId && e.version === migration.fromVersion).length;
-      const before = onOld();
+      const onOld = (j: JourneysState): number => j.enrollments.filter((e) => e.journeyId === migration.journeyId && e.version === migration.fromVersion).length;
       const outcome = onMigration(journeyInput(), migration);
-      await carry(outcome);
-      // carry writes only when the journeys decided something; a move alone must reach the profile too.
-      if (migrationsSaved && outcome.commands.length === 0 && onOld() < before) {
-        state = { ...state, revision: state.revision + 1 };
-        publish();
-        await saveOrKeep({ state: saved(), events: [], journeyProgress: [], suppressed: [] });
-      }
+      // A move alone reaches the profile too (its journeys' places), as every other move does.
+      await carry(outcome, migrationsSaved && onOld(outcome.journeys) < onOld(journeys()));
     }
     while (campaigns.length > 0) await carry(onCampaign(journeyInput(), campaigns.shift()!));
 
