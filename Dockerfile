@@ -23,9 +23,11 @@ ENV PATH=/app/node_modules/.bin:$PATH
 COPY tsconfig.json config.ts logging.ts ./
 COPY workflows ./workflows
 COPY activities ./activities
+COPY store ./store
+COPY signing ./signing
 COPY api ./api
 COPY worker ./worker
-# Served by the API at /console (api/routes/console.ts).
+# Served by the API at /console (api/console/router.ts).
 COPY --from=console /console/dist ./console/dist
 
 # CSV uploads between the API and the workers (IMPORT_DIR in docker-compose.yml): a new volume takes this directory's owner.

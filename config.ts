@@ -4,7 +4,7 @@ import { defaultLifecycleRules, type LifecycleRules, type MemberTrigger } from '
 import { defaultMessagingPolicy, type MessagingPolicy } from './workflows/messaging/arbiter.js';
 import { isTimeZone } from './workflows/journeys/time.js';
 import { channels, type Channel } from './workflows/messaging/types.js';
-import ms, { type StringValue } from 'ms';
+import { durationMs, toMs } from './workflows/duration.js';
 import { scopes, type Scope } from './api/scopes.js';
 
 const keyList = z
@@ -104,7 +104,7 @@ const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 const secretList = z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
   .pipe(z.array(z.string().min(32, 'each secret must have at least 32 characters')));
 
-const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'expected a duration like "1 day"');
+const duration = z.string().refine((v) => durationMs(v) !== undefined, 'expected a duration like "1 day"');
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 
 export const MessagingPolicySchema: z.ZodType<MessagingPolicy> = z.strictObject({
@@ -169,7 +169,7 @@ const EnvFields = z.object({
   /** Secrets TRACKING_SECRET replaced, comma-separated: their tokens still verify, none are signed with them. */
   TRACKING_SECRETS_PREVIOUS: secretList,
   /** How long an open or click token records reactions (its link keeps redirecting after). */
-  TRACKING_TOKEN_TTL: duration.refine((v) => ms(v as StringValue) >= 3_600_000, 'at least 1 hour').default('365 days'),
+  TRACKING_TOKEN_TTL: duration.refine((v) => toMs(v) >= 3_600_000, 'at least 1 hour').default('365 days'),
   EMAIL_PROVIDER: z.enum(['outbox', 'smtp']).default('outbox'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional(),
   EMAIL_FROM: z.string().min(3).default('Closedloop <no-reply@closedloop.local>'),
@@ -382,7 +382,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     messagingPolicy: e.MESSAGING_POLICY ?? defaultMessagingPolicy,
     channelCosts: e.CHANNEL_COSTS ?? {},
     publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
-    tracking: { secret: e.TRACKING_SECRET, previous: e.TRACKING_SECRETS_PREVIOUS, ttlSeconds: Math.round(ms(e.TRACKING_TOKEN_TTL as StringValue) / 1000) },
+    tracking: { secret: e.TRACKING_SECRET, previous: e.TRACKING_SECRETS_PREVIOUS, ttlSeconds: Math.round(toMs(e.TRACKING_TOKEN_TTL) / 1000) },
     channels: {
       email: { provider: e.EMAIL_PROVIDER, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
       sms: { provider: e.SMS_PROVIDER, url: e.SMS_URL },
@@ -410,16 +410,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reportsRefreshEvery: e.REPORTS_REFRESH_EVERY,
     eventStream: {
       lanes: e.EVENT_STREAM_LANES,
-      retryInitialMs: msOf(e.EVENT_STREAM_RETRY_INITIAL), retryMaxMs: msOf(e.EVENT_STREAM_RETRY_MAX), retryBackoff: e.EVENT_STREAM_RETRY_BACKOFF,
-      maxAttempts: e.EVENT_STREAM_MAX_ATTEMPTS, maxAgeMs: msOf(e.EVENT_STREAM_MAX_AGE), timeoutMs: msOf(e.EVENT_STREAM_TIMEOUT),
-      pollMs: msOf(e.EVENT_STREAM_POLL), refreshMs: msOf(e.EVENT_STREAM_REFRESH), retentionMs: msOf(e.EVENT_STREAM_RETENTION),
+      retryInitialMs: toMs(e.EVENT_STREAM_RETRY_INITIAL), retryMaxMs: toMs(e.EVENT_STREAM_RETRY_MAX), retryBackoff: e.EVENT_STREAM_RETRY_BACKOFF,
+      maxAttempts: e.EVENT_STREAM_MAX_ATTEMPTS, maxAgeMs: toMs(e.EVENT_STREAM_MAX_AGE), timeoutMs: toMs(e.EVENT_STREAM_TIMEOUT),
+      pollMs: toMs(e.EVENT_STREAM_POLL), refreshMs: toMs(e.EVENT_STREAM_REFRESH), retentionMs: toMs(e.EVENT_STREAM_RETENTION),
       allowedHosts: e.EVENT_STREAM_ALLOWED_HOSTS,
     },
     imports: { dir: e.IMPORT_DIR, maxBytes: e.IMPORT_MAX_BYTES, ratePerSecond: e.IMPORT_RATE_PER_SECOND },
   };
 }
-
-const msOf = (d: string): number => ms(d as StringValue);
 
 /** For process entry points: print the one clear message and exit. */
 export function loadConfigOrExit(env: Record<string, string | undefined>): Config {

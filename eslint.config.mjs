@@ -35,7 +35,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: [...nodeBuiltins.flatMap((m) => [m, `node:${m}`]), 'mongoose', 'mongodb', 'express', 'nodemailer', 'zod', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity']
           .map((name) => ({ name, message: 'workflow code must stay deterministic: no I/O modules in workflows/' })),
-        patterns: [{ group: ['../activities/*', '../../activities/*', '../api/*', '../worker/*'], allowTypeImports: true, message: 'only type imports may cross into workflows/' }],
+        patterns: [{ group: ['activities', 'store', 'signing', 'api', 'worker'].flatMap((room) => [`../${room}/*`, `../../${room}/*`]), allowTypeImports: true, message: 'only type imports may cross into workflows/' }],
       }],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'use the deterministic random from @temporalio/workflow' }],
     },

@@ -3,14 +3,14 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import pLimit from 'p-limit';
-import type { CampaignProgress } from '../workflows/campaigns/messages.js';
-import { campaignSignal, type CampaignDelivery } from '../workflows/messages.js';
+import type { CampaignProgress } from '../workflows/campaign-contract.js';
+import { campaignSignal, type CampaignBroadcast } from '../workflows/customer-contract.js';
 import type { SegmentRule } from '../workflows/segments/types.js';
-import { campaignRepository } from './db/campaigns.js';
-import type { Models } from './db/models.js';
-import { segmentQueries } from './db/segment-query.js';
-import { segmentRepository } from './db/segments.js';
-import { startCustomerOptions, type CustomerSettings } from './temporal.js';
+import { campaignRepository } from '../store/campaigns.js';
+import type { Models } from '../store/models.js';
+import { segmentQueries } from '../store/segment-query.js';
+import { segmentRepository } from '../store/segments.js';
+import { signalCustomer, type CustomerSettings } from './temporal.js';
 
 export interface CampaignActivityDeps {
   models: Models;
@@ -52,14 +52,12 @@ export function createCampaignActivities({ models, temporal, taskQueue, settings
     },
 
     /** Hands the broadcast to each customer's workflow; a retried page signals again, and each customer enters once. */
-    async deliverCampaign(input: { customerIds: string[]; delivery: CampaignDelivery }): Promise<void> {
+    async deliverCampaign(input: { customerIds: string[]; delivery: CampaignBroadcast }): Promise<void> {
       const context = Context.current();
       await Promise.all(input.customerIds.map((customerId) => limit(async () => {
         // A cancelled broadcast stops here rather than finish the page.
         if (context.cancellationSignal.aborted) return;
-        await temporal.workflow.signalWithStart('customerWorkflow', {
-          ...startCustomerOptions(customerId, settings, taskQueue), signal: campaignSignal, signalArgs: [input.delivery],
-        });
+        await signalCustomer(temporal, customerId, { settings, taskQueue }, campaignSignal, input.delivery);
         context.heartbeat();
       })));
     },

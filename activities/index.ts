@@ -6,29 +6,29 @@ import type { CustomerEvent } from '../workflows/lifecycle/event.js';
 import type { LifecycleRules } from '../workflows/lifecycle/rules.js';
 import type { MessagingPolicy } from '../workflows/messaging/arbiter.js';
 import type { CustomerState } from '../workflows/lifecycle/state.js';
-import { absorbSignal } from '../workflows/messages.js';
+import { absorbSignal } from '../workflows/customer-contract.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { customerRepository } from './db/customers.js';
-import { isRefusedForGood } from './db/connection.js';
+import { customerRepository } from '../store/customers.js';
+import { isRefusedForGood } from '../store/errors.js';
 import { writeRefused } from '../workflows/lifecycle/limits.js';
-import type { Models } from './db/models.js';
-import { startCustomerOptions } from './temporal.js';
+import type { Models } from '../store/models.js';
+import { signalCustomer } from './temporal.js';
 import { createChannels, type Channels } from './channels/index.js';
 import { createMessagingActivities } from './messaging.js';
 import { catalogCache, createJourneyActivities } from './journeys.js';
 import { matchCatalog, type MatchFacts, type MatchResult } from '../workflows/journeys/match.js';
 import type { SuppressedSend } from '../workflows/messaging/types.js';
-import { sendLedger } from './db/send-ledger.js';
-import { createDelivery, type Normalised } from './delivery.js';
-import { identityRepository } from './db/identities.js';
-import { deferredIngestRepository } from './db/deferred-ingests.js';
-import { journeyRepository } from './db/journeys.js';
+import { sendLedger } from '../store/send-ledger.js';
+import { createEventRouting, type Normalised } from './routing.js';
+import { identityRepository } from '../store/identities.js';
+import { deferredIngestRepository } from '../store/deferred-ingests.js';
+import { journeyRepository } from '../store/journeys.js';
 import { createCampaignActivities } from './campaigns.js';
 import { createBacktestActivities } from './backtest/index.js';
-import { analyticsRepository, type AnalyticsRecords } from './db/analytics.js';
-import { reportQueries } from './db/reports.js';
-import { eventEndpointRepository } from './db/event-endpoints.js';
-import { outboundEventRepository } from './db/outbound-events.js';
+import { analyticsRepository, type AnalyticsRecords } from '../store/analytics.js';
+import { reportQueries } from '../store/reports.js';
+import { eventEndpointRepository } from '../store/event-endpoints.js';
+import { outboundEventRepository } from '../store/outbound-events.js';
 import { eventStream } from './event-stream/stream.js';
 import { mergedEvent, recordEvents } from './event-stream/events.js';
 import { createEventStreamActivities } from './event-stream/deliver.js';
@@ -52,7 +52,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
   const reports = reportQueries(models);
   const deferredIngests = deferredIngestRepository(models);
   const stream = eventStream({ endpoints: eventEndpointRepository(models), outbound: outboundEventRepository(models), refreshMs: config.eventStream.refreshMs });
-  const delivery = createDelivery({
+  const routing = createEventRouting({
     temporal, identities: identityRepository(models), taskQueue,
     settings: { rules: config.lifecycleRules, policy: config.messagingPolicy }, catalogRevision: () => journeys.catalogRevision(),
   });
@@ -62,14 +62,14 @@ export function createActivities({ models, temporal, config, channels }: Activit
     ...createJourneyActivities({ models, catalog }),
     ...createBacktestActivities({ models, rules: config.lifecycleRules, policy: config.messagingPolicy }),
     ...createCampaignActivities({ models, temporal, taskQueue, settings: { rules: config.lifecycleRules, policy: config.messagingPolicy } }),
-    ...createImportActivities({ models, delivery, config }),
+    ...createImportActivities({ models, routing, config }),
     /** Events accepted while MongoDB was away: resolve and deliver them now (retried until it is back). */
     async deliverDeferred(items: Normalised[]): Promise<{ customers: number }> {
-      const resolved = await delivery.resolveAll(items);
+      const resolved = await routing.resolveAll(items);
       // This workflow's history holds these customers' events: an erasure must find it.
       const workflowId = Context.current().info.workflowExecution?.workflowId;
       if (workflowId) await deferredIngests.record(workflowId, [...resolved.byCustomer.keys()]);
-      await delivery.signal(resolved, await delivery.catalogRevision());
+      await routing.signal(resolved, await routing.catalogRevision());
       return { customers: resolved.byCustomer.size };
     },
 
@@ -127,11 +127,7 @@ export function createActivities({ models, temporal, config, channels }: Activit
       await stream.emit([mergedEvent(input.state.customerId, input.survivorId, new Date())]);
       await customers.save(input.state, []);
       await models.identities.updateMany({ customerId: input.state.customerId }, { $set: { customerId: input.survivorId } });
-      await temporal.workflow.signalWithStart('customerWorkflow', {
-        ...startCustomerOptions(input.survivorId, { rules: input.rules, policy: input.policy }, taskQueue),
-        signal: absorbSignal,
-        signalArgs: [{ from: input.state, pending: input.pending }],
-      });
+      await signalCustomer(temporal, input.survivorId, { settings: { rules: input.rules, policy: input.policy }, taskQueue }, absorbSignal, { from: input.state, pending: input.pending });
       await identityRepository(models).releaseMoved(input.state.customerId);
     },
   };

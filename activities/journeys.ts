@@ -3,8 +3,8 @@
 // workflow carries it.
 import { matchCatalog, type MatchRequest, type MatchResult } from '../workflows/journeys/match.js';
 import type { JourneyCatalog } from '../workflows/journeys/types.js';
-import { journeyRepository, type JourneyRepository } from './db/journeys.js';
-import type { Models } from './db/models.js';
+import { journeyRepository, type JourneyRepository } from '../store/journeys.js';
+import type { Models } from '../store/models.js';
 
 /** How long a worker trusts its copy of the catalog before asking whether the revision moved. */
 const revisionCheckMs = 5_000;

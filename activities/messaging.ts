@@ -26,10 +26,10 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Config } from '../config.js';
 import type { Channel, Priority, SendOutcome, SendRequest, SuppressedSend } from '../workflows/messaging/types.js';
-import { addressBook, needsAddress } from './db/addresses.js';
-import type { Models } from './db/models.js';
-import { outcomeOf, sendLedger } from './db/send-ledger.js';
-import { templateRepository } from './db/templates.js';
+import { addressBook, needsAddress } from '../store/addresses.js';
+import type { Models } from '../store/models.js';
+import { outcomeOf, sendLedger } from '../store/send-ledger.js';
+import { templateRepository } from '../store/templates.js';
 import type { Channels, OutgoingMessage } from './channels/channel.js';
 import { DeliveryError, toActivityFailure } from './channels/errors.js';
 import { renderTemplate } from './channels/templates.js';

@@ -5,10 +5,7 @@ import { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { ApiError } from './errors.js';
 import { granted, scopesFor, type Scope } from './scopes.js';
-import type { ApiRoute } from './openapi.js';
-
-/** The key classes of today's env lists: write keys ingest events; admin keys do everything. */
-export type KeyClass = 'write' | 'admin';
+import type { ApiRoute } from './route.js';
 
 export interface ApiKey { label: string; key: string; scopes: Scope[] }
 

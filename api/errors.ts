@@ -2,7 +2,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { isMongoUnavailable } from '../activities/db/connection.js';
+import { isMongoUnavailable } from '../store/errors.js';
 
 export const ErrorDetail = z.object({
   field: z.string().meta({ description: 'where in the request, e.g. `batch.3.traits.phone`, or `(body)`' }),

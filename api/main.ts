@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../logging.js';
-import { connectDatabase } from '../activities/db/connection.js';
+import { connectDatabase } from '../store/connection.js';
 import { createApp } from './app.js';
 
 const config = loadConfigOrExit(process.env);

@@ -2,61 +2,29 @@
 // Each route file describes its routes next to its handlers (`…Api`); this file adds what the
 // app's middleware answers for them (keys, rate limit, body parsing) and builds the document once.
 import { OpenApiGeneratorV31, OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
 import pkg from '../package.json' with { type: 'json' };
-import type { KeyClass } from './auth.js';
+import type { ApiResponse, ApiRoute } from './route.js';
 import { scopesFor } from './scopes.js';
 import { ErrorBody } from './errors.js';
-import { customersApi } from './routes/customers.js';
-import { docsApi } from './routes/docs.js';
-import { healthApi } from './routes/health.js';
-import { ingestApi } from './routes/ingest.js';
-import { journeysApi } from './routes/journeys.js';
-import { backtestsApi } from './routes/backtests.js';
-import { segmentsApi } from './routes/segments.js';
-import { reportsApi } from './routes/reports.js';
-import { campaignsApi } from './routes/campaigns.js';
-import { messagesApi } from './routes/messages.js';
-import { templatesApi } from './routes/templates.js';
-import { trackingApi } from './routes/tracking.js';
-import { webhooksApi } from './routes/webhooks.js';
-import { subscriptionsApi } from './routes/subscriptions.js';
-import { preferencesApi } from './routes/preferences.js';
-import { eventEndpointsApi } from './routes/event-endpoints.js';
-import { auditApi } from './routes/audit.js';
-import { exportsApi } from './routes/exports.js';
-import { importsApi } from './routes/imports.js';
-
-export interface ApiResponse {
-  description: string;
-  /** A JSON body, unless `contentType` says otherwise. */
-  schema?: z.ZodType;
-  contentType?: string;
-  headers?: z.ZodObject;
-}
-
-/** One route as a route file describes it. */
-export interface ApiRoute {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  /** As Express routes it, e.g. `/v1/journeys/:id`. */
-  path: string;
-  summary: string;
-  description?: string;
-  /** The class of API key it needs, or `none`; the exact scope is api/scopes.ts's (app.ts mounts the check). */
-  key: KeyClass | 'none';
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  headers?: z.ZodObject;
-  /** A JSON body (parsed by app.ts's JSON middleware, or by the route itself). */
-  body?: z.ZodType;
-  /** The body's media type when it is not JSON (the route reads it itself, e.g. `text/csv`). */
-  bodyType?: string;
-  /** The route takes `{}` when no body is sent. */
-  optionalBody?: true;
-  responses: Record<number, ApiResponse>;
-  /** Error responses the route itself gives, by status: which codes and when. */
-  errors?: Record<number, string>;
-}
+import { customersApi } from './customers/router.js';
+import { docsApi } from './docs/router.js';
+import { healthApi } from './health/router.js';
+import { ingestApi } from './ingest/router.js';
+import { journeysApi } from './journeys/router.js';
+import { backtestsApi } from './backtests/router.js';
+import { segmentsApi } from './segments/router.js';
+import { reportsApi } from './reports/router.js';
+import { campaignsApi } from './campaigns/router.js';
+import { messagesApi } from './messages/router.js';
+import { templatesApi } from './templates/router.js';
+import { trackingApi } from './tracking/router.js';
+import { webhooksApi } from './webhooks/router.js';
+import { subscriptionsApi } from './subscriptions/router.js';
+import { preferencesApi } from './preferences/router.js';
+import { eventEndpointsApi } from './event-endpoints/router.js';
+import { auditApi } from './audit/router.js';
+import { exportsApi } from './exports/router.js';
+import { importsApi } from './imports/router.js';
 
 /** Route files by tag, in the order the docs page shows them. Each holds every route its router registers. */
 const apis: Record<string, ApiRoute[]> = {

@@ -1,6 +1,6 @@
 // What an API key may do: its scopes, and the scope each route needs. One table for every route
 // family; a route outside every family needs `admin`, so a new route is never open by mistake.
-import type { ApiRoute } from './openapi.js';
+import type { ApiRoute } from './route.js';
 
 export const scopes = [
   'admin',

@@ -1,4 +1,4 @@
-// The console is static files under /console, served by the API process (api/routes/console.ts).
+// The console is static files under /console, served by the API process (api/console/router.ts).
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 

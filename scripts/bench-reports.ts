@@ -18,20 +18,20 @@
 //                                    document, and its oplog entry, as Java maps: ~6 GB live here)
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { connectDatabase, type Database } from '../activities/db/connection.js';
-import { reportQueries } from '../activities/db/reports.js';
-import { dailyFigures } from '../activities/db/report-days.js';
+import { connectDatabase, type Database } from '../store/connection.js';
+import { reportQueries } from '../store/reports.js';
+import { dailyFigures } from '../store/report-days.js';
 import { reportService } from '../api/reports/service.js';
 import { benchSeed, seedReports } from './seed-reports.js';
 import { startMongo, type RunningServer } from './servers.js';
 import { createBacktestActivities } from '../activities/backtest/index.js';
 import { customerEvents } from '../activities/backtest/events.js';
-import { backtestPageSize } from '../workflows/backtest.js';
-import { backtestRepository } from '../activities/db/backtests.js';
-import { backtestService } from '../api/journeys/backtest.js';
-import { journeyRepository } from '../activities/db/journeys.js';
-import { segmentRepository } from '../activities/db/segments.js';
-import { templateRepository } from '../activities/db/templates.js';
+import { backtestPageSize } from '../workflows/backtest-contract.js';
+import { backtestRepository } from '../store/backtests.js';
+import { backtestService } from '../api/backtests/service.js';
+import { journeyRepository } from '../store/journeys.js';
+import { segmentRepository } from '../store/segments.js';
+import { templateRepository } from '../store/templates.js';
 import { defaultLifecycleRules } from '../workflows/lifecycle/rules.js';
 import { defaultMessagingPolicy } from '../workflows/messaging/arbiter.js';
 import type { JourneyDefinition } from '../workflows/journeys/types.js';
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const written: Record<string, number> = {};
   for (const [name, report] of Object.entries(reports)) {
     if (name === 'lifecycle') continue;
-    await daily.touch([report.source(lastDay)]);
+    await daily.markStale([report.source(lastDay)]);
     written[name] = await timed(() => report.run(all));
     log(`after a write on ${lastDay}, all 120 days, ${name}: ${written[name]} ms`);
   }
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   const refresh: Record<string, number> = {};
   refresh['first run, nothing stored'] = await timed(() => queries.refreshStale(90, dataEnd));
   refresh['nothing to do'] = await timed(() => queries.refreshStale(90, dataEnd));
-  await daily.touch([daily.key('messages', lastDay), daily.key('conversions', lastDay), daily.key('journey|welcome', lastDay)]);
+  await daily.markStale([daily.key('messages', lastDay), daily.key('conversions', lastDay), daily.key('journey|welcome', lastDay)]);
   refresh['three days written'] = await timed(() => queries.refreshStale(90, dataEnd));
   log(`schedule run: ${JSON.stringify(refresh)}`);
 

@@ -5,13 +5,13 @@
 // test. Run directly, it seeds the database at MONGODB_URI:
 //   MONGODB_URI=mongodb://127.0.0.1:27017/closedloop tsx scripts/seed-reports.ts [customers] [events]
 import { pathToFileURL } from 'node:url';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { toMs } from '../workflows/duration.js';
 import type { Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
-import type { CustomerDoc, EventDoc, Models } from '../activities/db/models.js';
-import type { MessageDoc } from '../activities/db/messages.js';
-import { dailyFigures } from '../activities/db/report-days.js';
-import { conversionDoc, type ConversionDoc, type JourneyEventDoc, type StageChangeDoc } from '../activities/db/analytics.js';
-import type { JourneyDoc, JourneyVersionDoc } from '../activities/db/journey-models.js';
+import type { CustomerDoc, EventDoc, Models } from '../store/models.js';
+import type { MessageDoc } from '../store/messages.js';
+import { dailyFigures } from '../store/report-days.js';
+import { conversionDoc, type ConversionDoc, type JourneyEventDoc, type StageChangeDoc } from '../store/analytics.js';
+import type { JourneyDoc, JourneyVersionDoc } from '../store/journey-models.js';
 import type { JourneyDefinition } from '../workflows/journeys/types.js';
 import type { Stage } from '../workflows/lifecycle/rules.js';
 import type { Touch } from '../workflows/attribution/types.js';
@@ -187,7 +187,7 @@ function enrollment(r: Random, customerId: string, definition: JourneyDefinition
   // As the workflow keeps a conversion window (workflows/journeys/windows.ts): the goal reached
   // within the goal's `within` of entering, inside the journey or after leaving it, is recorded once.
   const goal = definition.goal!;
-  const until = enteredAt.getTime() + msToNumber((goal.within ?? holdoutGoalWindow) as never);
+  const until = enteredAt.getTime() + toMs(goal.within ?? holdoutGoalWindow);
   const convertedOnGoal = (variant?: string): void => { if (at <= until) record('converted', variant === undefined ? {} : { variant }); };
   const convertedAfter = (variant?: string): void => {
     const reached = events.filter((e) => e.name === goal.event && allHold(goal.where, e.properties) && e.timestamp.getTime() >= at && e.timestamp.getTime() <= until)
@@ -304,12 +304,12 @@ export async function seedReports(models: SeededModels, options: SeedOptions, ba
   const counts: Record<string, number> = {};
   for (const [name, s] of Object.entries(sinks)) counts[name] = await s.finish();
   // Written past the repositories: figures stored before are out of date.
-  await dailyFigures(models.reportDays).touchAll();
+  await dailyFigures(models.reportDays).markAllStale();
   return counts;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { connectDatabase } = await import('../activities/db/connection.js');
+  const { connectDatabase } = await import('../store/connection.js');
   const uri = process.env.MONGODB_URI;
   if (!uri) { console.error('MONGODB_URI is required'); process.exit(2); }
   const db = await connectDatabase(uri);

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../logging.js';
-import { connectDatabase } from '../activities/db/connection.js';
+import { connectDatabase } from '../store/connection.js';
 import { createWorker } from './worker.js';
 import { ensureReportDaysSchedule } from './schedules.js';
 

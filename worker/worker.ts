@@ -2,11 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import ms, { type StringValue } from 'ms';
+import { toMs } from '../workflows/duration.js';
 import type { Config } from '../config.js';
 import { createActivities } from '../activities/index.js';
 import type { Channels } from '../activities/channels/index.js';
-import type { Models } from '../activities/db/models.js';
+import type { Models } from '../store/models.js';
 import { sendTaskQueue } from '../workflows/messaging/queues.js';
 import { channels, type Channel } from '../workflows/messaging/types.js';
 import { eventsTaskQueue } from '../workflows/event-lane.js';
@@ -74,7 +74,7 @@ export async function createWorker(deps: WorkerDeps): Promise<WorkerGroup> {
   // SIGTERM drains: no new tasks, the sends in flight finish (or are cancelled before their
   // point of no return once the grace is over), then the worker exits.
   const shutdownGraceTime = deps.config.workerShutdownGrace as Duration;
-  const shutdownForceTime = ms(deps.config.workerShutdownGrace as StringValue) + 15_000;
+  const shutdownForceTime = toMs(deps.config.workerShutdownGrace) + 15_000;
   const workers: Worker[] = [];
   if (role !== 'sends') {
     workers.push(await Worker.create({

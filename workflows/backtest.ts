@@ -3,32 +3,12 @@
 // cancellable (what was simulated is summed and marked cancelled). Its history is three events a
 // page: at most 300 for the largest sample (1,000,000 customers, pages of 10,000).
 import {
-  CancellationScope, defineQuery, isCancellation, proxyActivities, setCurrentDetails, setHandler,
+  CancellationScope, isCancellation, proxyActivities, setCurrentDetails, setHandler,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { backtestProgressQuery, type BacktestInput, type BacktestLane, type BacktestProgress } from './backtest-contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
-
-/** A range of customer ids simulated page by page: `[start, until)`, from the first id or up to the last when absent. */
-export interface BacktestLane { lane: number; start?: string; until?: string }
-export interface BacktestPageInput extends BacktestLane { backtestId: string; page: number; pageSize: number; cursor?: string; position: number; taken: number }
-export interface BacktestPage {
-  cursor?: string; position: number; taken: number; done: boolean;
-  /** Time reading the page's events, and simulating them. */
-  readMs: number; simulateMs: number;
-}
-export interface BacktestInput { backtestId: string; pageSize?: number }
-export interface BacktestProgress { pages: number; simulated: number; done: boolean }
-
-/**
- * Customers a page: what a page reads at once (one range of ids; a server without the timeline
- * index scans every event once a page) and what it holds in memory. Runs started before this was
- * passed in page by 2,000.
- */
-export const backtestPageSize = 10_000;
-
-export const backtestProgressQuery = defineQuery<BacktestProgress>('backtestProgress');
-export const backtestWorkflowId = (backtestId: string): string => `backtest-${backtestId}`;
 
 const { planBacktestLanes, runBacktestPage, finishBacktest } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

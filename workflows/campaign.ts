@@ -7,8 +7,8 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import { campaignDelivery } from './campaigns/journey.js';
-import { campaignProgressQuery, type CampaignProgress, type CampaignWorkflowInput } from './campaigns/messages.js';
+import { campaignBroadcast } from './campaigns/journey.js';
+import { campaignProgressQuery, type CampaignProgress, type CampaignWorkflowInput } from './campaign-contract.js';
 import { CampaignIdAttribute } from './search-attributes.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -48,7 +48,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       progress.targeted = started.targeted;
       show();
     }
-    const delivery = campaignDelivery({ campaignId, occurrence, segmentId: input.segmentId, message: input.message, ...(input.groups && { groups: input.groups }) });
+    const delivery = campaignBroadcast({ campaignId, occurrence, segmentId: input.segmentId, message: input.message, ...(input.groups && { groups: input.groups }) });
     for (let page = 0; ; page++) {
       if (page >= maxPagesPerRun || workflowInfo().continueAsNewSuggested) {
         await continueAsNew<typeof campaignWorkflow>({ ...input, occurrence, audience: rule, progress });

@@ -16,14 +16,14 @@ import {
 } from './journeys/engine.js';
 import { factsOf, matchRequest, type MatchResult } from './journeys/match.js';
 import { carryOut, journeyProgressOf } from './journeys/commands.js';
-import type { JourneyProgress } from './journeys/steps.js';
+import type { JourneyProgress } from './journeys/step-context.js';
 import type { JourneysState } from './journeys/state.js';
 import { isCampaignJourney } from './campaigns/journey.js';
 import { defaultMessagingPolicy } from './messaging/arbiter.js';
 import {
   absorbSignal, campaignSignal, eventsSignal, mergeIntoSignal, migrateJourneySignal, stateQuery,
-  type AbsorbRequest, type CampaignDelivery, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
-} from './messages.js';
+  type AbsorbRequest, type CampaignBroadcast, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
+} from './customer-contract.js';
 import { ActiveJourneysAttribute, LifecycleStageAttribute, TierAttribute } from './search-attributes.js';
 import { customerWorkflowV1 } from './legacy/customer-v1.js';
 import { channelMessaging, messaging, profile, profileOptions, runIsFull } from './customer-options.js';
@@ -44,7 +44,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   const pending: CustomerEvent[] = [...(input.pending ?? [])];
   const absorbs: AbsorbRequest[] = [...(input.absorbs ?? [])];
   const migrations: JourneyMigration[] = [...(input.migrations ?? [])];
-  const campaigns: CampaignDelivery[] = [...(input.campaigns ?? [])];
+  const campaigns: CampaignBroadcast[] = [...(input.campaigns ?? [])];
   let mergeInto = input.mergeInto;
   let catalogWanted = input.catalogRevision ?? 0;
   let signals = 0;
@@ -61,8 +61,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
 
   let state: CustomerState = input.state ? leanState(input.state) : initialState(customerId);
   setHandler(stateQuery, () => state);
-  // The API starts a customer as a stranger without a tier; a run carried over knows what it published.
-  let published = input.state ? searchValues(state) : { stage: 'stranger', tier: 'none', active: '' };
+  // The API starts a customer as a stranger without a tier; a run carried over knows what it upserted.
+  let upserted = input.state ? searchValues(state) : { stage: 'stranger', tier: 'none', active: '' };
   if (!input.state && !input.fresh) {
     // A known customer's first run, or one whose workflow was ended by hand: pick up the stored profile.
     const restored = await store.restoreCustomer(customerId);
@@ -81,7 +81,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
   const groupsOn = patched('subscription-groups');
   // A migration that moves the customer writes the profile (its journeys' places), as every other move does.
   const migrationsSaved = patched('migrations-saved');
-  publish();
+  upsertSearchValues();
   showSetAside();
   const journeys = () => state.journeys ?? initialJourneys();
   const conversionWindows = () => windowsOn;
@@ -90,13 +90,13 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
     (sendQueues ? channelMessaging(request.channel, request.priority) : messaging).sendMessage(request);
   const journeyInput = () => ({ customer: state, journeys: journeys(), policy, rules, now: Date.now(), conversionWindows, subscriptionGroups });
 
-  function publish(): void {
+  function upsertSearchValues(): void {
     const now = searchValues(state);
-    if (now.stage !== published.stage || now.tier !== published.tier) {
+    if (now.stage !== upserted.stage || now.tier !== upserted.tier) {
       upsertSearchAttributes([{ key: LifecycleStageAttribute, value: now.stage }, { key: TierAttribute, value: now.tier }]);
     }
-    if (now.active !== published.active) upsertSearchAttributes([{ key: ActiveJourneysAttribute, value: journeyIds(state) }]);
-    published = now;
+    if (now.active !== upserted.active) upsertSearchAttributes([{ key: ActiveJourneysAttribute, value: journeyIds(state) }]);
+    upserted = now;
   }
   /** The Temporal UI's details line names the events set aside, if any. */
   function showSetAside(): void {
@@ -141,7 +141,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
       state = withTouch(state, { at: Date.now(), kind: 'sent', channel, ...(journeyId && { journeyId }), ...(campaignId && { campaignId }), ...(stepId && { stepId }), messageKey: key }, rules);
     }
     state = { ...state, revision: state.revision + 1 };
-    publish();
+    upsertSearchValues();
     await saveOrKeep({
       state: saved(), events: [], journeyProgress: done.journeyProgress, suppressed: done.suppressed,
     });
@@ -178,7 +178,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
       // A batch's own write may be refused (applyBatch sets the event aside); any other keeps its state.
       const save = why.events ? (input: Parameters<typeof store.saveCustomer>[0]) => store.saveCustomer({ ...input, writtenAt: Date.now() }) : saveOrKeep;
       match = (await save({ state: saved(), events: applied, conversions: outcome?.conversions ?? [], stageChange, journeyProgress: progress, ...(request && { match: factsOf(request) }) })).match;
-      publish();
+      upsertSearchValues();
     } else if (request) {
       match = await store.matchJourneys(request);
     }
@@ -251,7 +251,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<Cu
         state = outcome.state;
         const stageChange = outcome.stage && { ...outcome.stage, at: Date.now() };
         await saveOrKeep({ state: saved(), events: outcome.applied, adopt: [request.from.customerId, ...request.from.mergedFrom], conversions: outcome.conversions, stageChange });
-        publish();
+        upsertSearchValues();
       }
       pending.push(...request.pending);
     }

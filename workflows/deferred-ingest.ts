@@ -2,7 +2,7 @@
 // can run again, then they go to their customers' workflows like any others.
 import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { Normalised } from '../activities/delivery.js';
+import type { Normalised } from '../activities/routing.js';
 
 // Retries never stop: an accepted event is never dropped, however long the outage.
 const delivery = proxyActivities<ReturnType<typeof createActivities>>({

@@ -2,7 +2,7 @@
 // first): one customer's for a preview, and a page's customers at once.
 import type { Condition, Filter } from 'mongodb';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import type { EventDoc, Models } from '../db/models.js';
+import type { EventDoc, Models } from '../../store/models.js';
 
 export const toCustomerEvent = (d: EventDoc): CustomerEvent => ({
   messageId: d.messageId ?? d._id, kind: d.kind as CustomerEvent['kind'], ...(d.name !== undefined && { name: d.name }), properties: d.properties ?? {}, traits: d.traits ?? {},

@@ -4,26 +4,13 @@
 import type { Filter } from 'mongodb';
 import type { LifecycleRules } from '../../workflows/lifecycle/rules.js';
 import type { MessagingPolicy } from '../../workflows/messaging/arbiter.js';
-import type { JourneyCatalog, JourneyDefinition } from '../../workflows/journeys/types.js';
-import type { SegmentRule } from '../../workflows/segments/types.js';
-import type { BacktestLane, BacktestPage, BacktestPageInput } from '../../workflows/backtest.js';
-import { backtestRepository, type BacktestDoc } from '../db/backtests.js';
-import type { CustomerDoc, Models } from '../db/models.js';
-import { segmentFilter } from '../db/segment-query.js';
+import type { BacktestLane, BacktestPage, BacktestPageInput } from '../../workflows/backtest-contract.js';
+import { backtestRepository, type BacktestDoc } from '../../store/backtests.js';
+import type { CustomerDoc, Models } from '../../store/models.js';
+import { segmentFilter } from '../../store/segment-query.js';
 import { pageEvents } from './events.js';
 import { backtestResult, emptyTally, mergeTallies, tallyCustomer } from './result.js';
 import { mayEnter, simulateCustomer, type Simulation } from './simulate.js';
-
-/** What a backtest document holds besides the request: the definitions as they were when it began. */
-export interface BacktestPlan {
-  definition: JourneyDefinition;
-  catalog: JourneyCatalog;
-  /** Customers of the sample (all, or the segment's, at the start), and every how many one is taken. */
-  total: number;
-  every: number;
-  size?: number;
-  segmentRule?: SegmentRule;
-}
 
 export function createBacktestActivities({ models, rules, policy }: { models: Models; rules: LifecycleRules; policy: MessagingPolicy }) {
   const repo = backtestRepository(models);

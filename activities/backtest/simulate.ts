@@ -10,7 +10,7 @@ import { initialState, type CustomerState } from '../../workflows/lifecycle/stat
 import { customerTimeZone, enter, journeysWakeAt, react, triggerDue, type JourneyInput, type JourneyOutcome } from '../../workflows/journeys/engine.js';
 import { matchCatalog, matchRequest, type MatchResult } from '../../workflows/journeys/match.js';
 import { initialJourneys, pinKey, type JourneysState } from '../../workflows/journeys/state.js';
-import type { JourneyCommand, JourneyProgress } from '../../workflows/journeys/steps.js';
+import type { JourneyCommand, JourneyProgress } from '../../workflows/journeys/step-context.js';
 import type { JourneyCatalog, JourneyDefinition } from '../../workflows/journeys/types.js';
 import type { MessagingPolicy } from '../../workflows/messaging/arbiter.js';
 import type { SendRequest, SuppressedSend } from '../../workflows/messaging/types.js';

@@ -2,7 +2,7 @@
 // provider's URL. Providers dedupe on Idempotency-Key, so a repeated send reaches the customer once.
 import type { ChannelProvider, OutgoingMessage } from './channel.js';
 import { classifyHttpAnswer, classifyHttpFailure } from './errors.js';
-import { signBody, signatureHeader, timestampHeader } from './signature.js';
+import { signBody, signatureHeader, timestampHeader } from '../../signing/webhooks.js';
 
 export interface HttpProviderOptions {
   url: string;

@@ -1,7 +1,7 @@
 // The provider for each channel, as configured: SMTP or outbox for e-mail, signed HTTP or outbox
 // for the others.
 import type { Config, HttpChannelConfig } from '../../config.js';
-import type { OutboxModels } from '../db/outbox.js';
+import type { OutboxModels } from '../../store/outbox.js';
 import type { ChannelProvider, Channels } from './channel.js';
 import { httpProvider } from './http.js';
 import { outboxProvider } from './outbox.js';

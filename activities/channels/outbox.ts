@@ -1,6 +1,6 @@
 // The local demo's provider: records what would have been sent in the `outbox` collection.
-import { isDuplicateKey } from '../db/connection.js';
-import type { OutboxModels } from '../db/outbox.js';
+import { isDuplicateKey } from '../../store/errors.js';
+import type { OutboxModels } from '../../store/outbox.js';
 import type { ChannelProvider, OutgoingMessage } from './channel.js';
 
 export function outboxProvider({ outbox }: OutboxModels): ChannelProvider {

@@ -3,7 +3,7 @@
 // up front, so a broken template is caught when a journey is published, not when it sends.
 import { randomBytes } from 'node:crypto';
 import { Liquid, Tag, type Template as Parsed } from 'liquidjs';
-import type { TemplateContent, TemplateDoc, TemplateVariant, VariantCondition } from '../db/templates.js';
+import type { TemplateContent, TemplateDoc, TemplateVariant, VariantCondition } from '../../store/templates.js';
 
 /** The parts of a template that the checks and the renderer read. */
 export type TemplateSource = Pick<TemplateDoc, 'subject' | 'body' | 'html' | 'locales' | 'variants'>;

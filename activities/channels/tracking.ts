@@ -1,7 +1,7 @@
 // Makes a rendered message trackable: click-tracked links (stored with the message, so a
 // redirect only goes where the message pointed), an open pixel and an unsubscribe link.
 import type { Channel } from '../../workflows/messaging/types.js';
-import { trackLinks, trackingUrl, type TrackingKeys } from '../tracking/tokens.js';
+import { trackLinks, trackingUrl, type TrackingKeys } from '../../signing/tokens.js';
 import type { RenderedContent } from './templates.js';
 
 export interface TrackedContent {

@@ -7,9 +7,9 @@ import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Webhook } from 'standardwebhooks';
 import type { Config } from '../../config.js';
-import { eventEndpointRepository, type EndpointDoc } from '../db/event-endpoints.js';
-import { outboundEventRepository, type OutboundEventDoc } from '../db/outbound-events.js';
-import type { Models } from '../db/models.js';
+import { eventEndpointRepository, type EndpointDoc } from '../../store/event-endpoints.js';
+import { outboundEventRepository, type OutboundEventDoc } from '../../store/outbound-events.js';
+import type { Models } from '../../store/models.js';
 
 export interface LaneInput { endpointId: string; lane: number }
 export interface LaneResult { delivered: number; dead: number; stopped?: 'deleted' | 'disabled' }

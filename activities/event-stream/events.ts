@@ -1,8 +1,8 @@
 // The events each producing write emits, built from what that write already holds. Keys repeat
 // the natural ids of the documents they come from (a conversion's, a stage change's…).
-import type { AnalyticsRecords } from '../db/analytics.js';
-import { conversionDoc } from '../db/analytics.js';
-import type { MessageDoc } from '../db/messages.js';
+import type { AnalyticsRecords } from '../../store/analytics.js';
+import { conversionDoc } from '../../store/analytics.js';
+import type { MessageDoc } from '../../store/messages.js';
 import type { SendRequest } from '../../workflows/messaging/types.js';
 import type { OutboundEvent } from './types.js';
 

@@ -1,8 +1,8 @@
 // Where producers hand events to the stream: each event is queued once for every enabled endpoint
 // subscribed to its type. The endpoint list is cached per process (reloaded every `refreshMs`),
 // so an event no endpoint wants costs no read and no write.
-import type { EventEndpointRepository, Subscriber } from '../db/event-endpoints.js';
-import type { OutboundEventDoc, OutboundEventRepository } from '../db/outbound-events.js';
+import type { EventEndpointRepository, Subscriber } from '../../store/event-endpoints.js';
+import type { OutboundEventDoc, OutboundEventRepository } from '../../store/outbound-events.js';
 import { eventIdOf, laneOf, type OutboundEvent, type OutboundEventType } from './types.js';
 
 export interface EventStreamDeps {

@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
-import type { ImportCursor } from '../../workflows/import.js';
+import type { ImportCursor } from '../../workflows/import-contract.js';
 
 /** Where an import's upload is kept: the API writes it, the worker reads it (both need IMPORT_DIR). */
 export const importFile = (dir: string, importId: string): string => path.resolve(dir, `${importId}.csv`);

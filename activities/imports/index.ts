@@ -1,20 +1,20 @@
 // The import's activities: validate a page of rows (recording the bad ones by line and column),
 // apply a page of rows through identity resolution and the customers' workflows (the API's
-// delivery path, activities/delivery.ts), and record the outcome. Each page starts at the cursor
+// routing, activities/routing.ts), and record the outcome. Each page starts at the cursor
 // the workflow holds and computes its progress from the workflow's figures, so a retried page
 // writes the same figures and, since each row's messageId comes from the file, applies nothing twice.
 import { rm } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../config.js';
-import type { Delivery, Normalised } from '../delivery.js';
-import type { Models } from '../db/models.js';
-import { importErrorId, importRepository, maxStoredErrors, type ImportErrorDoc } from '../db/imports.js';
-import { finishedStatuses, type ImportPage, type ImportPageInput, type ImportProgress, type ImportStatus } from '../../workflows/import.js';
+import type { EventRouting, Normalised } from '../routing.js';
+import type { Models } from '../../store/models.js';
+import { importErrorId, importRepository, maxStoredErrors, type ImportErrorDoc } from '../../store/imports.js';
+import { finishedStatuses, type ImportPage, type ImportPageInput, type ImportProgress, type ImportStatus } from '../../workflows/import-contract.js';
 import { importFile, readCsv, type CsvPage, type CsvRecord } from './csv.js';
 import { rowReader, wholeRow, type RowResult } from './rows.js';
 import { heartbeating } from '../heartbeat.js';
 
-export function createImportActivities({ models, delivery, config }: { models: Models; delivery: Delivery; config: Config }) {
+export function createImportActivities({ models, routing, config }: { models: Models; routing: EventRouting; config: Config }) {
   const repo = importRepository(models);
   const readers = new Map<string, (cells: string[], line: number) => RowResult>();
 
@@ -88,8 +88,8 @@ export function createImportActivities({ models, delivery, config }: { models: M
           if (!('blank' in row) && row.ok) items.push(row.value);
         });
         if (items.length > 0) {
-          const [resolved, catalogRevision] = await Promise.all([delivery.resolveAll(items), delivery.catalogRevision()]);
-          await delivery.signal(resolved, catalogRevision);
+          const [resolved, catalogRevision] = await Promise.all([routing.resolveAll(items), routing.catalogRevision()]);
+          await routing.signal(resolved, catalogRevision);
         }
         return csv;
       });

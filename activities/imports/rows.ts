@@ -8,8 +8,8 @@ import { IdentifyFields, kinds, maxEventBytes, type Kind, type SegmentEvent } fr
 import { normalise, traitAliases, type IdentityOptions } from '../../api/ingest/normalize.js';
 import { badFieldName, eventLimits } from '../../api/ingest/limits.js';
 import { tooDeep } from '../../api/body.js';
-import type { Normalised } from '../delivery.js';
-import type { ImportKind } from '../../workflows/import.js';
+import type { Normalised } from '../routing.js';
+import type { ImportKind } from '../../workflows/import-contract.js';
 
 /** What reading a file's rows needs to know about the import. */
 export interface ImportSpec {

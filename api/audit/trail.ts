@@ -5,10 +5,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Router, type RequestHandler } from 'express';
 import type { Document } from 'mongodb';
-import type { AuditRepository } from '../../activities/db/audit.js';
+import type { AuditRepository } from '../../store/audit.js';
 import type { Caller } from '../auth.js';
-import type { ApiRoute } from '../openapi.js';
-import { auditSpecOf, changingAdminRoutes, routeKey } from './routes.js';
+import type { ApiRoute } from '../route.js';
+import { auditSpecOf, changingAdminRoutes, routeKey } from './route-entities.js';
 
 type Trail = Pick<AuditRepository, 'copies' | 'snapshot' | 'record'>;
 

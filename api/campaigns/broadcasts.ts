@@ -8,8 +8,8 @@ import {
 import type { campaignWorkflow } from '../../workflows/campaign.js';
 import {
   campaignProgressQuery, campaignScheduleId, campaignWorkflowId, type CampaignProgress, type CampaignWorkflowInput,
-} from '../../workflows/campaigns/messages.js';
-import type { CampaignDoc } from '../../activities/db/campaigns.js';
+} from '../../workflows/campaign-contract.js';
+import type { CampaignDoc } from '../../store/campaigns.js';
 
 export interface BroadcastDeps {
   temporal: Client;

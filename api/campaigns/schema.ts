@@ -1,7 +1,7 @@
 // Campaigns as the API accepts and answers them: one zod schema per concept. What needs the
 // database (the segment, the template) or the clock (`at` ahead) is checked by the service.
 import { z } from 'zod';
-import type { MessageStatus } from '../../activities/db/messages.js';
+import type { MessageStatus } from '../../store/messages.js';
 import { channels } from '../../workflows/messaging/types.js';
 import { SegmentId } from '../segments/schema.js';
 import { GroupId } from '../subscriptions/schema.js';

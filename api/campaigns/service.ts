@@ -1,9 +1,9 @@
 // Campaigns for marketers: checked against the segments and templates, stored, then handed to
 // Temporal (a run now, or a schedule); read back with the run's live progress and message counts.
 import { randomUUID } from 'node:crypto';
-import type { CampaignDoc, CampaignRepository, CampaignSchedule } from '../../activities/db/campaigns.js';
-import type { SegmentRepository } from '../../activities/db/segments.js';
-import type { TemplateRepository } from '../../activities/db/templates.js';
+import type { CampaignDoc, CampaignRepository, CampaignSchedule } from '../../store/campaigns.js';
+import type { SegmentRepository } from '../../store/segments.js';
+import type { TemplateRepository } from '../../store/templates.js';
 import { ApiError, invalid, type ErrorDetail } from '../errors.js';
 import { templateChecks } from '../journeys/templates.js';
 import { ScheduleRefused, type Broadcasts } from './broadcasts.js';

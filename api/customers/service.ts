@@ -1,16 +1,16 @@
 // Reads of the single customer view: MongoDB for the profile, the workflow for the live state.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { customerWorkflowId, stateQuery } from '../../workflows/customer-contract.js';
 import type { CustomerState } from '../../workflows/lifecycle/state.js';
 import type { JourneysState } from '../../workflows/journeys/state.js';
 import { isCampaignJourney } from '../../workflows/campaigns/journey.js';
-import type { CustomerRepository } from '../../activities/db/customers.js';
-import type { CustomerDoc } from '../../activities/db/models.js';
-import type { Identity, IdentityRepository } from '../../activities/db/identities.js';
-import type { DeferredIngestRepository } from '../../activities/db/deferred-ingests.js';
+import type { CustomerRepository } from '../../store/customers.js';
+import type { CustomerDoc } from '../../store/models.js';
+import type { Identity, IdentityRepository } from '../../store/identities.js';
+import type { DeferredIngestRepository } from '../../store/deferred-ingests.js';
 import { ApiError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { SubscriptionGroupRepository } from '../../activities/db/subscription-groups.js';
+import type { SubscriptionGroupRepository } from '../../store/subscription-groups.js';
 import { subscriptionsOf } from '../subscriptions/service.js';
 
 export interface CustomerServiceDeps {

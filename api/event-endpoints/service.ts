@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { EventStreamConfig } from '../../config.js';
-import type { EndpointDoc, EventEndpointRepository } from '../../activities/db/event-endpoints.js';
-import type { OutboundEventDoc, OutboundEventRepository } from '../../activities/db/outbound-events.js';
+import type { EndpointDoc, EventEndpointRepository } from '../../store/event-endpoints.js';
+import type { OutboundEventDoc, OutboundEventRepository } from '../../store/outbound-events.js';
 import type { EventStream } from '../../activities/event-stream/stream.js';
 import type { OutboundEventType } from '../../activities/event-stream/types.js';
 import { eventLaneWorkflowId, type eventLaneWorkflow } from '../../workflows/event-lane.js';

@@ -1,7 +1,7 @@
 // The columns of each export, and a stored document as one or more rows of them.
 import { scoreFields } from '../../workflows/segments/conditions.js';
-import type { ConversionDoc } from '../../activities/db/analytics.js';
-import type { ExportedMessage, MemberRecord } from '../../activities/db/exports.js';
+import type { ConversionDoc } from '../../store/analytics.js';
+import type { ExportedMessage, MemberRecord } from '../../store/exports.js';
 
 export type Cell = string | number | boolean | Date | null | undefined | Record<string, unknown> | unknown[];
 

@@ -1,7 +1,7 @@
 // Exports for marketers and warehouses: what to read, as which columns and rows. The segment is
 // looked up first, so an unknown one is a 404 before any byte of CSV.
-import type { SegmentRepository } from '../../activities/db/segments.js';
-import type { ExportQueries } from '../../activities/db/exports.js';
+import type { SegmentRepository } from '../../store/segments.js';
+import type { ExportQueries } from '../../store/exports.js';
 import { ApiError } from '../errors.js';
 import { conversionColumns, conversionRows, memberColumns, memberRow, messageColumns, messageRow, type Cell } from './rows.js';
 

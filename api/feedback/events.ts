@@ -1,7 +1,7 @@
 // A customer's reaction to a message, as the event their workflow receives. Each event's
 // messageId is derived from the message, so the same reaction reported twice is applied once.
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import type { MessageDoc } from '../../activities/db/messages.js';
+import type { MessageDoc } from '../../store/messages.js';
 
 export type MessageRef = Pick<MessageDoc, '_id' | 'channel' | 'journeyId' | 'stepId' | 'campaignId'>;
 

@@ -2,11 +2,11 @@
 // the message and sent as events into the customer's workflow, so journeys can branch on them.
 import type { Channel } from '../../workflows/messaging/types.js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import type { TrackingClaims } from '../../activities/tracking/tokens.js';
-import type { MessageDoc } from '../../activities/db/messages.js';
-import type { MessageFeedbackRepository } from '../../activities/db/message-feedback.js';
-import type { WebhookReceiptRepository } from '../../activities/db/webhook-receipts.js';
-import type { CustomerRepository } from '../../activities/db/customers.js';
+import type { TrackingClaims } from '../../signing/tokens.js';
+import type { MessageDoc } from '../../store/messages.js';
+import type { MessageFeedbackRepository } from '../../store/message-feedback.js';
+import type { WebhookReceiptRepository } from '../../store/webhook-receipts.js';
+import type { CustomerRepository } from '../../store/customers.js';
 import { ApiError } from '../errors.js';
 import { reactionEvent, reactionIds } from './events.js';
 import { subscriptionChangedEvent } from '../../workflows/messaging/subscriptions.js';

@@ -9,10 +9,11 @@ import type { Config } from '../../config.js';
 import type { IdentityOptions } from '../ingest/normalize.js';
 import { ApiError, invalid } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { ImportDoc, ImportRepository } from '../../activities/db/imports.js';
+import type { ImportDoc, ImportRepository } from '../../store/imports.js';
 import { importFile, readCsv, readHeader } from '../../activities/imports/csv.js';
 import { checkColumns } from '../../activities/imports/rows.js';
-import { emptyProgress, finishedStatuses, importWorkflowId, type ImportWorkflowInput } from '../../workflows/import.js';
+import { startWorkflow } from '../../activities/temporal.js';
+import { emptyProgress, finishedStatuses, importWorkflowId, type ImportWorkflowInput } from '../../workflows/import-contract.js';
 import type { ImportErrorPage, ImportList, ImportQuery, ImportView } from './schema.js';
 import { receiveUpload } from './upload.js';
 
@@ -84,7 +85,7 @@ export function importService(deps: ImportServiceDeps) {
         const input: ImportWorkflowInput = { importId: id, skipInvalid: doc.skipInvalid, ratePerSecond: doc.ratePerSecond, start: header.start };
         try {
           await deps.temporal.connection.withDeadline(Date.now() + deps.temporalDeadlineMs, () =>
-            deps.temporal.workflow.start('importWorkflow', { workflowId: importWorkflowId(id), taskQueue: deps.taskQueue, args: [input] }));
+            startWorkflow(deps.temporal, 'importWorkflow', { workflowId: importWorkflowId(id), taskQueue: deps.taskQueue, args: [input] }));
         } catch (err) {
           throw new ApiError(503, 'temporal_unavailable', `the import could not be started, nothing was kept; retry (${(err as Error).name})`);
         }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import type { Identity } from '../../activities/db/identities.js';
+import type { Identity } from '../../store/identities.js';
 import type { ErrorDetail } from '../errors.js';
 import type { SegmentEvent } from './segment.js';
 import { shapeDetails, traitDetails } from './limits.js';
@@ -13,7 +13,7 @@ export interface IdentityOptions {
   extraTraits: string[];
 }
 
-import type { Normalised } from '../../activities/delivery.js';
+import type { Normalised } from '../../activities/routing.js';
 import type { Channel } from '../../workflows/messaging/types.js';
 
 export type { Normalised };

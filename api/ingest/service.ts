@@ -4,12 +4,13 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import { createDelivery, type DeliveryDeps, type Normalised, type Resolved } from '../../activities/delivery.js';
+import { createEventRouting, type EventRoutingDeps, type Normalised, type Resolved } from '../../activities/routing.js';
+import { startWorkflow } from '../../activities/temporal.js';
 import { ApiError, invalid, type ErrorDetail } from '../errors.js';
 import { normalise, type IdentityOptions } from './normalize.js';
 import type { SegmentEvent } from './segment.js';
 
-export interface IngestDeps extends DeliveryDeps {
+export interface IngestDeps extends EventRoutingDeps {
   identity: IdentityOptions;
   /** How long Temporal may take to accept one call (once sent) before we answer 503. */
   temporalDeadlineMs?: number;
@@ -34,8 +35,8 @@ export interface IngestItem { event: SegmentEvent; at: string }
 
 export function ingestService(deps: IngestDeps) {
   const deadlineMs = deps.temporalDeadlineMs ?? 10_000;
-  const delivery = createDelivery({ ...deps, callDeadlineMs: deadlineMs });
-  const reactions = createDelivery({ ...deps, callDeadlineMs: deadlineMs });
+  const routing = createEventRouting({ ...deps, callDeadlineMs: deadlineMs });
+  const reactions = createEventRouting({ ...deps, callDeadlineMs: deadlineMs });
   const maxFeedbackBacklog = deps.maxFeedbackBacklog ?? defaultMaxFeedbackBacklog;
   const withDeadline = <T>(fn: () => Promise<T>) => deps.temporal.connection.withDeadline(Date.now() + deadlineMs, fn);
   const maxBacklog = deps.maxBacklog ?? defaultMaxBacklog;
@@ -51,7 +52,7 @@ export function ingestService(deps: IngestDeps) {
     const ids = items.map((n) => n.event.messageId).sort().join('\n');
     const workflowId = `deferred-ingest-${createHash('sha256').update(ids).digest('hex').slice(0, 40)}`;
     try {
-      await withDeadline(() => deps.temporal.workflow.start('deferredIngestWorkflow', { workflowId, taskQueue: deps.taskQueue, args: [items] }));
+      await withDeadline(() => startWorkflow(deps.temporal, 'deferredIngestWorkflow', { workflowId, taskQueue: deps.taskQueue, args: [items] }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalUnavailable(err);
     }
@@ -59,7 +60,7 @@ export function ingestService(deps: IngestDeps) {
 
   return {
     /** Ingest signals queued or in flight in this process (reactions have their own: `feedbackBacklog`). */
-    backlog: () => delivery.backlog(),
+    backlog: () => routing.backlog(),
     feedbackBacklog: () => reactions.backlog(),
 
     /** Events about a customer we already know (message reactions, receipts): no resolution. */
@@ -87,20 +88,20 @@ export function ingestService(deps: IngestDeps) {
       }
       if (details.length > 0) throw invalid(details);
       // A request is one signal per customer at most; refusing it whole keeps it all-or-retry.
-      if (delivery.backlog() > 0 && delivery.backlog() + normalised.length > maxBacklog) {
-        throw new ApiError(503, 'overloaded', `${delivery.backlog()} signals are waiting for Temporal; retry shortly`, [], 2);
+      if (routing.backlog() > 0 && routing.backlog() + normalised.length > maxBacklog) {
+        throw new ApiError(503, 'overloaded', `${routing.backlog()} signals are waiting for Temporal; retry shortly`, [], 2);
       }
 
       let resolved: Resolved;
       let catalogRevision: number | undefined;
       try {
-        [resolved, catalogRevision] = await Promise.all([delivery.resolveAll(normalised), delivery.catalogRevision()]);
+        [resolved, catalogRevision] = await Promise.all([routing.resolveAll(normalised), routing.catalogRevision()]);
       } catch {
         await defer(normalised);
         return { accepted: normalised.length, customers: 0, deferred: true };
       }
       try {
-        await delivery.signal(resolved, catalogRevision);
+        await routing.signal(resolved, catalogRevision);
       } catch (err) {
         throw temporalUnavailable(err);
       }

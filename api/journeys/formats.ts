@@ -1,19 +1,11 @@
 // The text formats inside a journey: durations ("3 days"), times of day (HH:MM), dates (MM-DD,
-// YYYY-MM-DD). Durations parse with `ms`, as Temporal's own timers and the journey engine do.
-import ms, { type StringValue } from 'ms';
+// YYYY-MM-DD). Durations parse in workflows/duration.ts, as the journey engine's do.
 
 export const minuteMs = 60_000;
 export const dayMs = 86_400_000;
 /** The longest wait, timeout or cooldown a journey may hold; the shortest is a minute. */
 export const maxWaitDays = 400;
 export const waitBoundsMs = { min: minuteMs, max: maxWaitDays * dayMs };
-
-/** Milliseconds of a duration with a unit ("3 days", "12h", "30m"), or undefined. */
-export function durationMs(value: string): number | undefined {
-  if (value.length > 64 || !/[a-z]\s*$/i.test(value)) return undefined;
-  const n = ms(value as StringValue);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 /** HH:MM on a 24-hour clock, e.g. 09:30 or 20:00. */
 export const isTimeOfDay = (value: string): boolean => /^([01]\d|2[0-3]):[0-5]\d$/.test(value);

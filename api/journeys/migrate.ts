@@ -3,9 +3,9 @@
 // only if the customer is still on `fromVersion`, so a repeated migration changes nothing twice.
 import pLimit from 'p-limit';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { customerWorkflowId, migrateJourneySignal, type JourneyMigration } from '../../workflows/messages.js';
-import type { EnrollmentRepository } from '../../activities/db/enrollments.js';
-import type { JourneyRepository } from '../../activities/db/journeys.js';
+import { customerWorkflowId, migrateJourneySignal, type JourneyMigration } from '../../workflows/customer-contract.js';
+import type { EnrollmentRepository } from '../../store/enrollments.js';
+import type { JourneyRepository } from '../../store/journeys.js';
 import { ApiError, invalid, type ErrorDetail } from '../errors.js';
 import type { MigrationRequest } from './schema.js';
 

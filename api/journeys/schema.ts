@@ -3,10 +3,12 @@
 // templates, limits) is checked at publish by validate.ts.
 import { z } from 'zod';
 import type * as J from '../../workflows/journeys/types.js';
-import type { JourneyDraft as StoredDraft } from '../../activities/db/journey-models.js';
+import type * as S from '../../workflows/segments/types.js';
+import type { JourneyDraft as StoredDraft } from '../../store/journey-models.js';
 import { channels } from '../../workflows/messaging/types.js';
 import { stages } from '../../workflows/lifecycle/rules.js';
-import { durationMs, isCalendarDate, isMonthDay, isTimeOfDay } from './formats.js';
+import { isCalendarDate, isMonthDay, isTimeOfDay } from './formats.js';
+import { durationMs } from '../../workflows/duration.js';
 import { GroupId, GroupRule } from '../subscriptions/schema.js';
 
 /** Step ids become MongoDB keys and error paths (`steps.remind.next`): no dots, no `$`. */
@@ -144,7 +146,7 @@ export const Migration = z.object({ customers: z.number().int().min(0).meta({ de
 // The schemas mirror the contract exactly: each output type and its contract type accept each other.
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _mirrorsContract: [
-  Exactly<z.output<typeof Condition>, J.Condition>,
+  Exactly<z.output<typeof Condition>, S.Condition>,
   Exactly<z.output<typeof Trigger>, J.Trigger>,
   Exactly<z.output<typeof Step>, J.Step>,
   Exactly<z.output<typeof JourneyDraft>, JourneyDraft>,

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { JourneyStatus } from '../../workflows/journeys/types.js';
-import type { EnrollmentRepository } from '../../activities/db/enrollments.js';
-import { JourneyError, type JourneyRepository, type StatusChange } from '../../activities/db/journeys.js';
-import type { JourneyDraft } from '../../activities/db/journey-models.js';
-import type { TemplateRepository } from '../../activities/db/templates.js';
+import type { EnrollmentRepository } from '../../store/enrollments.js';
+import { JourneyError, type JourneyRepository, type StatusChange } from '../../store/journeys.js';
+import type { JourneyDraft } from '../../store/journey-models.js';
+import type { TemplateRepository } from '../../store/templates.js';
 import { ApiError } from '../errors.js';
 import { migrateCustomers } from './migrate.js';
 import type { MigrationRequest } from './schema.js';

@@ -1,6 +1,6 @@
 // What journey validation asks of the templates collection: does the template exist for the
 // channel, and does it parse. One lookup per template per publish.
-import type { TemplateDoc, TemplateRepository } from '../../activities/db/templates.js';
+import type { TemplateDoc, TemplateRepository } from '../../store/templates.js';
 import { checkTemplate } from '../../activities/channels/templates.js';
 import type { TemplateChecks } from './validate.js';
 

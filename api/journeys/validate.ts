@@ -2,7 +2,8 @@
 // problem naming the step (`steps.remind.next: unknown step "remnd"`).
 import type { Channel, GroupRule } from '../../workflows/messaging/types.js';
 import { zodDetails, type ErrorDetail } from '../errors.js';
-import { dayMs, durationMs, maxWaitDays, waitBoundsMs } from './formats.js';
+import { dayMs, maxWaitDays, waitBoundsMs } from './formats.js';
+import { durationMs } from '../../workflows/duration.js';
 import { edges, leadingToExit, loopsWithoutWait, reachable, type Steps } from './graph.js';
 import { JourneyDraft } from './schema.js';
 

@@ -1,12 +1,12 @@
 // Messages as operators see them: one message, the unknown ones, and "send again".
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod';
-import { addressBook, addressTypeOf } from '../../activities/db/addresses.js';
-import { identityRepository } from '../../activities/db/identities.js';
-import type { MessageDoc } from '../../activities/db/messages.js';
-import type { Models } from '../../activities/db/models.js';
-import { sendLedger } from '../../activities/db/send-ledger.js';
-import { templateRepository } from '../../activities/db/templates.js';
+import { addressBook, addressTypeOf } from '../../store/addresses.js';
+import { identityRepository } from '../../store/identities.js';
+import type { MessageDoc } from '../../store/messages.js';
+import type { Models } from '../../store/models.js';
+import { sendLedger } from '../../store/send-ledger.js';
+import { templateRepository } from '../../store/templates.js';
 import { profileView } from '../../workflows/journeys/steps.js';
 import type { CustomerState } from '../../workflows/lifecycle/state.js';
 import type { Channel, SendRequest } from '../../workflows/messaging/types.js';

@@ -12,7 +12,7 @@ export const Instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()])
 const range = { from: Instant.meta({ description: 'the first instant counted' }), to: Instant.meta({ description: 'the end of the range, not counted', examples: ['2026-04-01'] }) };
 export const inOrder = (q: { from: string; to: string }): boolean => Date.parse(q.from) < Date.parse(q.to);
 export const afterFrom = { path: ['to'], message: 'must be after from' };
-/** Figures are kept per day (activities/db/report-days.ts): a report reads at most three years of them. */
+/** Figures are kept per day (store/report-days.ts): a report reads at most three years of them. */
 export const maxRangeDays = 1096;
 const notTooLong = (q: { from: string; to: string }): boolean => Date.parse(q.to) - Date.parse(q.from) <= maxRangeDays * 86_400_000;
 const withinMax = { path: ['to'], message: `at most ${maxRangeDays} days after from` };

@@ -1,8 +1,8 @@
-// Reports for marketers: MongoDB counts (activities/db/reports.ts) turned into rates, costs,
+// Reports for marketers: MongoDB counts (store/reports.ts) turned into rates, costs,
 // funnels in the journey's order, and each variant's uplift and significance against the holdout.
 import type { AttributionModel } from '../../workflows/attribution/types.js';
 import { stages as ladder } from '../../workflows/lifecycle/rules.js';
-import type { DateRange, JourneyFigures, ReportQueries, VariantFigures } from '../../activities/db/reports.js';
+import type { DateRange, JourneyFigures, ReportQueries, VariantFigures } from '../../store/reports.js';
 import { reachable } from '../journeys/graph.js';
 import { defaultGoalWindow } from '../../workflows/journeys/windows.js';
 import { ApiError } from '../errors.js';

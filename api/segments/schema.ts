@@ -1,9 +1,8 @@
 // The segment contract (workflows/segments/types.ts) as zod schemas: what the API accepts. Each
 // refusal names its field, e.g. `rule.rules.1.within`.
 import { z } from 'zod';
-import type * as J from '../../workflows/journeys/types.js';
 import type * as S from '../../workflows/segments/types.js';
-import type { SegmentDraft as StoredDraft } from '../../activities/db/segments.js';
+import type { SegmentDraft as StoredDraft } from '../../store/segments.js';
 import { stages } from '../../workflows/lifecycle/rules.js';
 import { dateFields, maxBehaviourDays, profileFieldProblem, propertyFieldProblem, wholeDays } from '../../workflows/segments/conditions.js';
 
@@ -19,7 +18,7 @@ const isInstant = (v: string): boolean => /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(
 const isDaysAgo = (v: string): boolean => { const m = /^(.+\S)\s+ago$/.exec(v); return m !== null && wholeDays(m[1]!) !== undefined; };
 
 /** What is wrong with a condition's value for its op and field, if anything. */
-function valueProblem(c: { field: string; op: J.Condition['op']; value?: J.Condition['value'] }): string | undefined {
+function valueProblem(c: { field: string; op: S.Condition['op']; value?: S.Condition['value'] }): string | undefined {
   const { op, value } = c;
   if (op === 'exists') return value !== undefined && typeof value !== 'boolean' ? 'exists takes true, false or nothing' : undefined;
   if (op === 'in') return !Array.isArray(value) || value.length === 0 ? 'in takes a list of values' : undefined;
@@ -38,7 +37,7 @@ const conditionOn = (fieldProblem: (field: string) => string | undefined) => ({
   value: Value.optional(),
 });
 
-function checkValue(c: { field: string; op: J.Condition['op']; value?: J.Condition['value'] }, ctx: z.RefinementCtx): void {
+function checkValue(c: { field: string; op: S.Condition['op']; value?: S.Condition['value'] }, ctx: z.RefinementCtx): void {
   const problem = valueProblem(c);
   if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
   const listed = c.value === undefined ? [] : Array.isArray(c.value) ? c.value : [c.value];
@@ -110,7 +109,7 @@ export const SegmentDeleted = z.object({ id: SegmentId, deleted: z.literal(true)
 // The schemas mirror the contract exactly: each output type and its contract type accept each other.
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _mirrorsContract: [
-  Exactly<z.output<typeof PropertyCondition>, J.Condition>,
+  Exactly<z.output<typeof PropertyCondition>, S.Condition>,
   Exactly<z.output<typeof ProfileRule>, S.ProfileRule>,
   Exactly<z.output<typeof BehaviourRule>, S.BehaviourRule>,
   Exactly<z.output<typeof SegmentRule>, S.SegmentRule>,

@@ -1,8 +1,8 @@
 // Segments for marketers: storage through the repository, previews through the compiled query.
 import { randomUUID } from 'node:crypto';
 import type { SegmentRule } from '../../workflows/segments/types.js';
-import type { SegmentDraft, SegmentRepository } from '../../activities/db/segments.js';
-import type { SegmentQueries } from '../../activities/db/segment-query.js';
+import type { SegmentDraft, SegmentRepository } from '../../store/segments.js';
+import type { SegmentQueries } from '../../store/segment-query.js';
 import { ApiError } from '../errors.js';
 
 export interface SegmentServiceDeps {

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import { inGroup, subscriptionChangedEvent } from '../../workflows/messaging/subscriptions.js';
 import type { Channel, GroupRule } from '../../workflows/messaging/types.js';
-import { ruleOf, type GroupDoc, type SubscriptionGroupRepository } from '../../activities/db/subscription-groups.js';
-import type { CustomerRepository } from '../../activities/db/customers.js';
+import { ruleOf, type GroupDoc, type SubscriptionGroupRepository } from '../../store/subscription-groups.js';
+import type { CustomerRepository } from '../../store/customers.js';
 import { ApiError, invalid, type ErrorDetail } from '../errors.js';
 import type { GroupInput, GroupUpdate } from './schema.js';
 

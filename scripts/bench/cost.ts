@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import { BSON, type Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
 import protos, { type temporal as proto } from '@temporalio/proto';
-import { customerWorkflowId } from '../../workflows/messages.js';
+import { customerWorkflowId } from '../../workflows/customer-contract.js';
 
 export interface CostContext {
   temporal: Client;

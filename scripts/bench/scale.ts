@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import type { Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
 import protos from '@temporalio/proto';
-import { customerWorkflowId, eventsSignal } from '../../workflows/messages.js';
+import { customerWorkflowId, eventsSignal } from '../../workflows/customer-contract.js';
 import { startCustomerOptions } from '../../activities/temporal.js';
 
 type Settings = Parameters<typeof startCustomerOptions>[1];

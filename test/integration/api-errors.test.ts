@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
 import { ingestService, type IngestItem } from '../../api/ingest/service.js';
-import { identityRepository } from '../../activities/db/identities.js';
+import { identityRepository } from '../../store/identities.js';
 import { freePort } from '../../scripts/servers.js';
 import { adminKey, startStack, writeKey, type Stack } from '../setup/stack.js';
 

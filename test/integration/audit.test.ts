@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { openApiDocument } from '../../api/openapi.js';
-import { auditSpecs } from '../../api/audit/routes.js';
+import { auditSpecs } from '../../api/audit/route-entities.js';
 import type { JourneyDraft } from '../../api/journeys/schema.js';
-import { newCustomerId } from '../../activities/db/identities.js';
+import { newCustomerId } from '../../store/identities.js';
 import { customers, random } from '../setup/segment-data.js';
 import { adminKey, startStack, type Stack } from '../setup/stack.js';
 
@@ -210,7 +210,7 @@ describe('audit trail', () => {
   it('knows every changing admin route of the OpenAPI document: audited with a step below, or not audited for a stated reason', () => {
     const documented = documentedChanges();
     expect(documented.length).toBeGreaterThan(25);
-    expect(documented.filter((r) => !auditSpecs[r]), 'routes without an audit declaration in api/audit/routes.ts').toEqual([]);
+    expect(documented.filter((r) => !auditSpecs[r]), 'routes without an audit declaration in api/audit/route-entities.ts').toEqual([]);
     const audited = documented.filter((r) => !('notAudited' in auditSpecs[r]!));
     expect(steps.map((s) => s.route).sort()).toEqual(audited);
     for (const r of documented.filter((x) => 'notAudited' in auditSpecs[x]!)) expect((auditSpecs[r] as { notAudited: string }).notAudited.length, r).toBeGreaterThan(20);

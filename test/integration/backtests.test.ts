@@ -3,8 +3,9 @@
 // through the API's cancel route as a marketer would stop it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { backtestRepository } from '../../activities/db/backtests.js';
-import { backtestProgressQuery, backtestWorkflow, backtestWorkflowId } from '../../workflows/backtest.js';
+import { backtestRepository } from '../../store/backtests.js';
+import { backtestWorkflow } from '../../workflows/backtest.js';
+import { backtestProgressQuery, backtestWorkflowId } from '../../workflows/backtest-contract.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 
 let s: Stack;

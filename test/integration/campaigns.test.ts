@@ -9,13 +9,13 @@ import request from 'supertest';
 import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { rootDir } from '../../scripts/servers.js';
-import { customerRepository } from '../../activities/db/customers.js';
-import type { Models } from '../../activities/db/models.js';
+import { customerRepository } from '../../store/customers.js';
+import type { Models } from '../../store/models.js';
 import { initialState } from '../../workflows/lifecycle/state.js';
 import { initialJourneys } from '../../workflows/journeys/state.js';
-import { campaignSignal, customerWorkflowId } from '../../workflows/messages.js';
-import { campaignProgressQuery, campaignScheduleId, campaignWorkflowId } from '../../workflows/campaigns/messages.js';
-import { campaignDelivery } from '../../workflows/campaigns/journey.js';
+import { campaignSignal, customerWorkflowId } from '../../workflows/customer-contract.js';
+import { campaignProgressQuery, campaignScheduleId, campaignWorkflowId } from '../../workflows/campaign-contract.js';
+import { campaignBroadcast } from '../../workflows/campaigns/journey.js';
 import { CampaignIdAttribute } from '../../workflows/search-attributes.js';
 import { startCustomerOptions } from '../../activities/temporal.js';
 import { Campaign, CampaignDetail, CampaignList } from '../../api/campaigns/schema.js';
@@ -289,7 +289,7 @@ describe('a scheduled broadcast whose worker is killed half way', () => {
     expect(after.delivered.map((d) => d.customerId).sort()).toEqual(ids.slice(4));
 
     // A page delivered again after a crash, to every customer: each already entered this occurrence.
-    const delivery = campaignDelivery({ campaignId: 'flash', occurrence: done.lastRun.progress.occurrence, segmentId: 'flash', message: { channel: 'sms', template: 'flash-sale' } });
+    const delivery = campaignBroadcast({ campaignId: 'flash', occurrence: done.lastRun.progress.occurrence, segmentId: 'flash', message: { channel: 'sms', template: 'flash-sale' } });
     const signalsBefore = await Promise.all(ids.map(async (id) => {
       const { events } = await stack.temporal.workflow.getHandle(customerWorkflowId(id)).fetchHistory();
       return (events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'campaign').length;

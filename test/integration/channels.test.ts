@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { ApplicationFailure } from '@temporalio/common';
-import { verifyToken } from '../../activities/tracking/tokens.js';
+import { verifyToken } from '../../signing/tokens.js';
 import { messageIdFor } from '../../activities/channels/smtp.js';
 import { createChannels } from '../../activities/channels/index.js';
 import { createMessagingActivities } from '../../activities/messaging.js';

@@ -15,7 +15,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { consoleDist, consoleRouter } from '../../api/routes/console.js';
+import { consoleDist, consoleRouter } from '../../api/console/router.js';
 import { errorHandler } from '../../api/errors.js';
 import { pino } from 'pino';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';

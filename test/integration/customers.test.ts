@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
 import { freePort } from '../../scripts/servers.js';
 import request from 'supertest';
-import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { customerWorkflowId, stateQuery } from '../../workflows/customer-contract.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 
 let stack: Stack;

@@ -7,8 +7,8 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
 import { freePort } from '../../scripts/servers.js';
-import { customerWorkflowId } from '../../workflows/messages.js';
-import type { Normalised } from '../../activities/delivery.js';
+import { customerWorkflowId } from '../../workflows/customer-contract.js';
+import type { Normalised } from '../../activities/routing.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 
 let stack: Stack;

@@ -1,8 +1,8 @@
 // Exactly one message per logical send, on real SMTP and HTTP servers: repeated sends, a worker
 // that died after the provider call but before recording it, and suppressed sends.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { sendLedger } from '../../activities/db/send-ledger.js';
-import { messageFeedbackRepository } from '../../activities/db/message-feedback.js';
+import { sendLedger } from '../../store/send-ledger.js';
+import { messageFeedbackRepository } from '../../store/message-feedback.js';
 import { messageIdFor } from '../../activities/channels/smtp.js';
 import type { ChannelProvider, OutgoingMessage } from '../../activities/channels/channel.js';
 import { DeliveryError } from '../../activities/channels/errors.js';

@@ -3,9 +3,9 @@
 // line breaks, Chinese), and bad parameters are the usual JSON 400 before any CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import type { CustomerDoc } from '../../activities/db/models.js';
-import type { MessageDoc } from '../../activities/db/messages.js';
-import type { ConversionDoc } from '../../activities/db/analytics.js';
+import type { CustomerDoc } from '../../store/models.js';
+import type { MessageDoc } from '../../store/messages.js';
+import type { ConversionDoc } from '../../store/analytics.js';
 import { attributionModels } from '../../workflows/attribution/types.js';
 import { adminKey, startStack, writeKey, type Stack } from '../setup/stack.js';
 

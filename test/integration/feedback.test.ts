@@ -3,8 +3,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { signToken, type TrackingClaims } from '../../activities/tracking/tokens.js';
-import type { MessageDoc } from '../../activities/db/messages.js';
+import { signToken, type TrackingClaims } from '../../signing/tokens.js';
+import type { MessageDoc } from '../../store/messages.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 
 // A rotated tracking secret, each provider's own webhook secret, and small limits to flood against.

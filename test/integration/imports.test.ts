@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { temporal } from '@temporalio/proto';
-import { importProgressQuery } from '../../workflows/import.js';
+import { importProgressQuery } from '../../workflows/import-contract.js';
 import { rowMessageId } from '../../activities/imports/rows.js';
 import { adminKey, eventually, startStack, workerProcessEnv, writeKey, type Stack } from '../setup/stack.js';
 import { killWorkerProcesses, startWorkerProcess } from '../setup/worker-process.js';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import fc from 'fast-check';
-import { customerWorkflowId, eventsSignal, stateQuery } from '../../workflows/messages.js';
+import { customerWorkflowId, eventsSignal, stateQuery } from '../../workflows/customer-contract.js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { customerWorkflowId } from '../../workflows/messages.js';
+import { customerWorkflowId } from '../../workflows/customer-contract.js';
 import { createJourneyActivities } from '../../activities/journeys.js';
 import type { JourneyDraft } from '../../api/journeys/schema.js';
 import { adminKey, startStack, writeKey, type Stack } from '../setup/stack.js';

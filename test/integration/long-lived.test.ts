@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import pLimit from 'p-limit';
-import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { customerWorkflowId, stateQuery } from '../../workflows/customer-contract.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 
 let stack: Stack;

@@ -3,7 +3,7 @@
 // and customers become members by those, not by the default events.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { customerWorkflowId, stateQuery } from '../../workflows/customer-contract.js';
 import { defaultLifecycleRules } from '../../workflows/lifecycle/rules.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';
 

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 import mongoose from 'mongoose';
-import { isDuplicateKey } from '../../activities/db/connection.js';
-import { createModels } from '../../activities/db/models.js';
+import { isDuplicateKey } from '../../store/errors.js';
+import { createModels } from '../../store/models.js';
 
 const uri = inject('mongoUri');
 const dbName = `compat_${randomUUID().replaceAll('-', '')}`;

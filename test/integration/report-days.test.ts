@@ -1,15 +1,15 @@
-// Stored day figures (activities/db/report-days.ts) follow every write that changes what a report
+// Stored day figures (store/report-days.ts) follow every write that changes what a report
 // counts: a send, a receipt, a conversion, journey progress, a merge and an erasure each show in the
 // next report, while records written past the repositories do not (the figures are read, not
 // recounted). A write during a computation keeps the computed figures from being stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { adminKey, eventually, startStack, type Stack } from '../setup/stack.js';
-import { sendLedger } from '../../activities/db/send-ledger.js';
-import { messageFeedbackRepository } from '../../activities/db/message-feedback.js';
-import { analyticsRepository } from '../../activities/db/analytics.js';
-import { customerRepository } from '../../activities/db/customers.js';
-import { dailyFigures, dayOf, type DailySource } from '../../activities/db/report-days.js';
+import { sendLedger } from '../../store/send-ledger.js';
+import { messageFeedbackRepository } from '../../store/message-feedback.js';
+import { analyticsRepository } from '../../store/analytics.js';
+import { customerRepository } from '../../store/customers.js';
+import { dailyFigures, dayOf, type DailySource } from '../../store/report-days.js';
 import type { SendRequest } from '../../workflows/messaging/types.js';
 import { ensureReportDaysSchedule, reportDaysScheduleId } from '../../worker/schedules.js';
 
@@ -146,7 +146,7 @@ describe('stored day figures follow every write a report counts', () => {
       async compute() {
         computed += 1;
         // A writer counts its write on the first day while this computation runs.
-        if (computed === 1) await daily.touch([daily.key('race', '2025-01-01')]);
+        if (computed === 1) await daily.markStale([daily.key('race', '2025-01-01')]);
         return new Map([['2025-01-01', computed], ['2025-01-02', computed]]);
       },
     };
@@ -180,7 +180,7 @@ describe('the report-days schedule counts written days again ahead of the next r
     await sendLedger(db.models).open({ key: 'w:s1', customerId: 'w', channel: 'sms', template: 't', priority: 'marketing', variables: {} } as SendRequest);
     await sendLedger(db.models).claim('w:s1', []);
     await sendLedger(db.models).sent('w:s1', 'p-w');
-    await daily.touch([daily.key('journey|nobody', '2026-01-05')]);
+    await daily.markStale([daily.key('journey|nobody', '2026-01-05')]);
     const stale = async () => (await db.models.reportDays.find({}).toArray()).filter((d) => d.seen !== d.writes).map((d) => d._id).sort();
     expect(await stale()).toEqual([`journey|nobody|2026-01-05`, `messages|${dayOf(Date.now())}`]);
 

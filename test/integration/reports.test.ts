@@ -8,7 +8,7 @@ import { attributionModels, type AttributionModel } from '../../workflows/attrib
 import { stages as ladder } from '../../workflows/lifecycle/rules.js';
 import { erfc, twoProportionPValue } from '../../api/reports/significance.js';
 import { loadConfig } from '../../config.js';
-import type { MessageDoc } from '../../activities/db/messages.js';
+import type { MessageDoc } from '../../store/messages.js';
 
 const D = 86_400_000;
 const costs = { sms: 0.06, email: 0.002 };

@@ -3,7 +3,7 @@
 // meanwhile go ahead of the marketing ones still waiting.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import request from 'supertest';
-import { customerRepository } from '../../activities/db/customers.js';
+import { customerRepository } from '../../store/customers.js';
 import { initialState } from '../../workflows/lifecycle/state.js';
 import { startHttpReceiver, type HttpReceiver } from '../setup/receivers.js';
 import { adminKey, eventually, startStack, type Stack } from '../setup/stack.js';

@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { verifyToken } from '../../activities/tracking/tokens.js';
-import { templateRepository } from '../../activities/db/templates.js';
+import { verifyToken } from '../../signing/tokens.js';
+import { templateRepository } from '../../store/templates.js';
 import { messageIdFor } from '../../activities/channels/smtp.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../setup/receivers.js';
 import { adminKey, eventually, startStack, writeKey, type Stack } from '../setup/stack.js';

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { freePort, rootDir, startTemporal, stopProcess, type RunningServer } from '../../scripts/servers.js';
-import { connectDatabase, type Database } from '../../activities/db/connection.js';
-import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { connectDatabase, type Database } from '../../store/connection.js';
+import { customerWorkflowId, stateQuery } from '../../workflows/customer-contract.js';
 import { adminKey, eventually, withDatabase, writeKey } from '../setup/stack.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'closedloop-temporal-restart-'));

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { messageIdFor } from '../../activities/channels/smtp.js';
-import { customerRepository } from '../../activities/db/customers.js';
+import { customerRepository } from '../../store/customers.js';
 import { initialState } from '../../workflows/lifecycle/state.js';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from '../setup/receivers.js';
 import { adminKey, startStack, type Stack } from '../setup/stack.js';

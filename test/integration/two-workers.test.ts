@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { temporal } from '@temporalio/proto';
 import { rootDir } from '../../scripts/servers.js';
-import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { customerWorkflowId, stateQuery } from '../../workflows/customer-contract.js';
 import { startHttpReceiver, type HttpReceiver } from '../setup/receivers.js';
 import { adminKey, eventually, startStack, workerProcessEnv, writeKey, type Stack } from '../setup/stack.js';
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createChannels } from '../../activities/channels/index.js';
 import type { Channels } from '../../activities/channels/channel.js';
-import { templateRepository, type TemplateInput } from '../../activities/db/templates.js';
+import { templateRepository, type TemplateInput } from '../../store/templates.js';
 import { createMessagingActivities, type MessagingActivities } from '../../activities/messaging.js';
 import type { SendRequest } from '../../workflows/messaging/types.js';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from './receivers.js';

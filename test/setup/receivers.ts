@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { verifyBody } from '../../activities/channels/signature.js';
+import { verifyBody } from '../../signing/webhooks.js';
 
 export interface SmtpReceiver {
   url: string;

@@ -1,8 +1,7 @@
 // Random but reproducible customers, events and segment rules, for proving that the MongoDB
 // query of a segment selects exactly the customers inSegment selects.
-import type { CustomerDoc, EventDoc } from '../../activities/db/models.js';
-import type { Condition } from '../../workflows/journeys/types.js';
-import type { BehaviourRule, SegmentRule } from '../../workflows/segments/types.js';
+import type { CustomerDoc, EventDoc } from '../../store/models.js';
+import type { BehaviourRule, Condition, SegmentRule } from '../../workflows/segments/types.js';
 import { stages } from '../../workflows/lifecycle/rules.js';
 import { scoresOf } from '../../workflows/lifecycle/scores.js';
 import { random, type Random } from '../../scripts/random.js';

@@ -7,7 +7,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@t
 import { pino } from 'pino';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../../config.js';
-import { connectDatabase, type Database } from '../../activities/db/connection.js';
+import { connectDatabase, type Database } from '../../store/connection.js';
 import { createWorker, workflowsPath, type WorkerGroup } from '../../worker/worker.js';
 import { createApp } from '../../api/app.js';
 import type { Channels } from '../../activities/channels/index.js';

@@ -9,7 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { pino } from 'pino';
 import type { Config } from '../../config.js';
-import { connectDatabase, type Database } from '../../activities/db/connection.js';
+import { connectDatabase, type Database } from '../../store/connection.js';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { createSendWorkers, workflowsPath } from '../../worker/worker.js';

@@ -7,7 +7,7 @@ import { initialJourneys, journeysWakeAt, onCampaign, onTime, withCatalog, type 
 import type { JourneysState } from '../../workflows/journeys/state.js';
 import { defaultMessagingPolicy, type MessagingPolicy } from '../../workflows/messaging/arbiter.js';
 import type { SendRequest, SuppressedSend } from '../../workflows/messaging/types.js';
-import { campaignDelivery } from '../../workflows/campaigns/journey.js';
+import { campaignBroadcast } from '../../workflows/campaigns/journey.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -16,7 +16,7 @@ const t0 = Date.parse('2026-03-02T02:00:00Z');
 const policy: MessagingPolicy = { ...defaultMessagingPolicy, caps: [{ window: '1 day', max: 2 }], quietHours: { start: '21:00', end: '08:00' } };
 
 const spring = (occurrence = new Date(t0).toISOString()) =>
-  campaignDelivery({ campaignId: 'spring', occurrence, segmentId: 'lapsed', message: { channel: 'sms', template: 'spring-sale' } });
+  campaignBroadcast({ campaignId: 'spring', occurrence, segmentId: 'lapsed', message: { channel: 'sms', template: 'spring-sale' } });
 
 /** One customer's workflow state, fed as the customer workflow feeds it. */
 class Customer {

@@ -9,7 +9,7 @@ import { describe, it, expect } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config.js';
 import { cliTypeName, searchAttributeKeys } from '../../workflows/search-attributes.js';
-import ms, { type StringValue } from 'ms';
+import { toMs } from '../../workflows/duration.js';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (file: string): string => readFileSync(path.join(rootDir, file), 'utf8');
@@ -318,7 +318,7 @@ describe('docker-compose.yml: the Temporal topology the bench measured', () => {
   it('gives the worker longer to stop than its own drain, so a deploy does not SIGKILL sends in flight', () => {
     const worker = service('worker') as Service & { stop_grace_period?: string };
     const seconds = Number(/^(\d+)s$/.exec(worker.stop_grace_period ?? '')?.[1]);
-    const drain = ms(loadConfig({ MONGODB_URI: 'mongodb://x/y', API_WRITE_KEYS: 'k'.repeat(16), API_ADMIN_KEYS: 'a'.repeat(16) }).workerShutdownGrace as StringValue) / 1000;
+    const drain = toMs(loadConfig({ MONGODB_URI: 'mongodb://x/y', API_WRITE_KEYS: 'k'.repeat(16), API_ADMIN_KEYS: 'a'.repeat(16) }).workerShutdownGrace) / 1000;
     expect(seconds).toBeGreaterThan(drain);
   });
 

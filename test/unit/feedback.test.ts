@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isOptOut } from '../../api/feedback/receipt.js';
-import { checkSignature, signBody as signWebhook } from '../../activities/channels/signature.js';
+import { checkSignature, signBody as signWebhook } from '../../signing/webhooks.js';
 
 describe('opt-out replies', () => {
   it('treats a reply that is only an opt-out keyword as an unsubscribe, in any case or script', () => {

@@ -6,7 +6,7 @@ import { shapeDetails, traitDetails } from '../../api/ingest/limits.js';
 import { tooDeep } from '../../api/body.js';
 import { isOptOut } from '../../api/feedback/receipt.js';
 import { redactPii } from '../../logging.js';
-import { isRefusedForGood } from '../../activities/db/connection.js';
+import { isRefusedForGood } from '../../store/errors.js';
 import { absorb, applyEvents } from '../../workflows/lifecycle/apply.js';
 import { profileLimits, pastLimits } from '../../workflows/lifecycle/limits.js';
 import { initialState } from '../../workflows/lifecycle/state.js';

@@ -7,7 +7,7 @@ import { initialState, type CustomerState } from '../../workflows/lifecycle/stat
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import { foldJourneys, initialJourneys, withCatalog, type JourneyInput } from '../../workflows/journeys/engine.js';
 import type { JourneysState } from '../../workflows/journeys/state.js';
-import type { JourneyProgress } from '../../workflows/journeys/steps.js';
+import type { JourneyProgress } from '../../workflows/journeys/step-context.js';
 import type { JourneyCatalog, JourneyDefinition } from '../../workflows/journeys/types.js';
 import { defaultMessagingPolicy } from '../../workflows/messaging/arbiter.js';
 

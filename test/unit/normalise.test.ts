@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../../api/ingest/normalize.js';
-import { linkedGroups } from '../../activities/delivery.js';
+import { linkedGroups } from '../../activities/routing.js';
 import type { SegmentEvent } from '../../api/ingest/segment.js';
 
 const options = { defaultPhoneCountry: 'CN', extraTraits: ['member_id'] };

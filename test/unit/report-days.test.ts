@@ -1,6 +1,6 @@
 // Report ranges split into whole UTC days (read from stored figures) and the parts of a day at the edges.
 import { describe, expect, it } from 'vitest';
-import { dayRanges, splitRange } from '../../activities/db/report-days.js';
+import { dayRanges, splitRange } from '../../store/report-days.js';
 
 const at = (iso: string) => new Date(iso);
 const iso = (r: { from: Date; to: Date }) => ({ from: r.from.toISOString(), to: r.to.toISOString() });

@@ -2,11 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, type CustomerState } from '../../workflows/lifecycle/state.js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import type { Condition } from '../../workflows/journeys/types.js';
-import type { BehaviourRule, SegmentRule } from '../../workflows/segments/types.js';
-import {
-  behaviourCount, behaviourEventsOf, behaviourKey, emptyBehaviourLog, inSegment, recordBehaviour, type BehaviourLog,
-} from '../../workflows/segments/evaluate.js';
+import type { BehaviourLog, BehaviourRule, Condition, SegmentRule } from '../../workflows/segments/types.js';
+import { behaviourCount, behaviourEventsOf, behaviourKey, emptyBehaviourLog, inSegment, recordBehaviour } from '../../workflows/segments/evaluate.js';
 import { satisfies } from '../../workflows/segments/conditions.js';
 
 const D = 86_400_000;

@@ -6,7 +6,7 @@ import { defaultLifecycleRules as rules } from '../../workflows/lifecycle/rules.
 import { initialState, type CustomerState } from '../../workflows/lifecycle/state.js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
 import { initialJourneys, onCampaign } from '../../workflows/journeys/engine.js';
-import { campaignDelivery } from '../../workflows/campaigns/journey.js';
+import { campaignBroadcast } from '../../workflows/campaigns/journey.js';
 import { decide, defaultMessagingPolicy } from '../../workflows/messaging/arbiter.js';
 import { changeSubscription, inGroup, maxJoinedGroups } from '../../workflows/messaging/subscriptions.js';
 
@@ -62,7 +62,7 @@ describe('the arbiter', () => {
   });
 
   it('refuses a campaign\'s message to a customer out of its group, and names the group on a send it lets through', () => {
-    const delivery = campaignDelivery({
+    const delivery = campaignBroadcast({
       campaignId: 'deals', occurrence: new Date(now).toISOString(), segmentId: 's', message: { channel: 'email', template: 't', group: 'promotions' },
       groups: { promotions: { type: 'opt_out' } },
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { isExpired, keyId, signToken, trackLinks, verifyToken } from '../../activities/tracking/tokens.js';
+import { isExpired, keyId, signToken, trackLinks, verifyToken } from '../../signing/tokens.js';
 import { markAuthorLinks, renderTemplate } from '../../activities/channels/templates.js';
 
 const secret = 'x'.repeat(40);

@@ -8,9 +8,10 @@ import { timeSkippingStack, zoneWhereItIs, type TimeSkippingStack } from '../set
 import { createBacktestActivities } from '../../activities/backtest/index.js';
 import { customerEvents } from '../../activities/backtest/events.js';
 import { mayEnter, simulateCustomer } from '../../activities/backtest/simulate.js';
-import { backtestRepository } from '../../activities/db/backtests.js';
+import { backtestRepository } from '../../store/backtests.js';
 import type { CustomerEvent } from '../../workflows/lifecycle/event.js';
-import { backtestWorkflow, backtestWorkflowId } from '../../workflows/backtest.js';
+import { backtestWorkflow } from '../../workflows/backtest.js';
+import { backtestWorkflowId } from '../../workflows/backtest-contract.js';
 
 let s: TimeSkippingStack;
 const admin = () => ({ post: (path: string) => request(s.app).post(path).auth(adminKey, ''), get: (path: string) => request(s.app).get(path).auth(adminKey, '') });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { twoProportionPValue } from '../../api/reports/significance.js';
-import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { customerWorkflowId, stateQuery } from '../../workflows/customer-contract.js';
 import { adminKey, writeKey } from '../setup/stack.js';
 import { timeSkippingStack, type TimeSkippingStack } from '../setup/time-skipping.js';
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { journeys, templates } from '../../scripts/demo/skincare.js';
-import { customerWorkflowId, stateQuery } from '../../workflows/messages.js';
+import { customerWorkflowId, stateQuery } from '../../workflows/customer-contract.js';
 import { adminKey, writeKey } from '../setup/stack.js';
 import { noonZone, timeSkippingStack, type TimeSkippingStack } from '../setup/time-skipping.js';
 

@@ -1,6 +1,6 @@
 // How a broadcast reaches a customer: as a one-send journey entered by signal, once per
 // occurrence, so that the customer's own arbiter (consent, caps, quiet hours) decides the send.
-import type { CampaignDelivery } from '../messages.js';
+import type { CampaignBroadcast } from '../customer-contract.js';
 import type { Channel, GroupRule } from '../messaging/types.js';
 import { pinKey, type JourneysState } from '../journeys/state.js';
 
@@ -19,7 +19,7 @@ export const isCampaignJourney = (journeyId: string): boolean => journeyId.start
 /** Far longer than a broadcast runs (a resumed one re-signals within it); keeps a recurring campaign from growing the state forever. */
 const rememberOccurrencesMs = 30 * 86_400_000;
 
-export function campaignDelivery(c: { campaignId: string; occurrence: string; segmentId: string; message: CampaignMessage; groups?: Record<string, GroupRule> }): CampaignDelivery {
+export function campaignBroadcast(c: { campaignId: string; occurrence: string; segmentId: string; message: CampaignMessage; groups?: Record<string, GroupRule> }): CampaignBroadcast {
   const { channel, template, group } = c.message;
   return {
     campaignId: c.campaignId,
@@ -45,7 +45,7 @@ export function campaignDelivery(c: { campaignId: string; occurrence: string; se
  * Enters the occurrence's journey unless this customer already entered it (the marker lives in
  * `history` under the enrollment id, which is also the send key's middle: one key per occurrence).
  */
-export function enterCampaign(j: JourneysState, delivery: CampaignDelivery, now: number): void {
+export function enterCampaign(j: JourneysState, delivery: CampaignBroadcast, now: number): void {
   const def = delivery.definition;
   const id = pinKey(def.id, def.version);
   for (const [key, past] of Object.entries(j.history)) {

@@ -4,7 +4,7 @@
 import { ActivityFailure } from '@temporalio/workflow';
 import { isCampaignJourney } from '../campaigns/journey.js';
 import type { SendRequest, SuppressedSend } from '../messaging/types.js';
-import type { JourneyCommand, JourneyProgress } from './steps.js';
+import type { JourneyCommand, JourneyProgress } from './step-context.js';
 
 export interface Carried {
   journeyProgress: JourneyProgress[];

@@ -1,4 +1,4 @@
-import type { Condition } from './types.js';
+import type { Condition } from '../segments/types.js';
 
 /** Reads `a.b.c` from an object. */
 export function pick(source: Record<string, unknown>, field: string): unknown {

@@ -7,16 +7,18 @@ import type { CustomerEvent } from '../lifecycle/event.js';
 import type { LifecycleRules } from '../lifecycle/rules.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { pruneSendLog, type MessagingPolicy } from '../messaging/arbiter.js';
-import type { CampaignDelivery, EnrollmentSummary, JourneyMigration } from '../messages.js';
+import type { CampaignBroadcast, EnrollmentSummary, JourneyMigration } from '../customer-contract.js';
 import { enterCampaign, isCampaignJourney } from '../campaigns/journey.js';
 import { allHold } from './conditions.js';
 import { matchCatalog, matchRequest, type MatchResult } from './match.js';
 import { initialJourneys, pinKey, type HoldoutWatch, type JourneysState, type LegacyJourneysState } from './state.js';
-import { advanceAll, exit, goTo, type JourneyCommand, type StepContext } from './steps.js';
+import { advanceAll, exit, goTo } from './steps.js';
+import { type JourneyCommand, type StepContext } from './step-context.js';
 import { isTimeZone } from './time.js';
 import { tryEnroll } from './triggers.js';
 import { convertOnGoal, convertWindows, keepWindows, maxConversionWatches, watchMigrated } from './windows.js';
-import type { Condition, JourneyCatalog } from './types.js';
+import type { JourneyCatalog } from './types.js';
+import type { Condition } from '../segments/types.js';
 
 export interface JourneyInput {
   customer: CustomerState;
@@ -163,7 +165,7 @@ export function withCatalog(input: JourneyInput, catalog: JourneyCatalog, events
 }
 
 /** A broadcast reached the customer: enter its one send, whatever the catalog says, once per occurrence. */
-export function onCampaign(input: JourneyInput, delivery: CampaignDelivery): JourneyOutcome {
+export function onCampaign(input: JourneyInput, delivery: CampaignBroadcast): JourneyOutcome {
   return run(input, (ctx) => enterCampaign(ctx.journeys, delivery, ctx.now));
 }
 

@@ -6,7 +6,7 @@ import { jsonCopy } from '../json-copy.js';
 import type { CustomerEvent } from '../lifecycle/event.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { isCampaignJourney } from '../campaigns/journey.js';
-import type { BehaviourLog } from '../segments/evaluate.js';
+import type { BehaviourLog } from '../segments/types.js';
 import { initialJourneys, type Enrollment, type JourneysState } from './state.js';
 import { baselineSegments, enrollOnChange, enrollOnEvent, runSegments, runTimers, type EnrollContext } from './triggers.js';
 import type { JourneyCatalog, JourneyDefinition } from './types.js';

@@ -1,7 +1,6 @@
 import type { SendLogEntry } from '../messaging/arbiter.js';
-import type { Condition, JourneyCatalog, JourneyDefinition } from './types.js';
-import type { Segment } from '../segments/types.js';
-import type { BehaviourLog } from '../segments/evaluate.js';
+import type { JourneyCatalog, JourneyDefinition } from './types.js';
+import type { BehaviourLog, Condition, Segment } from '../segments/types.js';
 
 /** One customer's place in one journey. */
 export interface Enrollment {

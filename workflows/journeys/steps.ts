@@ -1,38 +1,15 @@
 // Moves one enrollment through its steps until it must wait. One step type, one case.
-import { msToNumber } from '@temporalio/common/lib/time.js';
-import type { LifecycleRules } from '../lifecycle/rules.js';
+import { toMs } from '../duration.js';
 import type { CustomerState } from '../lifecycle/state.js';
-import { decide, type MessagingPolicy } from '../messaging/arbiter.js';
+import { decide } from '../messaging/arbiter.js';
 import { inGroup } from '../messaging/subscriptions.js';
-import type { SendRequest, SuppressedSend, SuppressionReason } from '../messaging/types.js';
+import type { SendRequest, SuppressionReason } from '../messaging/types.js';
 import { allHold } from './conditions.js';
-import { pinKey, type Enrollment, type JourneysState } from './state.js';
+import { pinKey, type Enrollment } from './state.js';
 import { nextLocalTime } from './time.js';
 import { defaultGoalWindow, watchAfterLeaving, windowsOn } from './windows.js';
 import type { JourneyDefinition, Step } from './types.js';
-
-export type JourneyCommand =
-  | { type: 'send'; request: SendRequest }
-  | { type: 'suppressed'; send: SuppressedSend }
-  /** Progress for the journey reports (funnel, variants): recorded, never acted on. */
-  | { type: 'progress'; record: JourneyProgress };
-
-export interface JourneyProgress {
-  enrollmentId: string;
-  journeyId: string;
-  version: number;
-  /**
-   * `converted`: the goal reached within the journey's conversion window (windows.ts), inside the
-   * journey or after leaving it; a held-out customer's has variant `holdout`.
-   */
-  type: 'entered' | 'step' | 'exited' | 'converted';
-  /** Steps taken when it happened: with the type, unique within the enrollment. */
-  steps: number;
-  stepId?: string;
-  variant?: string;
-  reason?: ExitReason;
-  at: number;
-}
+import type { ExitReason, JourneyCommand, JourneyProgress, StepContext } from './step-context.js';
 
 /** A progress record of an enrollment as it is now. */
 export function progress(e: Enrollment, type: JourneyProgress['type'], at: number, reason?: ExitReason): JourneyCommand {
@@ -45,27 +22,7 @@ export function progress(e: Enrollment, type: JourneyProgress['type'], at: numbe
   };
 }
 
-export type ExitReason = 'completed' | 'goal' | 'exit_criteria' | 'holdout' | 'no_reaction' | 'paused' | 'archived' | 'merged';
-
-export interface StepContext {
-  customer: CustomerState;
-  journeys: JourneysState;
-  policy: MessagingPolicy;
-  rules: LifecycleRules;
-  timeZone: string;
-  now: number;
-  commands: JourneyCommand[];
-  /** Watch held-out customers for the goal (a patched workflow change: see legacy/customer-v1.ts). */
-  watchHoldouts?: boolean;
-  /** Conversion windows (windows.ts): asked only where they change what happens, as it records a patch marker. */
-  conversionWindows?: () => boolean;
-  /** Subscription groups (messaging/subscriptions.ts): asked only for a send that names one, as it records a patch marker. */
-  subscriptionGroups?: () => boolean;
-  /** Journeys paused with `hold`: their customers keep their place and do not move. */
-  isPaused: (journeyId: string) => boolean;
-}
-
-const dur = (d: string): number => msToNumber(d as never);
+const dur = (d: string): number => toMs(d);
 /** How long a held-out customer's goal still counts, unless the goal says (the same window as the arms'). */
 export const holdoutGoalWindow = defaultGoalWindow;
 

@@ -1,5 +1,5 @@
 // When a customer enters a journey: events, stage and tier changes, dates and inactivity.
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { toMs } from '../duration.js';
 import type { CustomerEvent } from '../lifecycle/event.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { allHold } from './conditions.js';
@@ -8,7 +8,8 @@ import { nextAnnual } from './time.js';
 import { behaviourEventsOf, emptyBehaviourLog, inSegment, recordBehaviour } from '../segments/evaluate.js';
 import type { Segment } from '../segments/types.js';
 import type { JourneyCatalog, JourneyDefinition } from './types.js';
-import { progress, type JourneyCommand } from './steps.js';
+import { progress } from './steps.js';
+import { type JourneyCommand } from './step-context.js';
 
 const dayMs = 86_400_000;
 
@@ -31,7 +32,7 @@ export function tryEnroll(ctx: Pick<EnrollContext, 'journeys' | 'maxConcurrent' 
   if (j.enrollments.some((e) => e.journeyId === def.id)) return false;
   const past = j.history[def.id];
   if (past && def.reentry.mode === 'never') return false;
-  if (past && def.reentry.mode === 'cooldown' && now < (past.lastExitedAt ?? past.lastEnteredAt) + msToNumber((def.reentry.cooldown ?? '0') as never)) return false;
+  if (past && def.reentry.mode === 'cooldown' && now < (past.lastExitedAt ?? past.lastEnteredAt) + toMs((def.reentry.cooldown ?? '0'))) return false;
   if (j.enrollments.length >= ctx.maxConcurrent) return false;
   j.seq += 1;
   j.pinned[pinKey(def.id, def.version)] = def;

@@ -2,14 +2,7 @@
 // pure engine in this folder inside each customer's workflow. Types only.
 import type { Channel, GroupRule, Priority } from '../messaging/types.js';
 import type { Stage } from '../lifecycle/rules.js';
-import type { Segment } from '../segments/types.js';
-
-/** A condition on an event's properties or on the profile (`stage`, `tier`, `points`, `tags`, `traits.x`, `counters.x`). */
-export interface Condition {
-  field: string;
-  op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'contains' | 'exists';
-  value?: string | number | boolean | (string | number)[];
-}
+import type { Condition, Segment } from '../segments/types.js';
 
 export type Trigger =
   | { type: 'event'; event: string; where?: Condition[] }

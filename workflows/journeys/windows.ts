@@ -4,12 +4,13 @@
 // exit criteria, end of steps, a pause or archive, a migration to another goal). A customer who
 // left keeps one small watch per journey, dropped when its window closes: never the catalog, so
 // an event costs the same however many journeys are published.
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { toMs } from '../duration.js';
 import type { CustomerEvent } from '../lifecycle/event.js';
 import { allHold } from './conditions.js';
 import type { ConversionWatch, Enrollment, JourneysState } from './state.js';
-import type { ExitReason, StepContext } from './steps.js';
-import type { Condition, JourneyDefinition } from './types.js';
+import type { ExitReason, StepContext } from './step-context.js';
+import type { JourneyDefinition } from './types.js';
+import type { Condition } from '../segments/types.js';
 
 /** How long after entering a goal still counts, unless the goal says. */
 export const defaultGoalWindow = '30 days';
@@ -19,7 +20,7 @@ export const maxConversionWatches = 50;
 type Goal = NonNullable<JourneyDefinition['goal']>;
 type Matcher = { event: string; where?: Condition[] };
 
-export const goalWindowMs = (goal: Goal): number => msToNumber((goal.within ?? defaultGoalWindow) as never);
+export const goalWindowMs = (goal: Goal): number => toMs(goal.within ?? defaultGoalWindow);
 /** When an enrollment's conversion window closes (epoch ms). */
 export const windowClosesAt = (e: Pick<Enrollment, 'enteredAt'>, goal: Goal): number => e.enteredAt + goalWindowMs(goal);
 const matches = (m: Matcher, event: CustomerEvent): boolean => m.event === event.name && allHold(m.where, event.properties);

@@ -11,13 +11,13 @@ import type { CustomerEvent } from '../lifecycle/event.js';
 import { initialState, type CustomerState } from '../lifecycle/state.js';
 import { foldJourneys, initialJourneys, journeysWakeAt, onCampaign, onCatalog, onEvents, onMigration, onTime, type JourneyOutcome } from './engine-v1.js';
 import type { LegacyJourneysState } from '../journeys/state.js';
-import type { JourneyProgress } from '../journeys/steps.js';
+import type { JourneyProgress } from '../journeys/step-context.js';
 import { isCampaignJourney } from '../campaigns/journey.js';
 import { defaultMessagingPolicy } from '../messaging/arbiter.js';
 import {
   absorbSignal, campaignSignal, eventsSignal, mergeIntoSignal, migrateJourneySignal, stateQuery,
-  type AbsorbRequest, type CampaignDelivery, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
-} from '../messages.js';
+  type AbsorbRequest, type CampaignBroadcast, type CustomerWorkflowInput, type CustomerWorkflowResult, type JourneyMigration,
+} from '../customer-contract.js';
 import { ActiveJourneysAttribute, CustomerIdAttribute, LifecycleStageAttribute, TierAttribute } from '../search-attributes.js';
 
 export async function customerWorkflowV1(input: CustomerWorkflowInput): Promise<CustomerWorkflowResult> {
@@ -26,7 +26,7 @@ export async function customerWorkflowV1(input: CustomerWorkflowInput): Promise<
   const pending: CustomerEvent[] = [...(input.pending ?? [])];
   const absorbs: AbsorbRequest[] = [...(input.absorbs ?? [])];
   const migrations: JourneyMigration[] = [...(input.migrations ?? [])];
-  const campaigns: CampaignDelivery[] = [...(input.campaigns ?? [])];
+  const campaigns: CampaignBroadcast[] = [...(input.campaigns ?? [])];
   let mergeInto = input.mergeInto;
   let catalogWanted = input.catalogRevision ?? 0;
   let signals = 0;
@@ -48,7 +48,7 @@ export async function customerWorkflowV1(input: CustomerWorkflowInput): Promise<
     state = (await profile.restoreCustomer(customerId)) ?? state;
     mergeInto ??= state.mergedInto;
     upsertSearchAttributes([{ key: CustomerIdAttribute, value: customerId }]);
-    publish(state);
+    upsertSearchValues(state);
   }
   // Journeys came after the first recorded customers: runs without the marker never send.
   const journeysOn = patched('journeys-v1');
@@ -63,7 +63,7 @@ export async function customerWorkflowV1(input: CustomerWorkflowInput): Promise<
     state = outcome.state;
     const stageChange = outcome.stage && { ...outcome.stage, at: Date.now() };
     await profile.saveCustomer({ state, events: outcome.applied, adopt, conversions: outcome.conversions, stageChange });
-    if (outcome.stage || outcome.tier) publish(state);
+    if (outcome.stage || outcome.tier) upsertSearchValues(state);
   };
 
   const runJourneys = async (outcome: JourneyOutcome): Promise<void> => {
@@ -150,7 +150,7 @@ export async function customerWorkflowV1(input: CustomerWorkflowInput): Promise<
 const activeJourneys = (state: CustomerState): string => journeyIds(state).join(',');
 const journeyIds = (state: CustomerState): string[] => (state.journeys?.enrollments ?? []).map((e) => e.journeyId).filter((id) => !isCampaignJourney(id)).sort();
 
-function publish(state: CustomerState): void {
+function upsertSearchValues(state: CustomerState): void {
   upsertSearchAttributes([
     { key: LifecycleStageAttribute, value: state.stage },
     { key: TierAttribute, value: state.tier ?? 'none' },

@@ -5,10 +5,11 @@ import type { CustomerEvent } from '../lifecycle/event.js';
 import type { LifecycleRules } from '../lifecycle/rules.js';
 import type { CustomerState } from '../lifecycle/state.js';
 import { pruneSendLog, type MessagingPolicy } from '../messaging/arbiter.js';
-import type { CampaignDelivery, JourneyMigration } from '../messages.js';
+import type { CampaignBroadcast, JourneyMigration } from '../customer-contract.js';
 import { enterCampaign } from '../campaigns/journey.js';
 import { pinKey, type LegacyJourneysState } from '../journeys/state.js';
-import { advanceAll, exit, type JourneyCommand, type StepContext } from '../journeys/steps.js';
+import { advanceAll, exit } from '../journeys/steps.js';
+import { type JourneyCommand, type StepContext } from '../journeys/step-context.js';
 import { customerTimeZone, foldJourneys, keepHoldouts, migrate, reactToEvent } from '../journeys/engine.js';
 import { baselineSegments, enrollOnChange, enrollOnEvent, runSegments, runTimers, type EnrollContext } from '../journeys/triggers.js';
 import type { JourneyCatalog } from '../journeys/types.js';
@@ -91,7 +92,7 @@ export function onCatalog(input: JourneyInput, catalog: JourneyCatalog): Journey
 }
 
 /** A broadcast reached the customer: enter its one send, whatever the catalog says, once per occurrence. */
-export function onCampaign(input: JourneyInput, delivery: CampaignDelivery): JourneyOutcome {
+export function onCampaign(input: JourneyInput, delivery: CampaignBroadcast): JourneyOutcome {
   return run(input, (ctx) => enterCampaign(ctx.journeys, delivery, ctx.now));
 }
 

@@ -1,7 +1,16 @@
 // Value scores of a customer, 1 (low) to 5 (high), from the counters the workflow keeps:
 // RFM (recency, frequency, monetary) and Value / Attrition / Potential. Recomputed whenever the
 // profile changes; usable in segments and journey branches as `scores.r`, `scores.value`…
-import type { Counters } from './state.js';
+
+/** What the workflow counts of a customer's activity, which the scores are computed from. */
+export interface Counters {
+  events: number;
+  orders: number;
+  spend: number;
+  firstSeenAt?: string;
+  lastSeenAt?: string;
+  lastOrderAt?: string;
+}
 
 export interface Scores {
   /** Recency: how recently they last bought. */

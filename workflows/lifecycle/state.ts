@@ -1,16 +1,7 @@
 import type { Stage } from './rules.js';
 import type { JourneysState } from '../journeys/state.js';
 import type { Touch } from '../attribution/types.js';
-import type { Scores } from './scores.js';
-
-export interface Counters {
-  events: number;
-  orders: number;
-  spend: number;
-  firstSeenAt?: string;
-  lastSeenAt?: string;
-  lastOrderAt?: string;
-}
+import type { Counters, Scores } from './scores.js';
 
 /** Everything a customer's workflow knows; compact, so it crosses continueAsNew whole. */
 export interface CustomerState {

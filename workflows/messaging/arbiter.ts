@@ -2,7 +2,7 @@
 // quiet hours (defer, not drop, unless it expires), frequency caps. Transactional messages skip
 // caps and quiet hours. A send in a subscription group the customer is out of never goes, whatever
 // its priority (transactional groups cannot be left: see subscriptions.ts). Pure: the workflow owns the send log and the clock.
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { toMs } from '../duration.js';
 import { quietUntil } from '../journeys/time.js';
 import type { Channel, Priority, SuppressionReason } from './types.js';
 
@@ -55,7 +55,7 @@ export function decide(ctx: SendContext, policy: MessagingPolicy): Decision {
     }
   }
   for (const cap of policy.caps) {
-    const since = ctx.now - msToNumber(cap.window as never);
+    const since = ctx.now - toMs(cap.window);
     if (ctx.sendLog.filter((s) => s.priority === 'marketing' && s.at > since).length >= cap.max) return { action: 'suppress', reason: 'frequency_cap' };
   }
   return { action: 'send' };
@@ -63,6 +63,6 @@ export function decide(ctx: SendContext, policy: MessagingPolicy): Decision {
 
 /** Keeps only what the longest cap window can still count. */
 export function pruneSendLog(log: SendLogEntry[], policy: MessagingPolicy, now: number): SendLogEntry[] {
-  const longest = Math.max(0, ...policy.caps.map((c) => msToNumber(c.window as never)));
+  const longest = Math.max(0, ...policy.caps.map((c) => toMs(c.window)));
   return log.filter((s) => s.at > now - longest);
 }

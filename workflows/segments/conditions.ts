@@ -1,10 +1,10 @@
 // What one segment condition means, shared by the workflow (evaluate.ts) and the MongoDB compiler
-// (activities/db/segment-query.ts), so the two cannot drift. Values compare as MongoDB 7 compares
+// (store/segment-query.ts), so the two cannot drift. Values compare as MongoDB 7 compares
 // them in a find filter: by type (the text "5" is not the number 5), and an array field holds
 // when one of its elements does. Unlike journey conditions (journeys/conditions.ts), numbers
 // inside text are not coerced: no index-using MongoDB filter can do that.
-import { msToNumber } from '@temporalio/common/lib/time.js';
-import type { Condition } from '../journeys/types.js';
+import { toMs } from '../duration.js';
+import type { Condition } from './types.js';
 
 export const dayMs = 86_400_000;
 /** The longest behaviour window, and how many days of counts a customer's workflow keeps. */
@@ -36,7 +36,7 @@ export const dayOf = (at: number): number => Math.floor(at / dayMs);
 /** Whole days of an ms-style duration ("7 days", "1 week", "48h"), or undefined. */
 export function wholeDays(duration: string): number | undefined {
   let ms: number;
-  try { ms = msToNumber(duration as never); } catch { return undefined; }
+  try { ms = toMs(duration); } catch { return undefined; }
   return Number.isFinite(ms) && ms > 0 && ms % dayMs === 0 ? ms / dayMs : undefined;
 }
 

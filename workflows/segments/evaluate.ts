@@ -5,27 +5,11 @@
 // Granularity: behaviour is counted per UTC day, and a window of N days is today (UTC) and the
 // N − 1 days before it, whatever the hour. So membership changes only with an event or at 00:00
 // UTC (relative dates, "30 days ago", are whole UTC days too), and the MongoDB compiler
-// (activities/db/segment-query.ts) uses the same day boundaries: the two agree exactly.
+// (store/segment-query.ts) uses the same day boundaries: the two agree exactly.
 import type { CustomerEvent } from '../lifecycle/event.js';
 import type { CustomerState } from '../lifecycle/state.js';
-import type { Condition } from '../journeys/types.js';
 import { dayOf, maxBehaviourDays, satisfies, windowDays } from './conditions.js';
-import type { BehaviourRule, SegmentRule } from './types.js';
-
-/** One behaviour the log counts: an event name and its property filter, as a stable string. */
-export type BehaviourKey = string;
-
-export interface BehaviourCounts {
-  /** When the workflow began counting this (epoch ms); earlier days hold only events fed to it since. */
-  since: number;
-  /** [UTC day number (see dayOf), events that day], oldest first; days without any are left out. */
-  days: [number, number][];
-}
-
-/** Per tracked key, at most `maxDays` past days (plus tomorrow, for clocks running ahead). */
-export interface BehaviourLog {
-  counts: Record<BehaviourKey, BehaviourCounts>;
-}
+import type { BehaviourCounts, BehaviourKey, BehaviourLog, BehaviourRule, Condition, SegmentRule } from './types.js';
 
 export const emptyBehaviourLog = (): BehaviourLog => ({ counts: {} });
 

@@ -1,7 +1,12 @@
 // A segment as marketers define it: a rule over the profile and recent behaviour, plain data
 // (validated by api/segments/schema.ts), evaluated per customer by evaluate.ts inside the
-// workflow and compiled to MongoDB by activities/db/segment-query.ts. Types only.
-import type { Condition } from '../journeys/types.js';
+// workflow and compiled to MongoDB by store/segment-query.ts. Types only.
+/** A condition on an event's properties or on the profile (`stage`, `tier`, `points`, `tags`, `traits.x`, `counters.x`). */
+export interface Condition {
+  field: string;
+  op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'contains' | 'exists';
+  value?: string | number | boolean | (string | number)[];
+}
 
 /**
  * A condition on one profile field: `stage`, `tier`, `points`, `tags`, `traits.<name>`,
@@ -45,4 +50,19 @@ export interface Segment {
   /** ISO 8601. */
   createdAt?: string;
   updatedAt?: string;
+}
+
+/** One behaviour the log counts: an event name and its property filter, as a stable string. */
+export type BehaviourKey = string;
+
+export interface BehaviourCounts {
+  /** When the workflow began counting this (epoch ms); earlier days hold only events fed to it since. */
+  since: number;
+  /** [UTC day number (see dayOf), events that day], oldest first; days without any are left out. */
+  days: [number, number][];
+}
+
+/** Per tracked key, at most `maxDays` past days (plus tomorrow, for clocks running ahead). */
+export interface BehaviourLog {
+  counts: Record<BehaviourKey, BehaviourCounts>;
 }
