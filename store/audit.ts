@@ -74,7 +74,7 @@ export interface AuditQuery {
   limit: number;
 }
 
-/** The collections whose documents the trail snapshots (models.ts builds them all; this file cannot import it, which imports this). */
+/** The collections whose documents the trail snapshots, each named by its own file (models.ts, which gathers them, imports this one). */
 type AuditSources = AuditModels & Pick<JourneyModels, 'journeys'> & Pick<TemplateModels, 'templates'> & Pick<SegmentModels, 'segments'>
   & Pick<CampaignModels, 'campaigns'> & Pick<SubscriptionGroupModels, 'subscriptionGroups'> & Pick<MessageModels, 'messages'> & Pick<EventEndpointModels, 'eventEndpoints'>;
 

@@ -70,7 +70,7 @@ export async function minimalReference(ctx: ScaleContext, label: string, k: numb
 /**
  * Workflow task timeouts (by type, and since `since`) and failures in the histories of up to
  * `sample` of these customers. SCHEDULE_TO_START is a task left on the worker's sticky queue past
- * its 5 s (then given to any worker); START_TO_CLOSE is a task the worker did not finish in 10 s.
+ * WORKER_STICKY_QUEUE_TIMEOUT (then given to any worker); START_TO_CLOSE is a task the worker did not finish in 10 s.
  */
 async function taskTroubles(ctx: ScaleContext, customerIds: string[], sample: number, since: number) {
   const step = Math.max(1, Math.floor(customerIds.length / Math.max(1, sample)));
