@@ -200,7 +200,8 @@ describe('the console in Chromium', () => {
     timings.journey = await timed(() => page.click('a[href="/console/journeys/spring"]'), '[data-step="hello"] .step-count');
     await waitText('[data-step="hello"] .step-count', String(customers));
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge-text').length >= 7, { timeout: 15_000, polling: 100 }).catch(async (err: unknown) => {
-      // Seen twice in a row (then not in eight runs): say what was drawn, for the next time.
+      // Seen when React Flow hid a node it had to measure again (the exit, and its two edges; JourneyGraph.tsx
+      // now keeps measured sizes): say what was drawn, for the next time.
       const drawn = { edges: await page.$$eval('.react-flow__edge', (els) => els.length), labels: await page.$$eval('.react-flow__edge-text', (els) => els.map((x) => x.textContent)) };
       throw new Error(`the journey's edge labels: ${JSON.stringify(drawn)}; the page is in ${await tab.screenshot('journey-edges-timeout')}: ${String(err)}`);
     });

@@ -1,9 +1,9 @@
 // The version's steps drawn as a flow graph (React Flow, laid out by dagre): each node shows what
 // the step does, how many customers entered it in the range, how many are at it now, and any
 // validation error naming it; with a backtest, what the simulation did at each step beside it.
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Background, Controls, Handle, Position, ReactFlow, useNodesInitialized, useReactFlow, useStore, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { Background, Controls, Handle, Position, ReactFlow, useNodesInitialized, useNodesState, useReactFlow, useStore, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { journeyGraph, nodeSize, type GraphNode } from '../journey-graph';
 import { simulatedAt, type Simulated } from '../backtest';
@@ -110,10 +110,25 @@ export function JourneyGraph({ definition, counts, now, errors, holdoutCustomers
     return { nodes, edges: flowEdges };
   }, [definition, counts, now, errors, holdoutCustomers, backtest, t]);
 
+  // React Flow forgets a node's measured size whenever it is handed a new node object, and hides
+  // the node (and its edges) until it measures it again; the figures arrive after the first draw,
+  // and a node it failed to measure again stayed hidden. So the nodes are state that keeps each
+  // node's measured size across new figures (onNodesChange records it), within one layout.
+  const [flowNodes, setFlowNodes, onNodesChange] = useNodesState(nodes);
+  const layout = useRef(backtest ? 'backtest' : 'plain');
+  useEffect(() => {
+    const sameLayout = layout.current === (backtest ? 'backtest' : 'plain');
+    layout.current = backtest ? 'backtest' : 'plain';
+    setFlowNodes((drawn) => {
+      const measured = new Map(sameLayout ? drawn.map((n) => [n.id, n.measured]) : []);
+      return nodes.map((n) => ({ ...n, ...(measured.get(n.id) && { measured: measured.get(n.id) }) }));
+    });
+  }, [nodes, backtest, setFlowNodes]);
+
   return (
     <div className="graph" data-testid="journey-graph" role={label ? 'group' : undefined} aria-label={label}>
       {/* Drawn afresh with a backtest's lines (taller nodes, another layout), so it is fitted again once measured. */}
-      <ReactFlow key={backtest ? 'backtest' : 'plain'} nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={fitOptions} minZoom={0.2}
+      <ReactFlow key={backtest ? 'backtest' : 'plain'} nodes={flowNodes} onNodesChange={onNodesChange} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={fitOptions} minZoom={0.2}
         nodesDraggable={false} nodesConnectable={false} elementsSelectable edgesFocusable={false} ariaLabelConfig={{ 'node.a11yDescription.default': t('graph.a11y') }}>
         <Background gap={24} />
         <Controls showInteractive={false} fitViewOptions={fitOptions} />
