@@ -753,8 +753,11 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
   const samples: { applied: number; rssMB: number }[] = [];
   let sampling = true;
   const sampler = (async () => {
-    while (sampling) {
+    // A line a minute, so that a long run shows its progress (and what it had reached if it is stopped).
+    for (let k = 1; sampling; k++) {
       samples.push({ applied: await applied(), rssMB: memoryOf(worker.pid!).rssMB });
+      const [now, minuteAgo] = [samples.at(-1)!, samples.at(-13)];
+      if (k % 12 === 0 && minuteAgo) log(`live: ${now.applied} of ${n} applied, ${round((now.applied - minuteAgo.applied) / 60)}/s over the last minute; worker RSS ${now.rssMB} MB; load ${loadAverage().join(' ')}`);
       await sleep(5000);
     }
   })();

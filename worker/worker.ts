@@ -10,6 +10,7 @@ import type { Models } from '../store/models.js';
 import { sendTaskQueue } from '../workflows/messaging/queues.js';
 import { channels, type Channel } from '../workflows/messaging/types.js';
 import { eventsTaskQueue } from '../workflows/event-lane.js';
+import { startWorkflowThreadsPlain } from './workflow-threads.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -77,6 +78,7 @@ export async function createWorker(deps: WorkerDeps): Promise<WorkerGroup> {
   const shutdownForceTime = toMs(deps.config.workerShutdownGrace) + 15_000;
   const workers: Worker[] = [];
   if (role !== 'sends') {
+    startWorkflowThreadsPlain();
     workers.push(await Worker.create({
       connection: deps.connection,
       namespace: deps.config.temporal.namespace,

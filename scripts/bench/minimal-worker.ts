@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Collection } from 'mongodb';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { startWorkflowThreadsPlain } from '../../worker/workflow-threads.js';
 
 export function createMinimalActivities(docs: Collection<{ _id: string; value: string; at: Date }>) {
   return {
@@ -17,6 +18,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (!TEMPORAL_ADDRESS || !MONGODB_URI || !MINIMAL_TASK_QUEUE) throw new Error('TEMPORAL_ADDRESS, MONGODB_URI and MINIMAL_TASK_QUEUE are required');
   const mongo = await MongoClient.connect(MONGODB_URI);
   const connection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
+  // Its workflow thread is started as Closedloop's is (worker/workflow-threads.ts): the reference pays what the measured worker pays.
+  startWorkflowThreadsPlain();
   const worker = await Worker.create({
     connection, taskQueue: MINIMAL_TASK_QUEUE,
     workflowsPath: fileURLToPath(new URL('./minimal-workflow.ts', import.meta.url)),

@@ -158,6 +158,7 @@ export async function herdPhase(ctx: ScaleContext, customerIds: string[], n: num
       await sleep(1000);
       sent = await sentCount();
       samples.push({ secondsAfterWake: round((Date.now() - wakeAt.getTime()) / 1000), sent });
+      if (samples.length % 60 === 0) ctx.log(`herd: ${sent} of ${herd.length} acted ${samples.at(-1)!.secondsAfterWake} s after the wake-up; load ${loadAverage().join(' ')}`);
       if (sent !== last) { last = sent; stalledSince = Date.now(); } else if (Date.now() - stalledSince > 120_000) break; // nothing for 2 minutes
     }
     const lastSend = await messages.find({ journeyId, status: 'sent' }).sort({ sentAt: -1 }).limit(1).next();
