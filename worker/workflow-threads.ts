@@ -26,7 +26,7 @@ export function startWorkflowThreadsPlain(files: string[] = [workflowThreadFile]
   }
   const plainFiles = new Set(files);
   class PlainThreadWorker extends Base {
-    static [plain] = plainFiles;
+    static override [plain] = plainFiles;
     constructor(filename: string | URL, options?: WorkerOptions) {
       super(filename, typeof filename === 'string' && plainFiles.has(filename) && options?.execArgv === undefined ? { ...options, execArgv: [] } : options);
     }

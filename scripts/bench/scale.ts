@@ -79,10 +79,22 @@ async function taskTroubles(ctx: ScaleContext, customerIds: string[], sample: nu
   const sinceTimeouts: Record<string, number> = {};
   let failed = 0;
   let withTimeoutSince = 0;
+  // Where a woken customer waited: seconds from the instant to each step of its wake-up, per history.
+  const milestones: Record<string, number[]> = { timerFired: [], firstTaskStarted: [], sendScheduled: [], sendStarted: [], sendCompleted: [], nextTaskStarted: [] };
   const limit = pLimit(16);
   await Promise.all(picked.map((id) => limit(async () => {
     const events = (await ctx.temporal.workflow.getHandle(customerWorkflowId(id)).fetchHistory()).events ?? [];
     let any = false;
+    const order: [keyof typeof milestones, protos.temporal.api.enums.v1.EventType][] = [
+      ['timerFired', EventType.EVENT_TYPE_TIMER_FIRED], ['firstTaskStarted', EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED],
+      ['sendScheduled', EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED], ['sendStarted', EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED],
+      ['sendCompleted', EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED], ['nextTaskStarted', EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED],
+    ];
+    let next = 0;
+    for (const e of events) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      if (at >= since && next < order.length && e.eventType === order[next]![1]) milestones[order[next++]![0]]!.push((at - since) / 1000);
+    }
     for (const e of events) {
       if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) failed += 1;
       if (e.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) continue;
@@ -93,8 +105,15 @@ async function taskTroubles(ctx: ScaleContext, customerIds: string[], sample: nu
     }
     if (any) withTimeoutSince += 1;
   })));
+  const quantiles = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const q = (p: number) => (v.length ? round(v[Math.min(v.length - 1, Math.floor(p * v.length))]!, 1) : null);
+    return { n: v.length, p10: q(0.1), p50: q(0.5), p90: q(0.9), max: q(1) };
+  };
   return {
-    historiesRead: picked.length, workflowTaskTimeoutsSinceWake: sinceTimeouts, customersWithATimeoutSinceWake: withTimeoutSince,
+    historiesRead: picked.length,
+    secondsAfterWake: Object.fromEntries(Object.entries(milestones).map(([k, xs]) => [k, quantiles(xs)])),
+    workflowTaskTimeoutsSinceWake: sinceTimeouts, customersWithATimeoutSinceWake: withTimeoutSince,
     workflowTaskTimeoutsWholeHistory: timeouts, workflowTaskFailures: failed,
   };
 }

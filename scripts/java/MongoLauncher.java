@@ -8,7 +8,11 @@ import java.util.List;
 
 /**
  * Starts mongo-java-server on loopback for Closedloop's tests (memory) and local runs (H2 file).
- * Usage: MongoLauncher <port> [memory | h2:<file>]. Prints "ready mongodb://127.0.0.1:<port>".
+ * Usage: MongoLauncher <port> [memory | h2:<file>] [oplog]. Prints "ready mongodb://127.0.0.1:<port>".
+ *
+ * No oplog unless asked: Closedloop uses no change streams, and mongo-java-server's oplog keeps a
+ * document of every write, in memory, for as long as the server runs (BENCHMARKS.md, "MongoDB
+ * stand-in at 100,000 customers").
  */
 public final class MongoLauncher {
   /** The Node driver 7 refuses wire versions below 9; announce MongoDB 5.0 (wire 13). */
@@ -20,7 +24,7 @@ public final class MongoLauncher {
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     if (args.length < 1) {
-      System.err.println("usage: MongoLauncher <port> [memory | h2:<file>]");
+      System.err.println("usage: MongoLauncher <port> [memory | h2:<file>] [oplog]");
       System.exit(2);
     }
     int port = Integer.parseInt(args[0]);
@@ -30,7 +34,7 @@ public final class MongoLauncher {
         : new MemoryBackend();
     backend.version(MONGO_5_0_WIRE_13);
     MongoServer server = new MongoServer(backend);
-    server.enableOplog();
+    if (args.length > 2 && args[2].equals("oplog")) server.enableOplog();
     try {
       server.bind("127.0.0.1", port);
     } catch (Exception e) { // netty rethrows BindException unchecked
