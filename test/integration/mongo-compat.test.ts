@@ -194,6 +194,26 @@ describe('MongoDB operations the product relies on', () => {
     ]);
   });
 
+
+  it('_id (equal or $in) beside other conditions finds, updates and deletes only documents meeting all of them; a failed condition on upsert is 11000', async () => {
+    const customers = fresh<Cust>('customers');
+    await customers.insertMany([{ _id: 'c1', revision: 3, stage: 'active' }, { _id: 'c2', revision: 1 }, { _id: 'c3' }]);
+    expect(await customers.findOne({ _id: 'c1', stage: 'active' })).toEqual({ _id: 'c1', revision: 3, stage: 'active' });
+    expect(await customers.findOne({ _id: 'c1', stage: 'lapsed' })).toBeNull();
+    expect(await customers.findOne({ _id: 'c1', $or: [{ revision: { $lt: 3 } }, { revision: { $exists: false } }] })).toBeNull();
+    const low = await customers.find({ _id: { $in: ['c1', 'c2', 'c3', 'c9'] }, $or: [{ revision: { $lt: 3 } }, { revision: { $exists: false } }] }).toArray();
+    expect(low.map((d) => d._id).sort()).toEqual(['c2', 'c3']);
+
+    const raised = await customers.updateOne({ _id: 'c2', revision: { $lt: 2 } }, { $set: { revision: 2 } });
+    expect([raised.matchedCount, raised.modifiedCount]).toEqual([1, 1]);
+    const kept = await customers.updateOne({ _id: 'c2', revision: { $lt: 2 } }, { $set: { revision: 9 } });
+    expect(kept.matchedCount).toBe(0);
+    const refused = await rejection(customers.updateOne({ _id: 'c1', revision: { $lt: 3 } }, { $set: { revision: 1 } }, { upsert: true }));
+    expect(isDuplicateKey(refused)).toBe(true);
+    expect((await customers.deleteOne({ _id: 'c3', stage: 'active' })).deletedCount).toBe(0);
+    expect((await customers.deleteOne({ _id: 'c3', revision: { $exists: false } })).deletedCount).toBe(1);
+    expect(await customers.find({}).sort({ _id: 1 }).toArray()).toEqual([{ _id: 'c1', revision: 3, stage: 'active' }, { _id: 'c2', revision: 2 }]);
+  });
   it('updateMany with customerId $in and $set moves every matching document and no other', async () => {
     const events = fresh<Ev>('events');
     const t = new Date('2024-01-01T00:00:00Z');
