@@ -15,7 +15,7 @@
 // Prints one JSON summary on stdout (progress on stderr) and stops the server, also on failure or Ctrl-C.
 //   BENCH_CUSTOMERS, BENCH_EVENTS   data size (default 100000, 1000000)
 //   BENCH_MONGO_HEAP                 the server's heap (default 12g: mongo-java-server keeps every
-//                                    document, and its oplog entry, as Java maps: ~6 GB live here)
+//                                    document as Java maps: ~6 GB live here, with the oplog it had then)
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connectDatabase, type Database } from '../store/connection.js';
