@@ -80,7 +80,7 @@ async function taskTroubles(ctx: ScaleContext, customerIds: string[], sample: nu
   let failed = 0;
   let withTimeoutSince = 0;
   // Where a woken customer waited: seconds from the instant to each step of its wake-up, per history.
-  const milestones: Record<string, number[]> = { timerFired: [], firstTaskStarted: [], sendScheduled: [], sendStarted: [], sendCompleted: [], nextTaskStarted: [] };
+  const milestones: Record<string, number[]> = { timerFired: [], firstTaskStarted: [], sendScheduled: [], sendStarted: [], sendCompleted: [] };
   const limit = pLimit(16);
   await Promise.all(picked.map((id) => limit(async () => {
     const events = (await ctx.temporal.workflow.getHandle(customerWorkflowId(id)).fetchHistory()).events ?? [];
@@ -88,7 +88,7 @@ async function taskTroubles(ctx: ScaleContext, customerIds: string[], sample: nu
     const order: [keyof typeof milestones, protos.temporal.api.enums.v1.EventType][] = [
       ['timerFired', EventType.EVENT_TYPE_TIMER_FIRED], ['firstTaskStarted', EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED],
       ['sendScheduled', EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED], ['sendStarted', EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED],
-      ['sendCompleted', EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED], ['nextTaskStarted', EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED],
+      ['sendCompleted', EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED],
     ];
     let next = 0;
     for (const e of events) {

@@ -194,7 +194,6 @@ describe('MongoDB operations the product relies on', () => {
     ]);
   });
 
-
   it('_id (equal or $in) beside other conditions finds, updates and deletes only documents meeting all of them; a failed condition on upsert is 11000', async () => {
     const customers = fresh<Cust>('customers');
     await customers.insertMany([{ _id: 'c1', revision: 3, stage: 'active' }, { _id: 'c2', revision: 1 }, { _id: 'c3' }]);
@@ -214,6 +213,7 @@ describe('MongoDB operations the product relies on', () => {
     expect((await customers.deleteOne({ _id: 'c3', revision: { $exists: false } })).deletedCount).toBe(1);
     expect(await customers.find({}).sort({ _id: 1 }).toArray()).toEqual([{ _id: 'c1', revision: 3, stage: 'active' }, { _id: 'c2', revision: 2 }]);
   });
+
   it('updateMany with customerId $in and $set moves every matching document and no other', async () => {
     const events = fresh<Ev>('events');
     const t = new Date('2024-01-01T00:00:00Z');
