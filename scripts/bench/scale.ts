@@ -217,12 +217,19 @@ export async function broadcastPhase(ctx: ScaleContext, cohort: string, expected
     let last = -1;
     let stalledSince = Date.now();
     let signalled = 0;
+    let loggedAt = startedAt;
     for (;;) {
-      await sleep(2000);
+      // The count is a scan on the stand-in: every 5 s keeps it off the path it measures (the last
+      // send's time comes from its sentAt, not from this poll).
+      await sleep(5000);
       sent = await messages.countDocuments({ campaignId, status: 'sent' });
       const campaign = await admin(ctx, 'GET', `/v1/campaigns/${campaignId}`);
       signalled = ((campaign.lastRun as { progress?: { signalled?: number } } | undefined)?.progress?.signalled) ?? 0;
       samples.push({ seconds: round((Date.now() - startedAt) / 1000), signalled, sent });
+      if (Date.now() - loggedAt >= 60_000) {
+        loggedAt = Date.now();
+        ctx.log(`broadcast: ${round((loggedAt - startedAt) / 1000)} s, ${signalled} signalled, ${sent} sent; load ${loadAverage()[0]}`);
+      }
       if (sent !== last) { last = sent; stalledSince = Date.now(); }
       if (sent >= expected || Date.now() > deadline || Date.now() - stalledSince > 120_000) break;
     }
@@ -244,7 +251,7 @@ export async function broadcastPhase(ctx: ScaleContext, cohort: string, expected
       loadAverage: loadAverage(),
     };
   });
-  const out = { ...result, samples: samples.filter((_, i) => i % 5 === 0) };
+  const out = { ...result, samples: samples.filter((_, i) => i % 6 === 0) };
   ctx.log(`broadcast: ${out.sent} sent in ${out.startToLastSendSeconds} s (${out.messagesPerSec}/s at ratePerSecond ${ratePerSecond}); ${out.customersSentTwice} customers sent twice`);
   return out;
 }
