@@ -143,13 +143,15 @@ export function createApp({ config, db, temporal, logger, channels }: AppDeps): 
   })));
   app.use(customersRouter(customers, config.identity.defaultPhoneCountry));
   app.use(subscriptionsRouter(subscriptions));
-  app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal, groups: groupChecks(groups) })));
+  app.use(journeysRouter(journeyService({ journeys, enrollments: enrollmentRepository(db.models), templates: templateRepository(db.models), temporal, groups: groupChecks(groups), segments: segmentRepository(db.models) })));
   app.use(backtestsRouter(backtestService({
     journeys, backtests: backtestRepository(db.models), segments: segmentRepository(db.models), templates: templateRepository(db.models), models: db.models,
     temporal, taskQueue: config.temporal.taskQueue, rules: config.lifecycleRules, policy: config.messagingPolicy,
   })));
   app.use(templatesRouter({ models: db.models, testSend: testSender({ models: db.models, channels: channels ?? createChannels(config.channels, db.models), defaultPhoneCountry: config.identity.defaultPhoneCountry }) }));
-  app.use(segmentsRouter(segmentService({ segments: segmentRepository(db.models), queries: segmentQueries(db.models) })));
+  app.use(segmentsRouter(segmentService({
+    segments: segmentRepository(db.models), queries: segmentQueries(db.models), users: { campaigns: campaignRepository(db.models), journeys },
+  })));
   app.use(reportsRouter(reportService({ queries: reportQueries(db.models), costs: config.channelCosts })));
   app.use(campaignsRouter(campaignService({
     campaigns: campaignRepository(db.models), segments: segmentRepository(db.models), templates: templateRepository(db.models),

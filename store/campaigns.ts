@@ -128,6 +128,12 @@ export function campaignRepository({ campaigns, messages }: CampaignModels & Mes
       return Object.fromEntries(groups.map((g) => [g._id, g.n]));
     },
 
+    /** The campaigns that will still send to this segment: scheduled or running (at most 20). */
+    async usingSegment(segmentId: string): Promise<{ id: string; status: CampaignStatus }[]> {
+      const found = await campaigns.find({ segmentId, status: { $in: ['scheduled', 'running'] } }, { projection: { status: 1 } }).sort({ _id: 1 }).limit(20).toArray();
+      return found.map((c) => ({ id: c._id, status: c.status }));
+    },
+
     /** null when there is no such campaign; a completed one stays completed. */
     async cancel(id: string): Promise<CampaignDoc | null> {
       await campaigns.updateOne({ _id: id, status: { $nin: ['completed', 'cancelled'] } }, { $set: { status: 'cancelled', updatedAt: new Date() } });

@@ -154,6 +154,15 @@ export function journeyRepository({ journeys, journeyVersions, counters, segment
       return true;
     },
 
+    /** The active or paused journeys whose live version is triggered by this segment (at most 20). */
+    async usingSegment(segmentId: string): Promise<{ id: string; status: JourneyStatus }[]> {
+      const versions = await journeyVersions.find({ 'definition.trigger.type': 'segment', 'definition.trigger.segment': segmentId }, { projection: { journeyId: 1 } }).toArray();
+      if (versions.length === 0) return [];
+      const triggered = new Set(versions.map((v) => v._id));
+      const live = await journeys.find({ _id: { $in: [...new Set(versions.map((v) => v.journeyId))] }, status: { $in: ['active', 'paused'] } }, { projection: { status: 1, latestVersion: 1 } }).sort({ _id: 1 }).toArray();
+      return live.filter((j) => triggered.has(`${j._id}@${j.latestVersion}`)).slice(0, 20).map((j) => ({ id: j._id, status: j.status }));
+    },
+
     getVersion: async (id: string, version: number): Promise<JourneyVersionDoc | null> => versionOf(id, version),
 
     async status(id: string): Promise<JourneyStatus | null> {

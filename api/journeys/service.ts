@@ -12,6 +12,7 @@ import type { MigrationRequest } from './schema.js';
 import { templateChecks } from './templates.js';
 import { groupRules, validateJourney } from './validate.js';
 import type { GroupChecks } from '../subscriptions/service.js';
+import type { SegmentRepository } from '../../store/segments.js';
 
 export interface JourneyServiceDeps {
   journeys: JourneyRepository;
@@ -20,6 +21,8 @@ export interface JourneyServiceDeps {
   temporal: Client;
   /** Subscription groups its sends may name. */
   groups?: GroupChecks;
+  /** The segments a segment trigger may name. */
+  segments: Pick<SegmentRepository, 'find'>;
 }
 
 const statusOf: Record<JourneyError['code'], number> = {
@@ -50,7 +53,10 @@ export function journeyService(deps: JourneyServiceDeps) {
     updateDraft: async (id: string, draft: JourneyDraft) => view(await answer(journeys.updateDraft(id, draft))),
 
     async publish(id: string) {
-      const checks = { ...templateChecks(deps.templates), ...(deps.groups && { ruleFor: deps.groups.ruleFor }) };
+      const checks = {
+        ...templateChecks(deps.templates), ...(deps.groups && { ruleFor: deps.groups.ruleFor }),
+        segmentExists: async (segmentId: string) => (await deps.segments.find(segmentId)) !== null,
+      };
       const complete = async (draft: JourneyDraft) => {
         const groups = await groupRules(draft.steps, checks);
         return Object.keys(groups).length > 0 ? { groups } : {};

@@ -1,5 +1,6 @@
 // Publish-time validation: everything a journey must satisfy before customers can enter it, each
 // problem naming the step (`steps.remind.next: unknown step "remnd"`).
+import type { z } from 'zod';
 import type { Channel, GroupRule } from '../../workflows/messaging/types.js';
 import { zodDetails, type ErrorDetail } from '../errors.js';
 import { dayMs, maxWaitDays, waitBoundsMs } from './formats.js';
@@ -17,6 +18,8 @@ export interface TemplateChecks {
 }
 
 export interface ValidationOptions extends TemplateChecks {
+  /** Whether a segment with this id exists (a segment trigger must name one). */
+  segmentExists?(id: string): Promise<boolean>;
   /** For dated waits; defaults to the current time. */
   now?: Date;
 }
@@ -34,7 +37,13 @@ export async function validateJourney(draft: unknown, options: ValidationOptions
     ...reentry(journey.reentry),
     ...await templates(journey.steps, options),
     ...await groups(journey.steps, options),
+    ...await segmentTrigger(journey.trigger, options),
   ];
+}
+
+async function segmentTrigger(trigger: z.infer<typeof JourneyDraft>['trigger'], options: ValidationOptions): Promise<ErrorDetail[]> {
+  if (trigger.type !== 'segment' || !options.segmentExists || await options.segmentExists(trigger.segment)) return [];
+  return [{ field: 'trigger.segment', message: `no segment "${trigger.segment}"` }];
 }
 
 /** The rules of the groups the draft's sends name (each send's group checked by `validateJourney`). */

@@ -33,7 +33,8 @@ export const segmentsApi: ApiRoute[] = [
   }),
   admin({
     method: 'delete', path: '/v1/segments/:id', summary: 'Delete a segment', params: byId,
-    responses: { 200: { description: 'deleted', schema: SegmentDeleted } }, errors: { 400: invalidRule, 404: '`not_found`' },
+    responses: { 200: { description: 'deleted', schema: SegmentDeleted } },
+    errors: { 400: invalidRule, 404: '`not_found`', 409: '`segment_in_use`: an active or paused journey is triggered by it, or a scheduled or running campaign sends to it (each named in `details`)' },
   }),
   admin({
     method: 'post', path: '/v1/segments/:id/preview', summary: 'Preview a saved segment', params: byId,

@@ -49,6 +49,49 @@ describe('segments API', () => {
     await api().post('/v1/segments/searchers/preview').auth(adminKey, '').expect(404);
   });
 
+  it('keeps a segment a live journey triggers on or a campaign still sends to (409 naming each), and publishes no journey on a missing segment', async () => {
+    const admin = {
+      post: (path: string, body?: object) => api().post(path).auth(adminKey, '').send(body),
+      delete: (path: string) => api().delete(path).auth(adminKey, ''),
+    };
+    const now = new Date();
+    await stack.db.models.templates.insertOne({ _id: 'shopper-sms', channel: 'sms', body: 'Hello again', locales: {}, variants: [], createdAt: now, updatedAt: now });
+    await admin.post('/v1/segments', { id: 'shoppers', name: 'Shoppers', rule: cohort }).expect(201);
+    const journey = (id: string, segment: string) => ({
+      id, name: `Journey ${id}`, trigger: { type: 'segment', segment }, entry: 'hello',
+      steps: { hello: { type: 'send', channel: 'sms', template: 'shopper-sms', next: 'done' }, done: { type: 'exit' } },
+      reentry: { mode: 'never' }, onPause: 'hold',
+    });
+
+    await admin.post('/v1/journeys', journey('misspelt', 'shopers')).expect(201);
+    const refused = await admin.post('/v1/journeys/misspelt/publish').expect(400);
+    expect(refused.body.error).toMatchObject({ code: 'invalid_journey', details: [{ field: 'trigger.segment', message: 'no segment "shopers"' }] });
+    expect((await api().get('/v1/journeys/misspelt').auth(adminKey, '').expect(200)).body).toMatchObject({ status: 'draft', latestVersion: 0 });
+
+    // A draft that names the segment relies on nothing yet; a published (then paused) journey does.
+    await admin.post('/v1/journeys', journey('draft-only', 'shoppers')).expect(201);
+    await admin.post('/v1/journeys', journey('welcome-back', 'shoppers')).expect(201);
+    await admin.post('/v1/journeys/welcome-back/publish').expect(200);
+    await admin.post('/v1/journeys/welcome-back/pause').expect(200);
+    const at = new Date(Date.now() + 7 * D).toISOString();
+    await admin.post('/v1/campaigns', { id: 'next-week', name: 'Next week', segmentId: 'shoppers', message: { channel: 'sms', template: 'shopper-sms' }, at }).expect(201);
+
+    const inUse = await admin.delete('/v1/segments/shoppers').expect(409);
+    expect(inUse.body.error).toMatchObject({
+      code: 'segment_in_use',
+      details: [
+        { field: 'id', message: 'journey "welcome-back" (paused) is triggered by it' },
+        { field: 'id', message: 'campaign "next-week" (scheduled) sends to it' },
+      ],
+    });
+    await api().get('/v1/segments/shoppers').auth(adminKey, '').expect(200);
+
+    await admin.post('/v1/journeys/welcome-back/archive').expect(200);
+    expect((await admin.delete('/v1/segments/shoppers').expect(409)).body.error.details).toEqual([{ field: 'id', message: 'campaign "next-week" (scheduled) sends to it' }]);
+    await admin.post('/v1/campaigns/next-week/cancel').expect(200);
+    await admin.delete('/v1/segments/shoppers').expect(200, { id: 'shoppers', deleted: true });
+  });
+
   it('previews a rule, saved or not: the count and the first 20 customers by id', async () => {
     const now = Date.now();
     await stack.db.models.customers.insertMany(customers(random(7), 25, now).map(({ mergedInto: _merged, ...d }, i) => ({
