@@ -96,6 +96,14 @@ const sizes = {
   /** A broadcast to the segment of all live customers (0 skips), at this ratePerSecond (the API allows 1–500). */
   broadcast: int('BENCH_BROADCAST', onServer ? 1 : 0),
   broadcastRatePerSecond: int('BENCH_BROADCAST_RATE', 50),
+  /**
+   * Instead of the live customers (with BENCH_LIVE=0): a broadcast to this many customers stored as
+   * profiles only, with no workflow running (imported, or ended by hand): the broadcast starts each
+   * one's workflow, which restores the profile, then sends. 0: the broadcast goes to the live customers.
+   */
+  broadcastSeeded: int('BENCH_BROADCAST_SEEDED', 0),
+  /** How long the broadcast may take before its figures are taken as they stand (0: three times what its rate would take). */
+  broadcastMinutes: int('BENCH_BROADCAST_MINUTES', 0),
   /** Minimal workflows fully applied, before and after the scale phases: their reference rate. */
   scaleReferenceWorkflows: int('BENCH_SCALE_REFERENCE', 500),
   /** Fault mode: customers the ingest spreads over, seconds the server stays killed. */
@@ -735,6 +743,43 @@ async function historyPhase() {
  * so each also waits on its at-risk timer) until well past the cache size. Worker memory should
  * level off once the cache is full: evicted workflows live on in Temporal, not in the worker.
  */
+/**
+ * `n` customers of one new cohort stored as profiles with no workflow running: one made by its
+ * workflow as a live customer is, the rest copies of its profile under new ids. The worker restarts
+ * with the live phase's cache and the live customers' policy (UTC, no quiet hours), which the
+ * workflows the broadcast starts take from it.
+ */
+async function seedProfiles(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeof startCustomerOptions>[1], catalogRevision: number, n: number): Promise<string> {
+  const old = children.find((c) => c.pid === pids.worker)!;
+  retired.add(old);
+  await stopChild(old);
+  const worker = runChild('worker', 'worker/main.ts', {
+    ...childEnv, WORKER_MAX_CACHED_WORKFLOWS: String(sizes.liveCache), MESSAGING_POLICY: JSON.stringify({ quietHours: null, defaultTimeZone: 'UTC' }),
+  });
+  await waitForOutput(worker, 'worker polling task queue', 180_000);
+  pids.worker = worker.pid!;
+  const cohort = `stored-${Date.now().toString(36)}`;
+  const { quietHours: _quietHours, ...policy } = settings.policy;
+  const model = newCustomerId();
+  await temporal.workflow.signalWithStart('customerWorkflow', {
+    ...startCustomerOptions(model, { ...settings, policy: { ...policy, defaultTimeZone: 'UTC' } }, taskQueue), signal: eventsSignal,
+    signalArgs: [[{ messageId: `stored-${cohort}`, kind: 'track', name: 'Order Completed', properties: { total: 10 }, traits: { benchCohort: cohort }, timestamp: new Date().toISOString() }], { catalogRevision }],
+  });
+  const customers = db.collection<{ _id: string }>('customers');
+  const deadline = Date.now() + 60_000;
+  let doc = await customers.findOne({ _id: model });
+  while (!doc && Date.now() < deadline) { await sleep(250); doc = await customers.findOne({ _id: model }); }
+  if (!doc) throw new Error(`the model customer ${model} was not written within 60 s`);
+  // The profile names its customer only by _id (identities live in their own collection).
+  if (JSON.stringify({ ...doc, _id: undefined }).includes(model)) throw new Error('the model profile names its customer beyond _id: copies would not be other customers');
+  const t0 = performance.now();
+  for (let i = 1; i < n; i += 5000) {
+    await customers.insertMany(Array.from({ length: Math.min(5000, n - i) }, () => ({ ...structuredClone(doc), _id: newCustomerId() })));
+  }
+  log(`broadcast: ${n} stored profiles of cohort ${cohort} (one made by its workflow, ${n - 1} copies) in ${seconds(performance.now() - t0)} s`);
+  return cohort;
+}
+
 async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeof startCustomerOptions>[1], catalogRevision: number) {
   const n = sizes.liveCustomers;
   log(`live: restarting the worker with WORKER_MAX_CACHED_WORKFLOWS=${sizes.liveCache}, then ${n} new customers`);
@@ -922,8 +967,12 @@ async function main() {
       return { ...result, cpuCores: cpuCores(from, cpuSnapshot()) };
     },
   };
-  /** Live customers, then the herd and the broadcast on them. */
+  /** Live customers, then the herd and the broadcast on them; or the broadcast alone, to stored profiles. */
   const scale = async () => {
+    if (sizes.liveCustomers === 0 && sizes.broadcastSeeded > 0) {
+      const cohort = await seedProfiles(childEnv, settings, catalogRevision, sizes.broadcastSeeded);
+      return { live: undefined, herd: undefined, broadcast: await broadcastPhase(scaleContext, cohort, sizes.broadcastSeeded, sizes.broadcastRatePerSecond, sizes.broadcastMinutes) };
+    }
     if (sizes.liveCustomers === 0) return undefined;
     const from = cpuSnapshot();
     const live = await livePhase(childEnv, settings, catalogRevision);
@@ -931,7 +980,7 @@ async function main() {
     const herd = sizes.herdCustomers > 0
       ? await herdPhase({ ...scaleContext, settings: live.liveSettings }, live.customerIds, sizes.herdCustomers, { signalsPerSec: liveResult.appliedPerSec, historySample: sizes.herdHistorySample })
       : undefined;
-    const broadcast = sizes.broadcast > 0 ? await broadcastPhase(scaleContext, live.cohort, live.customerIds.length, sizes.broadcastRatePerSecond) : undefined;
+    const broadcast = sizes.broadcast > 0 ? await broadcastPhase(scaleContext, live.cohort, live.customerIds.length, sizes.broadcastRatePerSecond, sizes.broadcastMinutes) : undefined;
     return { live: liveResult, herd, broadcast };
   };
   if (only === 'faults') {
@@ -957,7 +1006,7 @@ async function main() {
       loadAverageAtEnd: loadAverage(), setup: setupText, sizes,
       reference: { minimalWorkflowPerSec: minimalPerSec, runs: [before, after] },
       ...(phases && {
-        live: { ...phases.live, ratioAppliedToMinimal: round(phases.live.appliedPerSec / minimalPerSec, 2), ratioAcceptedToMinimalAccepted: round(phases.live.acceptedPerSec / (sizes.scaleReferenceWorkflows / ((before.acceptedSeconds + after.acceptedSeconds) / 2)), 2) },
+        ...(phases.live && { live: { ...phases.live, ratioAppliedToMinimal: round(phases.live.appliedPerSec / minimalPerSec, 2), ratioAcceptedToMinimalAccepted: round(phases.live.acceptedPerSec / (sizes.scaleReferenceWorkflows / ((before.acceptedSeconds + after.acceptedSeconds) / 2)), 2) } }),
         ...(phases.herd && { herd: { ...phases.herd, ratioToMinimal: phases.herd.actedPerSec ? round(phases.herd.actedPerSec / minimalPerSec, 2) : null } }),
         ...(phases.broadcast && { broadcast: { ...phases.broadcast, ratioToMinimal: round(phases.broadcast.messagesPerSec / minimalPerSec, 2) } }),
       }),
@@ -1003,7 +1052,7 @@ async function main() {
   const costPerEvent = await cost();
   const scaled = await scale();
   const minimalPerSec = costPerEvent.throughput.minimalWorkflowPerSec;
-  const live = scaled && {
+  const live = scaled?.live && {
     ...scaled.live, ratioAppliedToMinimal: round(scaled.live.appliedPerSec / minimalPerSec, 2), ratioAcceptedToCeiling: round(scaled.live.acceptedPerSec / ceilingPerSec, 2),
   };
   const herd = scaled?.herd && { ...scaled.herd, ratioToMinimal: scaled.herd.actedPerSec ? round(scaled.herd.actedPerSec / minimalPerSec, 2) : null };
