@@ -47,7 +47,8 @@ import { freePort, rootDir, startMongo, startTemporal, type RunningServer, stopP
 import { startTemporalServer, type TemporalServerCluster } from './temporal-server.js';
 import { costPhase } from './bench/cost.js';
 import { faultPhase } from './bench/faults.js';
-import { broadcastPhase, herdPhase, loadAverage, minimalReference, type ScaleContext } from './bench/scale.js';
+import { broadcastPhase, herdPhase, minimalReference, type ScaleContext } from './bench/scale.js';
+import { loadAverage, round, seconds, sleep, stats } from './bench/measure.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes (env) and small helpers
@@ -122,18 +123,6 @@ const only = env.BENCH_ONLY; // cost: the cost phase alone; scale: live customer
 const target = 0.8;
 
 const log = (msg: string): void => { process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`); };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
-const seconds = (ms: number): number => round(ms / 1000, 2);
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-function stats(values: number[]): { n: number; p50: number; p95: number; p99: number; max: number; mean: number } {
-  const s = [...values].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
-  return { n: s.length, p50: round(percentile(s, 50)), p95: round(percentile(s, 95)), p99: round(percentile(s, 99)), max: round(s.at(-1) ?? NaN), mean: round(mean) };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Processes: what we started, their CPU time and memory (from /proc)

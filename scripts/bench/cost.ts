@@ -3,13 +3,13 @@
 // customer view, with 5, 50 and 500 published journeys that the measured customers do not enter;
 // and how fast new customers are fully applied against a minimal workflow (one signal, one
 // activity upserting one document) measured on the same server in the same run.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { BSON, type Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
 import protos, { type temporal as proto } from '@temporalio/proto';
 import { customerWorkflowId } from '../../workflows/customer-contract.js';
+import { loadAverage, round, sleep } from './measure.js';
 
 export interface CostContext {
   temporal: Client;
@@ -28,10 +28,7 @@ export interface CostContext {
 type HistoryEvent = proto.api.history.v1.IHistoryEvent;
 const { History } = protos.temporal.api.history.v1;
 const EventType = protos.temporal.api.enums.v1.EventType;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? NaN;
-const loadAverage = (): number[] => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

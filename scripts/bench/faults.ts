@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
 import type { TemporalServerCluster } from '../temporal-server.js';
+import { round, sleep } from './measure.js';
 
 export interface FaultContext {
   api: string;
@@ -19,8 +20,6 @@ export interface FaultContext {
   sizes: { customers: number; eventsPerRequest: number; outageSeconds: number };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export async function faultPhase(ctx: FaultContext) {
   const runId = `flt-${Date.now().toString(36)}`;

@@ -6,7 +6,6 @@
 //               last send, messages a second, and no customer sent the broadcast twice;
 //   reference — the minimal workflow (one signal, one activity upserting one document) fully
 //               applied on the same server in the same run, which throughputs are divided by.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { Db } from 'mongodb';
@@ -14,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import protos from '@temporalio/proto';
 import { customerWorkflowId, eventsSignal } from '../../workflows/customer-contract.js';
 import { startCustomerOptions } from '../../activities/temporal.js';
+import { loadAverage, round, sleep, spread } from './measure.js';
 
 type Settings = Parameters<typeof startCustomerOptions>[1];
 export interface ScaleContext {
@@ -31,9 +31,6 @@ export interface ScaleContext {
 
 const EventType = protos.temporal.api.enums.v1.EventType;
 const TimeoutType = protos.temporal.api.enums.v1.TimeoutType;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
-export const loadAverage = (): number[] => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 
 async function admin(ctx: ScaleContext, method: string, pathname: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${ctx.api}${pathname}`, {
@@ -105,14 +102,9 @@ async function taskTroubles(ctx: ScaleContext, customerIds: string[], sample: nu
     }
     if (any) withTimeoutSince += 1;
   })));
-  const quantiles = (xs: number[]) => {
-    const v = [...xs].sort((a, b) => a - b);
-    const q = (p: number) => (v.length ? round(v[Math.min(v.length - 1, Math.floor(p * v.length))]!, 1) : null);
-    return { n: v.length, p10: q(0.1), p50: q(0.5), p90: q(0.9), max: q(1) };
-  };
   return {
     historiesRead: picked.length,
-    secondsAfterWake: Object.fromEntries(Object.entries(milestones).map(([k, xs]) => [k, quantiles(xs)])),
+    secondsAfterWake: Object.fromEntries(Object.entries(milestones).map(([k, xs]) => [k, spread(xs)])),
     workflowTaskTimeoutsSinceWake: sinceTimeouts, customersWithATimeoutSinceWake: withTimeoutSince,
     workflowTaskTimeoutsWholeHistory: timeouts, workflowTaskFailures: failed,
   };
