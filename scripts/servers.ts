@@ -2,7 +2,7 @@
 // Used by the run command (scripts/start.ts) and by the tests' global set-up.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,37 @@ export async function startMongo(options: { storage: 'memory' | `h2:${string}`; 
   child.stdout?.resume();
   child.stderr?.resume();
   return { address: `mongodb://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+}
+
+/** Resolves once something listens on 127.0.0.1:`port`; rejects if `child` dies first or `timeoutMs` passes. */
+async function waitForPort(child: ChildProcess, name: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (code ${child.exitCode}) before it listened on ${port}`);
+    const listening = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (listening) return;
+    if (Date.now() > deadline) { await stopProcess(child); throw new Error(`${name} not listening on ${port} after ${timeoutMs} ms`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The Java time-skipping test server. Started here rather than by the SDK, which gives the JVM
+ * 5 s to listen: on a loaded machine (two test files at once beside the shared servers) it can
+ * take longer, and CI failed a whole file on it.
+ */
+export async function startTimeSkippingServer(): Promise<RunningServer> {
+  requireFile(timeSkippingServer);
+  const port = await freePort();
+  const child = spawn(timeSkippingServer, [String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  await waitForPort(child, 'temporal-test-server', port, 60_000);
+  return { address: `127.0.0.1:${port}`, stop: () => stopProcess(child) };
 }
 
 /** The Temporal CLI dev server, with the Web UI unless `uiPort` is omitted, and our search attributes. */

@@ -2,7 +2,7 @@
 // with the project's search attributes registered.
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { timeSkippingServer } from '../../scripts/servers.js';
+import { startTimeSkippingServer } from '../../scripts/servers.js';
 import { searchAttributeKeys } from '../../workflows/search-attributes.js';
 import { randomUUID } from 'node:crypto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
@@ -17,16 +17,14 @@ import { quietRuntime, testConfig } from './stack.js';
 
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  // The SDK gives the Java server 5 s to listen; on a loaded machine (two test files at once) its
-  // JVM can take longer: try again rather than fail the file.
-  let env: TestWorkflowEnvironment | undefined;
-  for (let attempt = 1; !env; attempt++) {
-    try {
-      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: timeSkippingServer } } });
-    } catch (err) {
-      if (attempt >= 3 || !String((err as Error).message).includes('did not start')) throw err;
-    }
-  }
+  const server = await startTimeSkippingServer();
+  // The SDK's `create` is what `createTimeSkipping` calls once its own server is up; it is not in
+  // the typings, and `createFromExistingServer` would turn time skipping off.
+  const create = (TestWorkflowEnvironment as unknown as { create(opts: object): Promise<TestWorkflowEnvironment> }).create.bind(TestWorkflowEnvironment);
+  const env = await create({ server: { type: 'existing' }, address: server.address, namespace: 'default', supportsTimeSkipping: true })
+    .catch(async (err: unknown) => { await server.stop(); throw err; });
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => { await teardown(); await server.stop(); };
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(searchAttributeKeys.map((k) => [k.name, k.type === 'KEYWORD_LIST' ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
