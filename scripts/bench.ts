@@ -403,7 +403,9 @@ const trackEvent = (i: number, prefix: string): CustomerEvent => ({
   messageId: `${prefix}-${i}`, kind: 'track', name: 'Page Viewed', properties: { path: `/p/${i % 50}` }, traits: {}, timestamp: new Date().toISOString(),
 });
 
-async function ceilingPhase(label: string, settings: Parameters<typeof startCustomerOptions>[1], catalogRevision: number) {
+type CustomerSettings = Parameters<typeof startCustomerOptions>[1];
+
+async function ceilingPhase(label: string, settings: CustomerSettings, catalogRevision: number) {
   const n = sizes.ceilingCustomers;
   log(`${label}: signalWithStart of ${n} new customers, ${sizes.ceilingInFlight} in flight`);
   const limit = pLimit(sizes.ceilingInFlight);
@@ -727,57 +729,32 @@ async function historyPhase() {
   return result;
 }
 
+/** The live customers' settings: UTC with no quiet hours, so that when the bench runs does not decide whether the herd and the broadcast send. */
+function liveSettingsOf(settings: CustomerSettings): CustomerSettings {
+  const { quietHours: _quietHours, ...policy } = settings.policy;
+  return { ...settings, policy: { ...policy, defaultTimeZone: 'UTC' } };
+}
+
+/** Replaces the worker with one that caches `sizes.liveCache` workflows, with `extraEnv` over `childEnv`. */
+async function restartWorker(childEnv: NodeJS.ProcessEnv, extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const old = children.find((c) => c.pid === pids.worker)!;
+  retired.add(old);
+  await stopChild(old);
+  const worker = runChild('worker', 'worker/main.ts', { ...childEnv, WORKER_MAX_CACHED_WORKFLOWS: String(sizes.liveCache), ...extraEnv });
+  await waitForOutput(worker, 'worker polling task queue', 180_000);
+  pids.worker = worker.pid!;
+  return worker;
+}
+
 /**
  * Live customers: a fresh worker with a small workflow cache, then new customers (one order each,
  * so each also waits on its at-risk timer) until well past the cache size. Worker memory should
  * level off once the cache is full: evicted workflows live on in Temporal, not in the worker.
  */
-/**
- * `n` customers of one new cohort stored as profiles with no workflow running: one made by its
- * workflow as a live customer is, the rest copies of its profile under new ids. The worker restarts
- * with the live phase's cache and the live customers' policy (UTC, no quiet hours), which the
- * workflows the broadcast starts take from it.
- */
-async function seedProfiles(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeof startCustomerOptions>[1], catalogRevision: number, n: number): Promise<string> {
-  const old = children.find((c) => c.pid === pids.worker)!;
-  retired.add(old);
-  await stopChild(old);
-  const worker = runChild('worker', 'worker/main.ts', {
-    ...childEnv, WORKER_MAX_CACHED_WORKFLOWS: String(sizes.liveCache), MESSAGING_POLICY: JSON.stringify({ quietHours: null, defaultTimeZone: 'UTC' }),
-  });
-  await waitForOutput(worker, 'worker polling task queue', 180_000);
-  pids.worker = worker.pid!;
-  const cohort = `stored-${Date.now().toString(36)}`;
-  const { quietHours: _quietHours, ...policy } = settings.policy;
-  const model = newCustomerId();
-  await temporal.workflow.signalWithStart('customerWorkflow', {
-    ...startCustomerOptions(model, { ...settings, policy: { ...policy, defaultTimeZone: 'UTC' } }, taskQueue), signal: eventsSignal,
-    signalArgs: [[{ messageId: `stored-${cohort}`, kind: 'track', name: 'Order Completed', properties: { total: 10 }, traits: { benchCohort: cohort }, timestamp: new Date().toISOString() }], { catalogRevision }],
-  });
-  const customers = db.collection<{ _id: string }>('customers');
-  const deadline = Date.now() + 60_000;
-  let doc = await customers.findOne({ _id: model });
-  while (!doc && Date.now() < deadline) { await sleep(250); doc = await customers.findOne({ _id: model }); }
-  if (!doc) throw new Error(`the model customer ${model} was not written within 60 s`);
-  // The profile names its customer only by _id (identities live in their own collection).
-  if (JSON.stringify({ ...doc, _id: undefined }).includes(model)) throw new Error('the model profile names its customer beyond _id: copies would not be other customers');
-  const t0 = performance.now();
-  for (let i = 1; i < n; i += 5000) {
-    await customers.insertMany(Array.from({ length: Math.min(5000, n - i) }, () => ({ ...structuredClone(doc), _id: newCustomerId() })));
-  }
-  log(`broadcast: ${n} stored profiles of cohort ${cohort} (one made by its workflow, ${n - 1} copies) in ${seconds(performance.now() - t0)} s`);
-  return cohort;
-}
-
-async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeof startCustomerOptions>[1], catalogRevision: number) {
+async function livePhase(childEnv: NodeJS.ProcessEnv, settings: CustomerSettings, catalogRevision: number) {
   const n = sizes.liveCustomers;
   log(`live: restarting the worker with WORKER_MAX_CACHED_WORKFLOWS=${sizes.liveCache}, then ${n} new customers`);
-  const old = children.find((c) => c.pid === pids.worker)!;
-  retired.add(old);
-  await stopChild(old);
-  const worker = runChild('worker', 'worker/main.ts', { ...childEnv, WORKER_MAX_CACHED_WORKFLOWS: String(sizes.liveCache) });
-  await waitForOutput(worker, 'worker polling task queue', 180_000);
-  pids.worker = worker.pid!;
+  const worker = await restartWorker(childEnv);
   await sleep(2000);
   const idle = memoryOf(worker.pid!);
   // Nothing else writes events during this phase: the count of the collection (metadata, no scan;
@@ -796,11 +773,9 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
     }
   })();
   const limit = pLimit(8);
-  // The segment the broadcast goes to; the herd and the broadcast go out in UTC with no quiet hours,
-  // so that when the bench runs does not decide whether they send.
+  // The segment the broadcast goes to.
   const cohort = `live-${Date.now().toString(36)}`;
-  const { quietHours: _quietHours, ...policy } = settings.policy;
-  const liveSettings = { ...settings, policy: { ...policy, defaultTimeZone: 'UTC' } };
+  const liveSettings = liveSettingsOf(settings);
   const customerIds = Array.from({ length: n }, () => newCustomerId());
   const t0 = performance.now();
   await Promise.all(customerIds.map((customerId, i) => limit(() => temporal.workflow.signalWithStart('customerWorkflow', {
@@ -860,6 +835,35 @@ async function livePhase(childEnv: NodeJS.ProcessEnv, settings: Parameters<typeo
   };
   log(`live: ${end.applied} customers applied in ${appliedSeconds} s; worker RSS ${idle.rssMB} idle → ${atCache.rssMB} with a full cache → ${end.rssMB} MB at the end`);
   return { result, customerIds, cohort, liveSettings };
+}
+
+/**
+ * `n` customers of one new cohort stored as profiles with no workflow running: one made by its
+ * workflow as a live customer is, the rest copies of its profile under new ids. The worker restarts
+ * with the live phase's cache and the live customers' policy (UTC, no quiet hours), which the
+ * workflows the broadcast starts take from it.
+ */
+async function seedProfiles(childEnv: NodeJS.ProcessEnv, settings: CustomerSettings, catalogRevision: number, n: number): Promise<string> {
+  await restartWorker(childEnv, { MESSAGING_POLICY: JSON.stringify({ quietHours: null, defaultTimeZone: 'UTC' }) });
+  const cohort = `stored-${Date.now().toString(36)}`;
+  const model = newCustomerId();
+  await temporal.workflow.signalWithStart('customerWorkflow', {
+    ...startCustomerOptions(model, liveSettingsOf(settings), taskQueue), signal: eventsSignal,
+    signalArgs: [[{ messageId: `stored-${cohort}`, kind: 'track', name: 'Order Completed', properties: { total: 10 }, traits: { benchCohort: cohort }, timestamp: new Date().toISOString() }], { catalogRevision }],
+  });
+  const customers = db.collection<{ _id: string }>('customers');
+  const deadline = Date.now() + 60_000;
+  let doc = await customers.findOne({ _id: model });
+  while (!doc && Date.now() < deadline) { await sleep(250); doc = await customers.findOne({ _id: model }); }
+  if (!doc) throw new Error(`the model customer ${model} was not written within 60 s`);
+  // The profile names its customer only by _id (identities live in their own collection).
+  if (JSON.stringify({ ...doc, _id: undefined }).includes(model)) throw new Error('the model profile names its customer beyond _id: copies would not be other customers');
+  const t0 = performance.now();
+  for (let i = 1; i < n; i += 5000) {
+    await customers.insertMany(Array.from({ length: Math.min(5000, n - i) }, () => ({ ...structuredClone(doc), _id: newCustomerId() })));
+  }
+  log(`broadcast: ${n} stored profiles of cohort ${cohort} (one made by its workflow, ${n - 1} copies) in ${seconds(performance.now() - t0)} s`);
+  return cohort;
 }
 
 // ---------------------------------------------------------------------------------------------
