@@ -59,8 +59,9 @@ it('finds no server error and no answer that breaks the document', async () => {
     '--generation-database', 'none',
     '--request-timeout', '15',
     '--no-color',
-  ], 170_000);
+    // ~170 s on a loaded CI machine (coverage alone 118 s): a kill at 170 s failed a clean run.
+  ], 300_000);
   console.log(`schemathesis took ${Math.round((Date.now() - started) / 1000)} s`);
   if (code !== 0) console.log(output);
   expect(code, output.slice(-4000)).toBe(0);
-}, 180_000);
+}, 310_000);
