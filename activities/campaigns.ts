@@ -51,8 +51,13 @@ export function createCampaignActivities({ models, temporal, taskQueue, settings
       return docs.map((d) => d._id);
     },
 
-    /** Hands the broadcast to each customer's workflow; a retried page signals again, and each customer enters once. */
-    async deliverCampaign(input: { customerIds: string[]; delivery: CampaignBroadcast }): Promise<void> {
+    /**
+     * Hands the broadcast to each customer's workflow; a retried page signals again, and each
+     * customer enters once. Then stores the run's figures after this page (`run`; runs begun
+     * before it was passed leave it out), so that the campaign shows them when the run is too
+     * busy to answer a query.
+     */
+    async deliverCampaign(input: { customerIds: string[]; delivery: CampaignBroadcast; run?: { workflowId: string; progress: CampaignProgress } }): Promise<void> {
       const context = Context.current();
       await Promise.all(input.customerIds.map((customerId) => limit(async () => {
         // A cancelled broadcast stops here rather than finish the page.
@@ -60,6 +65,7 @@ export function createCampaignActivities({ models, temporal, taskQueue, settings
         await signalCustomer(temporal, customerId, { settings, taskQueue }, campaignSignal, input.delivery);
         context.heartbeat();
       })));
+      if (input.run && !context.cancellationSignal.aborted) await campaigns.recordProgress(input.delivery.campaignId, input.run.workflowId, input.run.progress);
     },
 
     async finishCampaignRun(input: { campaignId: string; workflowId: string; progress: CampaignProgress }): Promise<void> {

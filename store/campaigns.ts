@@ -111,6 +111,12 @@ export function campaignRepository({ campaigns, messages }: CampaignModels & Mes
       return res.matchedCount === 1;
     },
 
+    /** A page of a run went out: its figures, never behind the ones stored, and never once the run has ended. */
+    async recordProgress(id: string, workflowId: string, progress: CampaignProgress): Promise<void> {
+      const current = { _id: id, 'lastRun.workflowId': workflowId, 'lastRun.finishedAt': { $exists: false }, 'lastRun.progress.signalled': { $lt: progress.signalled } };
+      await campaigns.updateOne(current, { $set: { 'lastRun.progress': progress, updatedAt: new Date() } });
+    },
+
     /** A run ended (or was cancelled): its figures stay; a recurring campaign waits for its next time. */
     async finishRun(id: string, workflowId: string, progress: CampaignProgress, error?: string): Promise<void> {
       const now = new Date();

@@ -56,9 +56,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       const began = Date.now();
       const customerIds = await pages.campaignPage({ rule, limit: pageSize, ...(progress.cursor !== undefined && { after: progress.cursor }) });
       if (customerIds.length > 0) {
-        await pages.deliverCampaign({ customerIds, delivery });
-        progress.signalled += customerIds.length;
-        progress.cursor = customerIds[customerIds.length - 1];
+        const signalled = progress.signalled + customerIds.length;
+        const cursor = customerIds[customerIds.length - 1]!;
+        // The activity stores the figures after this page, for when the run cannot be asked.
+        await pages.deliverCampaign({ customerIds, delivery, run: { workflowId: info.workflowId, progress: { ...progress, signalled, cursor } } });
+        progress.signalled = signalled;
+        progress.cursor = cursor;
         show();
       }
       if (customerIds.length < pageSize) break;

@@ -74,7 +74,7 @@ export const Campaign = z.object({
   status: CampaignStatus,
   lastRun: z.object({
     workflowId: z.string(),
-    progress: Progress.meta({ description: 'live while the run goes on; its last figures afterwards' }),
+    progress: Progress.meta({ description: 'live while the run goes on (the figures stored after its latest page when the run does not answer within 2 s); its last figures afterwards' }),
     finishedAt: z.iso.datetime().optional(),
     error: z.string().optional(),
   }).optional().meta({ description: 'the latest broadcast run; a recurring campaign has one per occurrence' }),

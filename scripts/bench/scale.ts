@@ -232,15 +232,18 @@ export async function broadcastPhase(ctx: ScaleContext, cohort: string, expected
     const perCustomer = await messages.aggregate<{ _id: string; n: number }>([
       { $match: { campaignId } }, { $group: { _id: '$customerId', n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } },
     ]).toArray();
-    const keys = (await messages.find({ campaignId }, { projection: { _id: 1 } }).toArray()).map((m) => m._id);
-    const outboxRows = await ctx.db.collection('outbox').countDocuments({ _id: { $in: keys } } as object);
+    const keys = new Set((await messages.find({ campaignId }, { projection: { _id: 1 } }).toArray()).map((m) => m._id));
+    // Counted here rather than with `_id: {$in: keys}`: the stand-in matches each row against the
+    // whole list, which at 100,000 keys ran for over 8 minutes without an answer.
+    let outboxRows = 0;
+    for await (const row of ctx.db.collection<{ _id: string }>('outbox').find({}, { projection: { _id: 1 } })) if (keys.has(row._id)) outboxRows++;
     const statuses = await messages.aggregate<{ _id: string; n: number }>([{ $match: { campaignId } }, { $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
     return {
       segmentCustomers: preview.count, ratePerSecond, signalled, sent,
       messagesByStatus: Object.fromEntries(statuses.map((s) => [s._id, s.n])),
       startToLastSendSeconds: round(seconds, 2), messagesPerSec: round(sent / seconds),
       ratioToRatePerSecond: round(sent / seconds / ratePerSecond, 2),
-      customersSentTwice: perCustomer.length, outboxRowsForItsSendKeys: outboxRows, sendKeys: keys.length,
+      customersSentTwice: perCustomer.length, outboxRowsForItsSendKeys: outboxRows, sendKeys: keys.size,
       loadAverage: loadAverage(),
     };
   });

@@ -171,6 +171,13 @@ describe('campaigns on one worker', () => {
     await audience(stack, 'slow');
     await post(stack, '/v1/campaigns', { id: 'slow', name: 'Slow', segmentId: 'slow', message: { channel: 'sms', template: 'slow-sale' }, ratePerSecond: 1 }).expect(201);
     await eventually(async () => ((await stack.db.models.messages.countDocuments({ campaignId: 'slow' })) >= 2 ? true : undefined));
+    // The stored figures follow the run page by page (a page of one at 1/s): what the campaign
+    // shows when the run is too busy to answer its query.
+    const stored = await eventually(async () => {
+      const doc = await stack.db.models.campaigns.findOne({ _id: 'slow' });
+      return (doc?.lastRun?.progress.signalled ?? 0) >= 2 ? doc!.lastRun!.progress : undefined;
+    });
+    expect(stored).toMatchObject({ targeted: 8, done: false, cursor: `slow-${String(stored.signalled - 1).padStart(2, '0')}` });
     await post(stack, '/v1/campaigns/slow/cancel').expect(200);
     const run = stack.temporal.workflow.getHandle(campaignWorkflowId('slow'));
     await eventually(async () => ((await run.describe()).status.name === 'CANCELLED' ? true : undefined));
